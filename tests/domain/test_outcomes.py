@@ -1,0 +1,164 @@
+from datetime import UTC, date, datetime
+
+import pytest
+
+from katapp.domain.outcomes import (
+    Durability,
+    Point,
+    baseline,
+    change_pct,
+    classify,
+    durability,
+    is_remission,
+    is_response,
+    mood_between_sessions,
+    rolling_mean,
+    score_before_each_session,
+    summary_sentence,
+)
+
+
+def day(n, hour=12):
+    """An aware moment on day n of June 2026."""
+    return datetime(2026, 6, n, hour, tzinfo=UTC)
+
+
+def points(*pairs):
+    return [Point(day(*d) if isinstance(d, tuple) else day(d), v) for d, v in pairs]
+
+
+SESSIONS = [day(10), day(12), day(14)]
+
+
+@pytest.mark.parametrize(
+    ("scores", "sessions", "expected"),
+    [
+        (points((1, 20), (8, 22), (11, 15)), SESSIONS, Point(day(8), 22)),  # last before the first session
+        (points((11, 15), (13, 12)), SESSIONS, Point(day(11), 15)),  # none before: the first score
+        (points((8, 22), (10, 19), (11, 15)), SESSIONS, Point(day(10), 19)),  # same instant counts
+        (points((11, 15), (1, 20), (8, 22)), SESSIONS, Point(day(8), 22)),  # unsorted input
+        (points((1, 20), (8, 22)), [], Point(day(8), 22)),  # no session yet: all are pre-treatment
+        ([], SESSIONS, None),
+    ],
+)
+def test_baseline(scores, sessions, expected):
+    assert baseline(scores, sessions) == expected
+
+
+@pytest.mark.parametrize(
+    ("base", "latest", "expected"),
+    [(20, 10, -50.0), (20, 25, 25.0), (20, 20, 0.0), (0, 5, None)],
+)
+def test_change_pct(base, latest, expected):
+    assert change_pct(base, latest) == expected
+
+
+@pytest.mark.parametrize(
+    ("base", "latest", "label", "response"),
+    [
+        (20, 10, "response", True),  # exactly 50 %
+        (1000, 501, "partial", False),  # 49.9 %
+        (20, 15, "partial", False),  # exactly 25 %
+        (1000, 751, "none", False),  # 24.9 %
+        (20, 21, "none", False),  # worse
+        (21, 10.5, "response", True),
+        (8, 5, "partial", False),  # 37.5 % and 5 is not remission
+        (8, 4, "remission", True),  # 4 is remission, and also a response
+        (6, 4, "remission", False),  # remission without a 50 % drop
+        (0, 7, "none", False),
+    ],
+)
+def test_classify_and_response(base, latest, label, response):
+    assert classify(base, latest) == label
+    assert is_response(base, latest) is response
+
+
+@pytest.mark.parametrize(("latest", "expected"), [(4, True), (4.9, True), (5, False), (0, True)])
+def test_is_remission(latest, expected):
+    assert is_remission(latest) is expected
+
+
+def test_score_before_each_session():
+    scores = points((9, 20), (12, 16), (13, 14))
+    assert score_before_each_session(scores, SESSIONS) == [Point(day(9), 20), Point(day(12), 16), Point(day(13), 14)]
+    assert score_before_each_session(points((11, 18)), SESSIONS) == [None, Point(day(11), 18), Point(day(11), 18)]
+    assert score_before_each_session([], SESSIONS) == [None, None, None]
+
+
+@pytest.mark.parametrize(
+    ("moods", "expected"),
+    [
+        (points((9, 1), (10, 4), (11, 6), (12, 5), (14, 7), (20, 9)), [5.0, 5.0, 8.0]),
+        (points((10, 3), ((11, 23), 5), (15, 8)), [4.0, None, 8.0]),
+        ([], [None, None, None]),
+    ],
+)
+def test_mood_between_sessions(moods, expected):
+    assert mood_between_sessions(moods, SESSIONS) == expected
+
+
+@pytest.mark.parametrize(
+    ("values", "window", "expected"),
+    [
+        # Two readings on 1 June average to 4 before the window mean; 3-6 and 8-9 June have no data.
+        (
+            [
+                (date(2026, 6, 1), 2),
+                (date(2026, 6, 1), 6),
+                (date(2026, 6, 2), 7),
+                (date(2026, 6, 7), 1),
+                (date(2026, 6, 10), 9),
+            ],
+            7,
+            [(date(2026, 6, 1), 4.0), (date(2026, 6, 2), 5.5), (date(2026, 6, 7), 4.0), (date(2026, 6, 10), 5.0)],
+        ),
+        (
+            [(date(2026, 6, 3), 3), (date(2026, 6, 1), 1), (date(2026, 6, 2), 2)],
+            1,
+            [(date(2026, 6, 1), 1.0), (date(2026, 6, 2), 2.0), (date(2026, 6, 3), 3.0)],
+        ),
+        ([], 7, []),
+    ],
+)
+def test_rolling_mean(values, window, expected):
+    assert rolling_mean(values, window) == expected
+
+
+def test_rolling_mean_refuses_empty_window():
+    with pytest.raises(ValueError, match="at least 1"):
+        rolling_mean([(date(2026, 6, 1), 1)], 0)
+
+
+@pytest.mark.parametrize(
+    ("scores", "expected"),
+    [
+        (points((13, 8), (14, 6), (20, 10), (25, 11)), Durability(10, 6, 11, True)),  # +5 exactly
+        (points((14, 6), (25, 10)), Durability(10, 6, 10, False)),  # +4
+        (points((14, 6)), Durability(10, 6, None, False)),  # nothing after the series
+        (points((20, 15)), Durability(10, None, 15, False)),  # nothing to compare with
+    ],
+)
+def test_durability(scores, expected):
+    assert durability(scores, SESSIONS, date(2026, 6, 24)) == expected
+
+
+def test_durability_counts_days_in_the_patient_zone():
+    late_evening_ny = [day(15, 2)]  # 22:00 on 14 June in New York
+    assert durability([], late_evening_ny, date(2026, 6, 24), tz="America/New_York").days_since_last == 10
+    assert durability([], late_evening_ny, date(2026, 6, 24)).days_since_last == 9
+    assert durability([], [], date(2026, 6, 24)) == Durability(None, None, None, False)
+
+
+@pytest.mark.parametrize(
+    ("base", "latest", "sessions", "text"),
+    [
+        (21, 9, 6, "PHQ-9 21 → 9 after 6 sessions: response, not yet remission"),
+        (21, 4, 6, "PHQ-9 21 → 4 after 6 sessions: remission"),
+        (20, 14, 3, "PHQ-9 20 → 14 after 3 sessions: partial response"),
+        (20, 18.0, 1, "PHQ-9 20 → 18 after 1 session: no response yet"),
+        (20, None, 0, "PHQ-9 20 at baseline, none since"),
+        (None, None, 0, "No PHQ-9 yet"),
+    ],
+)
+def test_summary_sentence(base, latest, sessions, text):
+    assert summary_sentence(base, latest, sessions) == text
