@@ -1,0 +1,49 @@
+# katapp: the README's commands. `make run` serves the demo clinic; `make test` runs the suite.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test test-fast bench lint assets icons setup clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+assets: $(VENV)/.runtime
+	$(PY) scripts/vendor_assets.py
+
+setup: assets
+	$(FLASK) db upgrade
+	$(FLASK) demo-data --if-empty
+
+run: setup
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.dev assets
+	bash scripts/run_tests.sh
+
+# The suite once, on SQLite, without the browser tests (quick local loop).
+test-fast: $(VENV)/.dev assets
+	$(PY) -m pytest -q -m "not browser" $(ARGS)
+
+bench: $(VENV)/.dev assets
+	$(PY) -m bench
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check katapp tests bench scripts config.py wsgi.py
+
+icons: | $(VENV)/bin/python
+	$(PY) scripts/make_icons.py
+
+clean:
+	rm -rf $(VENV) katapp/static/vendor .pytest_cache

@@ -1,0 +1,3 @@
+from katapp import create_app
+
+app = create_app()
