@@ -1,0 +1,530 @@
+"""The whole data model, SQLAlchemy 2 typed.
+
+Rules live in the database too: foreign keys, one `client_id` per owner, check constraints on
+every score range. Times are stored in UTC (`UTCDateTime` returns aware datetimes on SQLite and
+PostgreSQL alike); `local_date` columns hold the day in the patient's own time zone.
+Models never commit and never touch Flask: services do.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.types import TypeDecorator
+
+from katapp.extensions import db
+
+ROLES = ("patient", "clinician", "admin")
+SESSION_KINDS = ("ketamine", "integration", "intake", "follow_up")
+SESSION_STATUSES = ("scheduled", "completed", "cancelled", "no_show")
+ROUTES = ("iv", "im", "intranasal", "sublingual_oral")
+INSTRUMENT_KEYS = ("phq9", "gad7", "pcl5")
+FLAG_SOURCES = ("assessment", "checkin")
+# The seven conditions to treat before ketamine (shared/clinical/instruments.md, from the
+# clinic's own material in context/what-is-kat.txt).
+CONTRAINDICATIONS = (
+    "hallucinations",
+    "untreated_mania",
+    "cardiovascular_disease",
+    "uncontrolled_hyperthyroidism",
+    "intracranial_pressure",
+    "cystitis",
+    "liver_disease",
+)
+PROMPT_MOMENTS = ("before", "after_24h", "after_48h", "after_72h", "general")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _range(column: str, low: float, high: float, nullable: bool = True) -> str:
+    rule = f"{column} >= {low} AND {column} <= {high}"
+    return f"{column} IS NULL OR ({rule})" if nullable else rule
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out; naive input is refused (a bug, not data)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+care_team = Table(
+    "care_team",
+    db.metadata,
+    Column("clinician_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("patient_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("added_at", UTCDateTime(), nullable=False, default=utcnow),
+    CheckConstraint("clinician_id <> patient_id", name="not_self"),
+)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="role"),
+        # Emails are stored lower-cased, so the unique constraint is case-insensitive.
+        CheckConstraint("email = lower(email)", name="email_lower"),
+        CheckConstraint("session_version >= 1", name="session_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Bumped on sign-out and password change: cookies carrying an older version stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Private calendar feed (schedule feature): a random token, None when the feed is off.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    clinicians: Mapped[list[User]] = relationship(
+        secondary=care_team,
+        primaryjoin=lambda: User.id == care_team.c.patient_id,
+        secondaryjoin=lambda: User.id == care_team.c.clinician_id,
+        back_populates="patients",
+        order_by=lambda: User.display_name,
+    )
+    patients: Mapped[list[User]] = relationship(
+        secondary=care_team,
+        primaryjoin=lambda: User.id == care_team.c.clinician_id,
+        secondaryjoin=lambda: User.id == care_team.c.patient_id,
+        back_populates="clinicians",
+        order_by=lambda: User.display_name,
+    )
+
+    # Flask-Login protocol -------------------------------------------------------------------
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        """The id and session version: a cookie made before a sign-out or password change fails."""
+        return f"{self.id}:{self.session_version}"
+
+    # Roles ------------------------------------------------------------------------------------
+    @property
+    def is_patient(self) -> bool:
+        return self.role == "patient"
+
+    @property
+    def is_clinician(self) -> bool:
+        return self.role == "clinician"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("clinician", "admin")
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class Invitation(db.Model):
+    """A one-time link where an invited patient (or staff member) sets a password."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex, never the token
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class CheckIn(db.Model):
+    __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "client_id"),
+        CheckConstraint(_range("mood", 0, 10, nullable=False), name="mood"),
+        CheckConstraint(_range("anxiety", 0, 10), name="anxiety"),
+        CheckConstraint(_range("energy", 0, 10), name="energy"),
+        CheckConstraint(_range("pain", 0, 10), name="pain"),
+        CheckConstraint(_range("sleep_hours", 0, 24), name="sleep_hours"),
+        CheckConstraint("note IS NULL OR length(note) <= 2000", name="note_length"),
+        Index("ix_checkins_patient_recorded", "patient_id", "recorded_at"),
+        Index("ix_checkins_patient_day", "patient_id", "local_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(String(36))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    local_date: Mapped[dt.date] = mapped_column(Date)
+    mood: Mapped[int] = mapped_column(Integer)
+    anxiety: Mapped[int | None] = mapped_column(Integer)
+    energy: Mapped[int | None] = mapped_column(Integer)
+    pain: Mapped[int | None] = mapped_column(Integer)
+    sleep_hours: Mapped[float | None] = mapped_column(Float)
+    self_harm_thoughts: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), onupdate=utcnow)
+
+    patient: Mapped[User] = relationship()
+
+
+class Assessment(db.Model):
+    """A completed questionnaire (PHQ-9, GAD-7, PCL-5) with its item-level answers."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "client_id"),
+        CheckConstraint(_in("instrument", INSTRUMENT_KEYS), name="instrument"),
+        CheckConstraint(
+            "(instrument = 'phq9' AND total >= 0 AND total <= 27)"
+            " OR (instrument = 'gad7' AND total >= 0 AND total <= 21)"
+            " OR (instrument = 'pcl5' AND total >= 0 AND total <= 80)",
+            name="total_range",
+        ),
+        Index("ix_assessments_patient_instrument_recorded", "patient_id", "instrument", "recorded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(String(36))
+    instrument: Mapped[str] = mapped_column(String(16))
+    answers: Mapped[list[int]] = mapped_column(JSON)
+    total: Mapped[int] = mapped_column(Integer)
+    severity: Mapped[str] = mapped_column(String(32))
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    local_date: Mapped[dt.date] = mapped_column(Date)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    patient: Mapped[User] = relationship()
+
+
+class InstrumentPlan(db.Model):
+    """Per-patient switch for an instrument (a clinician turns PCL-5 off for one patient, say).
+
+    No row means the clinic default (on).
+    """
+
+    __tablename__ = "instrument_plans"
+    __table_args__ = (CheckConstraint(_in("instrument", INSTRUMENT_KEYS), name="instrument"),)
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    instrument: Mapped[str] = mapped_column(String(16), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SafetyFlag(db.Model):
+    """A safety answer (PHQ-9 item 9 > 0, or "yes" to the daily safety question).
+
+    Open until a clinician acknowledges it with a note.
+    """
+
+    __tablename__ = "safety_flags"
+    __table_args__ = (
+        CheckConstraint(_in("source", FLAG_SOURCES), name="source"),
+        CheckConstraint(
+            "(acknowledged_at IS NULL AND acknowledged_by_id IS NULL)"
+            " OR (acknowledged_at IS NOT NULL AND acknowledged_by_id IS NOT NULL"
+            " AND note IS NOT NULL AND length(note) > 0)",
+            name="acknowledged_with_note",
+        ),
+        CheckConstraint(
+            "(source = 'assessment' AND assessment_id IS NOT NULL)"
+            " OR (source = 'checkin' AND checkin_id IS NOT NULL)"
+            " OR (assessment_id IS NULL AND checkin_id IS NULL)",
+            name="source_ref",
+        ),
+        Index("ix_safety_flags_patient_open", "patient_id", "acknowledged_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(16))
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id", ondelete="SET NULL"))
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(255))
+    raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(Text)
+
+    patient: Mapped[User] = relationship(foreign_keys=[patient_id])
+    acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None
+
+
+class TherapySession(db.Model):
+    """A booked session: ketamine, integration therapy, intake or follow-up.
+
+    Not called "Session" (flask.session, db.session). Cancelled and no-show are statuses,
+    never deletions. `ends_at` is stored so overlap checks are one indexed SQL range query.
+    """
+
+    __tablename__ = "therapy_sessions"
+    __table_args__ = (
+        CheckConstraint(_in("kind", SESSION_KINDS), name="kind"),
+        CheckConstraint(_in("status", SESSION_STATUSES), name="status"),
+        CheckConstraint("route IS NULL OR " + _in("route", ROUTES), name="route"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint(_range("dose_mg", 0.1, 1000), name="dose_mg"),
+        CheckConstraint(_range("bp_before_systolic", 60, 260), name="bp_before_systolic"),
+        CheckConstraint(_range("bp_before_diastolic", 30, 160), name="bp_before_diastolic"),
+        CheckConstraint(_range("bp_after_systolic", 60, 260), name="bp_after_systolic"),
+        CheckConstraint(_range("bp_after_diastolic", 30, 160), name="bp_after_diastolic"),
+        CheckConstraint(
+            "kind = 'ketamine' OR (dose_mg IS NULL AND route IS NULL)", name="dose_only_ketamine"
+        ),
+        Index("ix_therapy_sessions_clinician_starts", "clinician_id", "starts_at"),
+        Index("ix_therapy_sessions_patient_starts", "patient_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    series_id: Mapped[str | None] = mapped_column(String(36), index=True)  # induction series
+    dose_mg: Mapped[float | None] = mapped_column(Float)
+    route: Mapped[str | None] = mapped_column(String(20))
+    bp_before_systolic: Mapped[int | None] = mapped_column(Integer)
+    bp_before_diastolic: Mapped[int | None] = mapped_column(Integer)
+    bp_after_systolic: Mapped[int | None] = mapped_column(Integer)
+    bp_after_diastolic: Mapped[int | None] = mapped_column(Integer)
+    bp_warning_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), onupdate=utcnow)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    patient: Mapped[User] = relationship(foreign_keys=[patient_id])
+    clinician: Mapped[User] = relationship(foreign_keys=[clinician_id])
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+class Screening(db.Model):
+    """Intake contraindication screening: one yes/no column per condition.
+
+    Any "yes" is a contraindication flag; a ketamine session cannot be booked until a clinician
+    clears it with a note.
+    """
+
+    __tablename__ = "screenings"
+    __table_args__ = (
+        CheckConstraint(
+            "(cleared_at IS NULL AND cleared_by_id IS NULL)"
+            " OR (cleared_at IS NOT NULL AND cleared_by_id IS NOT NULL"
+            " AND clear_note IS NOT NULL AND length(clear_note) > 0)",
+            name="cleared_with_note",
+        ),
+        Index("ix_screenings_patient_recorded", "patient_id", "recorded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    hallucinations: Mapped[bool] = mapped_column(Boolean, default=False)
+    untreated_mania: Mapped[bool] = mapped_column(Boolean, default=False)
+    cardiovascular_disease: Mapped[bool] = mapped_column(Boolean, default=False)
+    uncontrolled_hyperthyroidism: Mapped[bool] = mapped_column(Boolean, default=False)
+    intracranial_pressure: Mapped[bool] = mapped_column(Boolean, default=False)
+    cystitis: Mapped[bool] = mapped_column(Boolean, default=False)
+    liver_disease: Mapped[bool] = mapped_column(Boolean, default=False)
+    details: Mapped[str | None] = mapped_column(Text)
+    cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    cleared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    clear_note: Mapped[str | None] = mapped_column(Text)
+
+    patient: Mapped[User] = relationship(foreign_keys=[patient_id])
+
+    @property
+    def flags(self) -> list[str]:
+        """The conditions answered "yes"."""
+        return [name for name in CONTRAINDICATIONS if getattr(self, name)]
+
+    @property
+    def blocks_ketamine(self) -> bool:
+        return bool(self.flags) and self.cleared_at is None
+
+
+class JournalEntry(db.Model):
+    """An integration journal entry: private to its author unless `shared`."""
+
+    __tablename__ = "journal_entries"
+    __table_args__ = (
+        UniqueConstraint("author_id", "client_id"),
+        CheckConstraint("length(body) <= 20000", name="body_length"),
+        Index("ix_journal_entries_author_created", "author_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(String(36))
+    body: Mapped[str] = mapped_column(Text)
+    prompt: Mapped[str | None] = mapped_column(String(500))
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("therapy_sessions.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), onupdate=utcnow)
+
+    author: Mapped[User] = relationship()
+    session: Mapped[TherapySession | None] = relationship()
+
+
+class JournalPrompt(db.Model):
+    """A clinic's own integration prompts, added to the built-in library."""
+
+    __tablename__ = "journal_prompts"
+    __table_args__ = (CheckConstraint(_in("moment", PROMPT_MOMENTS), name="moment"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    moment: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(String(500))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuditEvent(db.Model):
+    """Who did what to whose records, when, from where. Append-only (see the flush guard below)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_patient_at", "patient_id", "at"),
+        Index("ix_audit_events_actor_at", "actor_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(String(255))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    patient: Mapped[User | None] = relationship(foreign_keys=[patient_id])
+
+
+class ClinicSettings(db.Model):
+    """The clinic's choices (one row, id 1). Defaults from shared/clinical/instruments.md."""
+
+    __tablename__ = "clinic_settings"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint(_range("bp_limit_systolic", 90, 220, nullable=False), name="bp_sys"),
+        CheckConstraint(_range("bp_limit_diastolic", 50, 140, nullable=False), name="bp_dia"),
+        CheckConstraint(_range("pcl5_cutpoint", 20, 80, nullable=False), name="pcl5_cutpoint"),
+        CheckConstraint(_range("phq9_every_days", 1, 90, nullable=False), name="phq9_every"),
+        CheckConstraint(_range("gad7_every_days", 1, 90, nullable=False), name="gad7_every"),
+        CheckConstraint(_range("pcl5_every_days", 1, 180, nullable=False), name="pcl5_every"),
+        CheckConstraint(_range("series_length", 1, 30, nullable=False), name="series_length"),
+    )
+
+    DEFAULT_CRISIS_TEXT = (
+        "If you are in crisis or thinking about harming yourself, get help now. In the US, call "
+        "or text 988 (Suicide & Crisis Lifeline). Outside the US, call your local emergency number."
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    clinic_name: Mapped[str] = mapped_column(String(120), default="katapp clinic")
+    timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    bp_limit_systolic: Mapped[int] = mapped_column(Integer, default=140)
+    bp_limit_diastolic: Mapped[int] = mapped_column(Integer, default=90)
+    pcl5_cutpoint: Mapped[int] = mapped_column(Integer, default=33)
+    crisis_text: Mapped[str] = mapped_column(Text, default=DEFAULT_CRISIS_TEXT)
+    phq9_every_days: Mapped[int] = mapped_column(Integer, default=7)
+    gad7_every_days: Mapped[int] = mapped_column(Integer, default=7)
+    pcl5_every_days: Mapped[int] = mapped_column(Integer, default=28)
+    series_length: Mapped[int] = mapped_column(Integer, default=6)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), onupdate=utcnow)
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """Column defaults as plain values (for a settings row not yet stored)."""
+        return {
+            c.name: c.default.arg
+            for c in cls.__table__.columns
+            if c.default is not None and not callable(c.default.arg) and c.name != "id"
+        }
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    pass
+
+
+def _refuse_audit_changes(session, _flush_context, _instances) -> None:
+    """Audit events are written once and never changed or deleted through the ORM."""
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise AuditLogIsAppendOnly("audit events are append-only")
+
+
+event.listen(OrmSession, "before_flush", _refuse_audit_changes)
