@@ -1,0 +1,141 @@
+"""Accounts: sign-in checks, sessions, invitations, passwords. Services own the commit."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from katapp.auth.passwords import hash_password, needs_rehash, validate_password, verify_password
+from katapp.extensions import db
+from katapp.models import Invitation, User, utcnow
+from katapp.security import audit
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None; audits both outcomes and commits.
+
+    Unknown email and wrong password take the same time and give the same answer.
+    """
+    user = find_user_by_email(email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        audit("sign_in_failed", actor=user, detail=normalize_email(email)[:120])
+        db.session.commit()
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    audit("sign_in", actor=user)
+    db.session.commit()
+    return user
+
+
+def end_session(user: User) -> None:
+    """Sign-out: bump the session version so any copy of the old cookie stops working."""
+    user.session_version += 1
+    audit("sign_out", actor=user)
+    db.session.commit()
+
+
+class PasswordError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password; raises PasswordError(field, message). Other devices are signed out."""
+    if not verify_password(user.password_hash, current):
+        raise PasswordError("current_password", "That is not your current password.")
+    problem = validate_password(new, email=user.email)
+    if problem:
+        raise PasswordError("new_password", problem)
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    audit("password_changed", actor=user)
+    db.session.commit()
+
+
+# --- Invitations ------------------------------------------------------------------------------------
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_invitation(user: User, created_by: User | None) -> str:
+    """A new single-use invitation for `user`; returns the token (only its hash is stored).
+
+    Earlier unused invitations for the same user are expired. The caller commits.
+    """
+    now = utcnow()
+    for old in db.session.scalars(
+        select(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
+    ):
+        old.expires_at = min(old.expires_at, now)
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        Invitation(
+            user_id=user.id,
+            created_by_id=created_by.id if created_by else None,
+            token_hash=_token_hash(token),
+            created_at=now,
+            expires_at=now + current_app.config["INVITATION_TTL"],
+        )
+    )
+    return token
+
+
+def open_invitation(token: str) -> Invitation | None:
+    """The unused, unexpired invitation for `token`, else None."""
+    if not token or len(token) > 100:
+        return None
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token)))
+    if invitation is None or invitation.used_at is not None or invitation.expires_at <= utcnow():
+        return None
+    if not invitation.user.active:
+        return None
+    return invitation
+
+
+@dataclass
+class AcceptResult:
+    user: User | None
+    error: str | None = None
+
+
+def accept_invitation(token: str, password: str) -> AcceptResult:
+    """Set the invited user's password and use up the invitation (single use), or say why not."""
+    invitation = open_invitation(token)
+    if invitation is None:
+        return AcceptResult(None, "This invitation link has expired or was already used.")
+    user = invitation.user
+    problem = validate_password(password, email=user.email)
+    if problem:
+        return AcceptResult(None, problem)
+    # Mark used with a guarded UPDATE so two simultaneous submissions cannot both succeed.
+    from sqlalchemy import update
+
+    used = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    if used.rowcount != 1:
+        db.session.rollback()
+        return AcceptResult(None, "This invitation link has expired or was already used.")
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    audit("invitation_accepted", actor=user)
+    db.session.commit()
+    return AcceptResult(user)

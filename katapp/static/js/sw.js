@@ -1,0 +1,1 @@
+// katapp service worker: filled in by the PWA issue.

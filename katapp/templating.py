@@ -1,0 +1,78 @@
+"""Template globals: role navigation, cache-busted static URLs, formatting in the user's zone."""
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Flask, url_for
+from flask_login import current_user
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+# (endpoint, label) per role. Each feature owns the endpoint; the nav only names it.
+NAV = {
+    "patient": [
+        ("checkins.home", "Check in"),
+        ("journal.index", "Journal"),
+        ("schedule.mine", "Sessions"),
+        ("dashboard.progress", "Progress"),
+    ],
+    "clinician": [
+        ("dashboard.caseload", "Caseload"),
+        ("schedule.agenda", "Agenda"),
+        ("admin.add_patient", "Add patient"),
+    ],
+    "admin": [
+        ("dashboard.overview", "Clinic"),
+        ("admin.users", "Accounts"),
+        ("admin.settings", "Settings"),
+    ],
+}
+
+
+@lru_cache(maxsize=256)
+def _fingerprint(path: str) -> str:
+    file = STATIC / path
+    try:
+        return hashlib.sha256(file.read_bytes()).hexdigest()[:12]
+    except OSError:
+        return "0"
+
+
+def asset_url(path: str) -> str:
+    """URL of a static file with a content hash, so it can be cached for a year."""
+    return url_for("static", filename=path, v=_fingerprint(path))
+
+
+def user_zone(user=None) -> ZoneInfo:
+    user = user if user is not None else current_user
+    tz = getattr(user, "timezone", None) or "UTC"
+    return ZoneInfo(tz)
+
+
+def local_time(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M", user=None) -> str:
+    """Format an aware UTC datetime in the (current) user's time zone."""
+    if value is None:
+        return ""
+    return value.astimezone(user_zone(user)).strftime(fmt)
+
+
+def nice_date(value: date | None, fmt: str = "%a %d %b %Y") -> str:
+    return value.strftime(fmt) if value else ""
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.globals.update(asset_url=asset_url)
+    app.jinja_env.filters.update(local_time=local_time, nice_date=nice_date)
+    if app.config.get("TESTING"):
+        _fingerprint.cache_clear()
+
+    @app.context_processor
+    def navigation():
+        items = []
+        if current_user.is_authenticated:
+            items = NAV.get(current_user.role, [])
+        return {"nav_items": items}
