@@ -1,0 +1,104 @@
+"""Admin: accounts and clinic settings. Clinicians: add a patient to their own caseload."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from katapp.admin import bp, services
+from katapp.admin.forms import EditUserForm, NewUserForm, PersonForm, SettingsForm
+from katapp.clinic import clinic_settings
+from katapp.extensions import db
+from katapp.models import User
+from katapp.pagination import paginate
+from katapp.security import role_required
+
+
+def _clinician_choices():
+    return [(c.id, f"{c.display_name} ({c.email})") for c in services.clinicians()]
+
+
+def _invite_url(token: str) -> str:
+    return url_for("auth.accept_invite", token=token, _external=True)
+
+
+@bp.route("/admin/users")
+@role_required("admin")
+def users():
+    role, q = request.args.get("role") or None, request.args.get("q") or None
+    page = paginate(services.users_query(role, q), per_page=50)
+    return render_template("admin/users.html", page=page, role=role, q=q or "")
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@role_required("admin")
+def new_user():
+    form = NewUserForm()
+    form.clinicians.choices = _clinician_choices()
+    if form.validate_on_submit():
+        try:
+            user, token = services.create_user(
+                email=form.email.data, display_name=form.display_name.data, role=form.role.data,
+                timezone=form.timezone.data, clinician_ids=form.clinicians.data, created_by=current_user,
+            )
+        except services.AccountError as exc:
+            form.email.errors.append(exc.message)
+        else:
+            return render_template("admin/invited.html", user=user, invite_url=_invite_url(token))
+    return render_template("admin/new_user.html", form=form)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@role_required("admin")
+def edit_user(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = EditUserForm(obj=user)
+    form.clinicians.choices = _clinician_choices()
+    if request.method == "GET":
+        form.clinicians.data = [c.id for c in user.clinicians]
+    if form.validate_on_submit():
+        if user.id == current_user.id and not form.active.data:
+            form.active.errors.append("You cannot deactivate your own account.")
+        else:
+            services.update_user(user, display_name=form.display_name.data, timezone=form.timezone.data,
+                                 active=form.active.data,
+                                 clinician_ids=form.clinicians.data if user.is_patient else None)
+            flash(f"Saved {user.display_name}.", "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/edit_user.html", form=form, user=user)
+
+
+@bp.route("/admin/users/<int:user_id>/invite", methods=["POST"])
+@role_required("admin")
+def reinvite(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    token = services.reissue_invitation(user, current_user)
+    return render_template("admin/invited.html", user=user, invite_url=_invite_url(token))
+
+
+@bp.route("/admin/settings", methods=["GET", "POST"])
+@role_required("admin")
+def settings():
+    row = clinic_settings()
+    form = SettingsForm(obj=row)
+    if form.validate_on_submit():
+        values = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+        services.save_settings(values)
+        flash("Clinic settings saved.", "success")
+        return redirect(url_for("admin.settings"))
+    return render_template("admin/settings.html", form=form)
+
+
+@bp.route("/caseload/add", methods=["GET", "POST"])
+@role_required("clinician")
+def add_patient():
+    form = PersonForm()
+    if form.validate_on_submit():
+        try:
+            user, token = services.add_patient_to_caseload(
+                current_user, email=form.email.data, display_name=form.display_name.data, timezone=form.timezone.data
+            )
+        except services.AccountError as exc:
+            form.email.errors.append(exc.message + " Ask a clinic admin to add them to your caseload.")
+        else:
+            return render_template("admin/invited.html", user=user, invite_url=_invite_url(token))
+    return render_template("admin/add_patient.html", form=form)
