@@ -1,0 +1,97 @@
+"""`flask --app wsgi demo-data` and `flask --app wsgi create-user` (CONTRACT.md)."""
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+from flask import Flask
+
+from katapp.extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(demo_data)
+    app.cli.add_command(create_user)
+
+
+@click.command("demo-data")
+@click.option("--patients", default=12, show_default=True, type=click.IntRange(3, 5000))
+@click.option("--days", default=120, show_default=True, type=click.IntRange(14, 3650))
+@click.option("--password", default=None, help="Password of every demo account.")
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--reset", is_flag=True, help="Delete everything first (refused on a non-empty database otherwise).")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the database already has accounts.")
+def demo_data(patients: int, days: int, password: str | None, seed: int, reset: bool, if_empty: bool) -> None:
+    """Load a demo clinic: an admin, two clinicians and N patients with D days of history."""
+    from sqlalchemy import select
+
+    from katapp.demo import DEFAULT_PASSWORD, DemoError, build_demo
+    from katapp.models import User
+
+    if if_empty and not reset and db.session.scalar(select(User.id).limit(1)) is not None:
+        click.echo("The database already has accounts; demo data not loaded.")
+        return
+
+    started = time.perf_counter()
+    try:
+        counts = build_demo(patients=patients, days=days, password=password or DEFAULT_PASSWORD, seed=seed, reset=reset)
+    except DemoError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    took = time.perf_counter() - started
+    click.echo(", ".join(f"{v} {k}" for k, v in counts.items()) + f" in {took:.1f}s")
+    click.echo("Accounts: admin@demo.katapp.org, clinician1@demo.katapp.org, clinician2@demo.katapp.org, "
+               f"patient1@demo.katapp.org … patient{patients}@demo.katapp.org")
+    click.echo(f"Password for every demo account: {password or DEFAULT_PASSWORD}")
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["patient", "clinician", "admin"]))
+@click.option("--clinician", "clinician_email", default=None, help="Care-team clinician's email (patients).")
+@click.option("--name", default=None, help="Display name (default: the part of the email before @).")
+@click.option("--timezone", default="America/New_York", show_default=True)
+def create_user(email: str, role: str, clinician_email: str | None, name: str | None, timezone: str) -> None:
+    """Create an account; the password is read from standard input (prompted on a terminal)."""
+    from zoneinfo import available_timezones
+
+    from sqlalchemy import insert, select
+
+    from katapp.auth.passwords import hash_password, validate_password
+    from katapp.auth.services import normalize_email
+    from katapp.models import User, care_team
+    from katapp.security import audit
+
+    email = normalize_email(email)
+    if "@" not in email or len(email) > 254:
+        raise click.ClickException("Give a valid email address.")
+    if timezone not in available_timezones():
+        raise click.ClickException(f"Unknown time zone {timezone!r}.")
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise click.ClickException(f"An account with email {email} already exists.")
+    clinician = None
+    if clinician_email:
+        if role != "patient":
+            raise click.ClickException("--clinician is only for patients.")
+        clinician = db.session.scalar(select(User).where(User.email == normalize_email(clinician_email),
+                                                         User.role == "clinician"))
+        if clinician is None:
+            raise click.ClickException(f"No clinician with email {clinician_email}.")
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    problem = validate_password(password, email=email)
+    if problem:
+        raise click.ClickException(problem)
+    user = User(email=email, display_name=name or email.split("@")[0], role=role, timezone=timezone,
+                active=True, password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    if clinician is not None:
+        db.session.execute(insert(care_team), [{"clinician_id": clinician.id, "patient_id": user.id}])
+    audit("account_created", actor=None, obj=user, patient_id=user.id if role == "patient" else None,
+          detail=f"{role} (command line)")
+    db.session.commit()
+    click.echo(f"Created {role} {email} (id {user.id}).")
