@@ -1,0 +1,307 @@
+"""Shared fixtures: the app on SQLite (default) or TEST_DATABASE_URL (PostgreSQL), a clean database
+per test, signed-in clients for each role, factories for every model, and `count_queries`.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import itertools
+import os
+import re
+import uuid
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import event, text
+
+from katapp import create_app
+from katapp.auth.passwords import hash_password
+from katapp.extensions import db, limiter
+from katapp.models import (
+    Assessment,
+    CheckIn,
+    JournalEntry,
+    SafetyFlag,
+    Screening,
+    TherapySession,
+    User,
+    care_team,
+    utcnow,
+)
+
+PASSWORD = "correct horse battery staple 42"  # noqa: S105 - test accounts only
+_PASSWORD_HASH = hash_password(PASSWORD)
+_counter = itertools.count(1)
+
+
+def pytest_report_header(config):
+    url = os.environ.get("TEST_DATABASE_URL")
+    return f"katapp database: {url.split('@')[-1] if url else 'SQLite (temporary file)'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "katapp-test.db")
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    """Create the schema once per run (from the models; migrations are tested on their own)."""
+    app = create_app({"KATAPP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    yield
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _wipe() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            db.session.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - table names from metadata
+    db.session.commit()
+
+
+class KatappClient(FlaskClient):
+    """Each request runs in its own app context (own `g`, own db session), as in production.
+
+    The test's own session is committed afterwards, so the test reads what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.commit()
+        return response
+
+
+@pytest.fixture
+def app(database_url, _schema):
+    app = create_app({"KATAPP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "SERVER_NAME": "localhost"})
+    app.test_client_class = KatappClient
+    with app.app_context():
+        _wipe()
+        limiter.reset()
+        yield app
+        db.session.remove()
+        _wipe()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- Factories ----------------------------------------------------------------------------------------
+@pytest.fixture
+def make_user(app):
+    """make_user(role="patient", email=None, clinician=None, **fields) -> User (password PASSWORD)."""
+
+    def make(role: str = "patient", email: str | None = None, clinician: User | None = None, **fields) -> User:
+        n = next(_counter)
+        user = User(
+            email=(email or f"{role}{n}@example.org").lower(),
+            display_name=fields.pop("display_name", f"{role.title()} {n}"),
+            role=role,
+            timezone=fields.pop("timezone", "America/New_York"),
+            active=fields.pop("active", True),
+            password_hash=fields.pop("password_hash", _PASSWORD_HASH),
+            **fields,
+        )
+        db.session.add(user)
+        db.session.flush()
+        if clinician is not None:
+            db.session.execute(care_team.insert().values(clinician_id=clinician.id, patient_id=user.id))
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def patient(make_user, clinician):
+    return make_user("patient", email="pat@example.org", clinician=clinician, display_name="Pat Patient")
+
+
+@pytest.fixture
+def clinician(make_user):
+    return make_user("clinician", email="clin@example.org", display_name="Dr. Clin")
+
+
+@pytest.fixture
+def other_clinician(make_user):
+    return make_user("clinician", email="other.clin@example.org", display_name="Dr. Other")
+
+
+@pytest.fixture
+def other_patient(make_user, other_clinician):
+    return make_user("patient", email="other.pat@example.org", clinician=other_clinician, display_name="Olive Other")
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin", email="admin@example.org", display_name="Ada Admin")
+
+
+def _save(obj):
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+@pytest.fixture
+def make_checkin(app):
+    def make(patient: User, *, recorded_at: dt.datetime | None = None, mood: int = 5, **fields) -> CheckIn:
+        recorded_at = recorded_at or utcnow()
+        from zoneinfo import ZoneInfo
+
+        local_date = recorded_at.astimezone(ZoneInfo(patient.timezone)).date()
+        return _save(CheckIn(patient_id=patient.id, client_id=fields.pop("client_id", str(uuid.uuid4())),
+                             recorded_at=recorded_at, local_date=local_date, mood=mood, **fields))
+
+    return make
+
+
+@pytest.fixture
+def make_assessment(app):
+    def make(patient: User, instrument: str = "phq9", answers: list[int] | None = None, *,
+             recorded_at: dt.datetime | None = None) -> Assessment:
+        from zoneinfo import ZoneInfo
+
+        from katapp.domain.instruments import INSTRUMENTS, score
+
+        answers = answers if answers is not None else [1] * INSTRUMENTS[instrument].item_count
+        result = score(instrument, answers)
+        recorded_at = recorded_at or utcnow()
+        return _save(Assessment(patient_id=patient.id, client_id=str(uuid.uuid4()), instrument=instrument,
+                                answers=answers, total=result.total, severity=result.severity, flags=list(result.flags),
+                                recorded_at=recorded_at,
+                                local_date=recorded_at.astimezone(ZoneInfo(patient.timezone)).date()))
+
+    return make
+
+
+@pytest.fixture
+def make_session(app):
+    def make(patient: User, clinician: User, *, kind: str = "ketamine", starts_at: dt.datetime | None = None,
+             minutes: int = 90, status: str = "scheduled", **fields) -> TherapySession:
+        starts_at = starts_at or (utcnow() + dt.timedelta(days=1)).replace(microsecond=0)
+        return _save(TherapySession(patient_id=patient.id, clinician_id=clinician.id, kind=kind, status=status,
+                                    starts_at=starts_at, ends_at=starts_at + dt.timedelta(minutes=minutes), **fields))
+
+    return make
+
+
+@pytest.fixture
+def make_screening(app):
+    def make(patient: User, *, recorded_by: User | None = None, **answers) -> Screening:
+        return _save(Screening(patient_id=patient.id, recorded_by_id=recorded_by.id if recorded_by else None,
+                               recorded_at=utcnow(), **answers))
+
+    return make
+
+
+@pytest.fixture
+def make_journal(app):
+    def make(author: User, body: str = "A quiet reflection.", *, shared: bool = False, **fields) -> JournalEntry:
+        return _save(JournalEntry(author_id=author.id, client_id=fields.pop("client_id", str(uuid.uuid4())),
+                                  body=body, shared=shared, **fields))
+
+    return make
+
+
+@pytest.fixture
+def make_flag(app):
+    def make(patient: User, *, source: str = "checkin", reason: str = "Answered yes to the safety question",
+             **fields) -> SafetyFlag:
+        return _save(SafetyFlag(patient_id=patient.id, source=source, reason=reason, raised_at=utcnow(), **fields))
+
+    return make
+
+
+# --- Signing in and CSRF -------------------------------------------------------------------------------
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """A CSRF token for `client`'s session, read from a page's meta tag (as the app's JS does)."""
+    response = client.get(path)
+    match = CSRF_META.search(response.get_data(as_text=True))
+    assert match, f"no csrf meta tag on {path} ({response.status_code})"
+    return match.group(1)
+
+
+def login(client, user_or_email, password: str = PASSWORD, **extra):
+    """Sign in through the real form; returns the response (302 on success)."""
+    email = user_or_email if isinstance(user_or_email, str) else user_or_email.email
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token, **extra})
+
+
+@pytest.fixture
+def login_as(app):
+    """login_as(user) -> a new test client signed in as `user` (asserts the sign-in worked)."""
+
+    def sign_in(user: User, **extra):
+        c = app.test_client()
+        response = login(c, user, **extra)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        c.csrf = csrf_token(c, "/account/password")
+        return c
+
+    return sign_in
+
+
+def api(client, method: str, path: str, json=None, **kwargs):
+    """Call the JSON API with the client's CSRF token in X-CSRFToken (as the offline queue does)."""
+    headers = kwargs.pop("headers", {})
+    token = getattr(client, "csrf", None)
+    if token:
+        headers.setdefault("X-CSRFToken", token)
+    return client.open(path, method=method, json=json, headers=headers, **kwargs)
+
+
+# --- Query counting -----------------------------------------------------------------------------------
+@pytest.fixture
+def count_queries(app):
+    """with count_queries() as q: ...; q.count is the number of SQL statements run inside."""
+
+    class Counter:
+        def __init__(self):
+            self.count = 0
+            self.statements: list[str] = []
+
+    @contextlib.contextmanager
+    def counting():
+        counter = Counter()
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            counter.count += 1
+            counter.statements.append(statement)
+
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting
