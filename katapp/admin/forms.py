@@ -3,6 +3,7 @@ from zoneinfo import available_timezones
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 COMMON_ZONES = [
     "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
@@ -20,6 +21,13 @@ def valid_zone(_form, field):
         raise ValidationError("Choose a time zone from the list.")
 
 
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes (phones have no Ctrl-click)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 class PersonForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Enter an email."), Email("Enter a valid email."), Length(max=254)])
     display_name = StringField("Name shown in katapp", validators=[DataRequired("Enter a name."), Length(max=120)])
@@ -28,14 +36,14 @@ class PersonForm(FlaskForm):
 
 class NewUserForm(PersonForm):
     role = SelectField("Role", choices=[("patient", "Patient"), ("clinician", "Clinician"), ("admin", "Admin")])
-    clinicians = SelectMultipleField("Care team (patients only)", coerce=int, validate_choice=True)
+    clinicians = MultiCheckboxField("Care team (patients only)", coerce=int, validate_choice=True)
 
 
 class EditUserForm(FlaskForm):
     display_name = StringField("Name shown in katapp", validators=[DataRequired("Enter a name."), Length(max=120)])
     timezone = SelectField("Time zone", choices=zone_choices, validators=[valid_zone])
     active = BooleanField("Account active (unticked: cannot sign in, signed out everywhere)")
-    clinicians = SelectMultipleField("Care team (patients only)", coerce=int, validate_choice=True)
+    clinicians = MultiCheckboxField("Care team (patients only)", coerce=int, validate_choice=True)
 
 
 class SettingsForm(FlaskForm):
