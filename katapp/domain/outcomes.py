@@ -191,3 +191,82 @@ def summary_sentence(baseline: float | None, latest: float | None, sessions_comp
     noun = "session" if sessions_completed == 1 else "sessions"
     phrase = _PHRASES[classify(baseline, latest)]
     return f"PHQ-9 {baseline:g} → {latest:g} after {sessions_completed} {noun}: {phrase}"
+
+
+@dataclass(frozen=True)
+class SessionEffect:
+    """One completed ketamine session and the score that stood before it."""
+
+    number: int  # 1 for the first session of the treatment, then 2, 3, ...
+    session_at: datetime
+    score: Point | None  # the last score at or before the session's start
+    change_pct: float | None  # from the baseline; None without a score or with a zero baseline
+
+
+def effect_by_session(scores: Sequence[Point], sessions: Sequence[datetime]) -> list[SessionEffect]:
+    """Return the cumulative effect indexed by session number (1..N, in time order).
+
+    Each session carries the last score at or before its start (as `score_before_each_session`)
+    and its change from the baseline (`baseline`, instruments.md). Ketamine's effect builds
+    across a series, so the clinician reads this by session number rather than by date.
+    """
+    base = baseline(scores, sessions)
+    starts = sorted(sessions)
+    result = []
+    for number, (start, point) in enumerate(zip(starts, score_before_each_session(scores, starts), strict=True), 1):
+        change = change_pct(base.value, point.value) if base is not None and point is not None else None
+        result.append(SessionEffect(number, start, point, change))
+    return result
+
+
+def series_completed(completed: int, scheduled_remaining: int, series_length: int) -> bool:
+    """Return True when a series is over: `series_length` sessions done, or none left to do.
+
+    A series that stopped early (the rest cancelled, none still booked) has ended too, as long
+    as at least one session was completed. `series_length` is a clinic setting (default 6).
+    """
+    return completed >= series_length or (completed > 0 and scheduled_remaining == 0)
+
+
+def rate(count: int, n: int) -> float | None:
+    """Return count / n * 100, or None when n is 0 (no rate of nobody)."""
+    return count / n * 100 if n else None
+
+
+INACTIVE_AFTER_DAYS = 3  # No check-in for this many days puts a patient near the top of the caseload.
+
+
+def needs_attention_rank(open_flags: int, rising: bool, days_since_checkin: int | None) -> int:
+    """Return the caseload priority: 0 open safety flags, 1 rising after the series,
+    2 no check-in for 3+ days (or never), 3 the rest. Lower comes first.
+    """
+    if open_flags > 0:
+        return 0
+    if rising:
+        return 1
+    if days_since_checkin is None or days_since_checkin >= INACTIVE_AFTER_DAYS:
+        return 2
+    return 3
+
+
+def week_start(day: date) -> date:
+    """Return the Monday of `day`'s ISO week."""
+    return day - timedelta(days=day.weekday())
+
+
+def per_week(day_counts: Sequence[tuple[date, int]], first: date, last: date) -> list[tuple[date, int]]:
+    """Return (Monday, total) for every week from `first`'s week to `last`'s, empty weeks as 0.
+
+    Counts on days outside those weeks are ignored.
+    """
+    start, end = week_start(first), week_start(last)
+    totals: dict[date, int] = {}
+    week = start
+    while week <= end:
+        totals[week] = 0
+        week += timedelta(days=7)
+    for day, count in day_counts:
+        key = week_start(day)
+        if key in totals:
+            totals[key] += count
+    return sorted(totals.items())

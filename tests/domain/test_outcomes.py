@@ -5,16 +5,23 @@ import pytest
 from katapp.domain.outcomes import (
     Durability,
     Point,
+    SessionEffect,
     baseline,
     change_pct,
     classify,
     durability,
+    effect_by_session,
     is_remission,
     is_response,
     mood_between_sessions,
+    needs_attention_rank,
+    per_week,
+    rate,
     rolling_mean,
     score_before_each_session,
+    series_completed,
     summary_sentence,
+    week_start,
 )
 
 
@@ -162,3 +169,68 @@ def test_durability_counts_days_in_the_patient_zone():
 )
 def test_summary_sentence(base, latest, sessions, text):
     assert summary_sentence(base, latest, sessions) == text
+
+
+def test_effect_by_session_numbers_sessions_and_measures_change_from_baseline():
+    scores = points((8, 20), (11, 15), (13, 10))
+    effects = effect_by_session(scores, [day(14), day(10), day(12)])  # unsorted sessions
+    assert effects == [
+        SessionEffect(1, day(10), Point(day(8), 20), 0.0),
+        SessionEffect(2, day(12), Point(day(11), 15), -25.0),
+        SessionEffect(3, day(14), Point(day(13), 10), -50.0),
+    ]
+
+
+def test_effect_by_session_without_scores_or_sessions():
+    assert effect_by_session([], SESSIONS) == [SessionEffect(n, s, None, None) for n, s in enumerate(SESSIONS, 1)]
+    assert effect_by_session(points((8, 20)), []) == []
+    # No score before the first session: the baseline is the first score, taken later.
+    effects = effect_by_session(points((11, 18)), SESSIONS)
+    assert [(e.number, e.score, e.change_pct) for e in effects] == [
+        (1, None, None), (2, Point(day(11), 18), 0.0), (3, Point(day(11), 18), 0.0)]
+    # A zero baseline has no percentage change.
+    assert effect_by_session(points((9, 0), (11, 3)), SESSIONS)[1].change_pct is None
+
+
+@pytest.mark.parametrize(
+    ("completed", "remaining", "length", "expected"),
+    [
+        (6, 0, 6, True),  # exactly the series length
+        (5, 1, 6, False),  # one still booked
+        (7, 2, 6, True),  # boosters booked after a full series
+        (4, 0, 6, True),  # stopped early: nothing left booked
+        (0, 0, 6, False),  # never started
+        (0, 6, 6, False),
+        (1, 0, 1, True),
+    ],
+)
+def test_series_completed(completed, remaining, length, expected):
+    assert series_completed(completed, remaining, length) is expected
+
+
+@pytest.mark.parametrize(("count", "n", "expected"), [(3, 10, 30.0), (0, 4, 0.0), (5, 5, 100.0), (0, 0, None)])
+def test_rate(count, n, expected):
+    assert rate(count, n) == expected
+
+
+@pytest.mark.parametrize(
+    ("flags", "rising", "days", "rank"),
+    [
+        (1, True, None, 0),  # open flags first, whatever else
+        (0, True, 0, 1),  # rising next
+        (0, False, 3, 2),  # exactly 3 days without a check-in
+        (0, False, None, 2),  # never checked in
+        (0, False, 2, 3),  # 2 days is fine
+        (0, False, 0, 3),
+    ],
+)
+def test_needs_attention_rank(flags, rising, days, rank):
+    assert needs_attention_rank(flags, rising, days) == rank
+
+
+def test_week_start_and_per_week():
+    assert week_start(date(2026, 6, 7)) == date(2026, 6, 1)  # Sunday -> Monday before
+    assert week_start(date(2026, 6, 1)) == date(2026, 6, 1)
+    counts = [(date(2026, 6, 2), 2), (date(2026, 6, 4), 1), (date(2026, 6, 16), 3), (date(2026, 7, 30), 9)]
+    assert per_week(counts, date(2026, 6, 3), date(2026, 6, 17)) == [
+        (date(2026, 6, 1), 3), (date(2026, 6, 8), 0), (date(2026, 6, 15), 3)]
