@@ -115,6 +115,14 @@ def induction_series(
     return slots
 
 
+def local_to_utc(day: date, at: time, tz: str) -> datetime:
+    """Return wall-clock `at` on local `day` in zone `tz` as an aware UTC datetime.
+
+    Raises ValueError for an unknown zone. A time in a spring-forward gap lands after the gap.
+    """
+    return _at_local(day, at, zone(tz))
+
+
 def local_date(moment: datetime, tz: str) -> date:
     """Return the calendar date of aware `moment` in zone `tz`; raises ValueError if naive."""
     if moment.tzinfo is None or moment.utcoffset() is None:

@@ -210,3 +210,25 @@ def test_parse_bp(text, expected):
 def test_parse_bp_refusals(text, message):
     with pytest.raises(ValueError, match=message):
         parse_bp(text)
+
+
+@pytest.mark.parametrize(
+    ("day", "at_", "tz", "expected"),
+    [
+        (date(2026, 6, 1), time(9), NY, datetime(2026, 6, 1, 13, tzinfo=UTC)),  # EDT, UTC-4
+        (date(2026, 1, 5), time(9), NY, datetime(2026, 1, 5, 14, tzinfo=UTC)),  # EST, UTC-5
+        (date(2026, 6, 1), time(9), "Europe/Berlin", datetime(2026, 6, 1, 7, tzinfo=UTC)),
+        (date(2026, 6, 1), time(0), "UTC", datetime(2026, 6, 1, 0, tzinfo=UTC)),
+    ],
+)
+def test_local_to_utc(day, at_, tz, expected):
+    from katapp.domain.scheduling import local_to_utc
+
+    assert local_to_utc(day, at_, tz) == expected
+
+
+def test_local_to_utc_unknown_zone():
+    from katapp.domain.scheduling import local_to_utc
+
+    with pytest.raises(ValueError, match="unknown time zone"):
+        local_to_utc(date(2026, 6, 1), time(9), "Mars/Olympus")

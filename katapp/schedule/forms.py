@@ -1,0 +1,105 @@
+"""Scheduling forms: field checks only (overlaps and screening rules live in services/domain)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from katapp.domain.scheduling import parse_bp
+from katapp.models import CONTRAINDICATIONS, ROUTES
+from katapp.schedule.services import KIND_LABELS, ROUTE_LABELS, SCREENING_QUESTIONS
+
+KIND_CHOICES = [(k, label[0].upper() + label[1:]) for k, label in KIND_LABELS.items()]
+WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+LENGTH = [InputRequired("Enter the length in minutes."), NumberRange(5, 600, "From 5 to 600 minutes.")]
+
+
+def blood_pressure(_form, field):
+    if field.data:
+        try:
+            parse_bp(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)[0].upper() + str(exc)[1:] + ".") from exc
+
+
+class WhenForm(FlaskForm):
+    date = DateField("Date", validators=[InputRequired("Choose a date.")])
+    time = TimeField("Start time", validators=[InputRequired("Choose a time.")])
+    duration_minutes = IntegerField("Length (minutes)", validators=LENGTH)
+
+
+class BookForm(WhenForm):
+    patient_id = SelectField("Patient", coerce=int, validators=[InputRequired("Choose a patient.")])
+    kind = SelectField("Kind of session", choices=KIND_CHOICES, default="ketamine")
+    notes = TextAreaField("Notes (optional, visible to the care team)", validators=[Optional(), Length(max=2000)])
+
+
+class MoveForm(WhenForm):
+    pass
+
+
+class StatusForm(FlaskForm):
+    status = HiddenField(validators=[DataRequired()])
+
+
+class CompleteForm(FlaskForm):
+    dose_mg = DecimalField("Dose (mg)", places=None,
+                           validators=[InputRequired("Enter the dose in mg."), NumberRange(0.1, 1000, "From 0.1 to 1000 mg.")])
+    route = RadioField("Route", choices=[(r, ROUTE_LABELS[r]) for r in ROUTES],
+                       validators=[InputRequired("Choose the route.")])
+    bp_before = StringField("Blood pressure before dosing", description="Systolic/diastolic, for example 128/84",
+                            validators=[InputRequired("Enter the blood pressure before dosing."), blood_pressure])
+    bp_after = StringField("Blood pressure after the session", description="Systolic/diastolic, for example 132/86",
+                           validators=[InputRequired("Enter the blood pressure after the session."), blood_pressure])
+    bp_confirmed = BooleanField("I have checked the high pre-dose blood pressure and still gave the dose")
+
+
+class SeriesForm(FlaskForm):
+    patient_id = SelectField("Patient", coerce=int, validators=[InputRequired("Choose a patient.")])
+    start_date = DateField("First possible date", validators=[InputRequired("Choose a start date.")])
+    count = IntegerField("Number of ketamine sessions", validators=[InputRequired("Enter how many sessions."),
+                                                                   NumberRange(1, 30, "From 1 to 30 sessions.")])
+    weekdays = SelectMultipleField("Weekdays", coerce=int, choices=WEEKDAYS, default=[0, 2, 4])
+    time = TimeField("Start time", validators=[InputRequired("Choose a time.")])
+    duration_minutes = IntegerField("Ketamine session length (minutes)", default=90, validators=LENGTH)
+    integration = BooleanField("Add an integration session after each ketamine session")
+    integration_offset_days = SelectField("Integration session comes", coerce=int, default=1,
+                                          choices=[(1, "1 day after"), (2, "2 days after")])
+    integration_time = TimeField("Integration start time (empty: same time)", validators=[Optional()])
+    integration_minutes = IntegerField("Integration session length (minutes)", default=50, validators=LENGTH)
+    confirm = HiddenField()
+
+    def validate_weekdays(self, field):
+        if not field.data:
+            raise ValidationError("Choose at least one weekday.")
+
+
+class ScreeningForm(FlaskForm):
+    details = TextAreaField("Anything else your care team should know (optional)",
+                            validators=[Optional(), Length(max=2000)])
+
+
+for _name in CONTRAINDICATIONS:
+    setattr(ScreeningForm, _name, RadioField(SCREENING_QUESTIONS[_name], choices=[("no", "No"), ("yes", "Yes")],
+                                             validators=[InputRequired("Answer yes or no.")]))
+
+
+class ClearForm(FlaskForm):
+    note = TextAreaField("Clinical note (required): why ketamine is safe to book",
+                         validators=[DataRequired("Write a note."), Length(max=2000)])
+
+
+class CalendarForm(FlaskForm):
+    action = HiddenField(validators=[DataRequired()])

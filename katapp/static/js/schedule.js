@@ -1,0 +1,44 @@
+// Schedule pages: live pre-dose BP warning, integration options toggle, copy the feed address.
+(function () {
+  "use strict";
+
+  // Completing a ketamine session: show the confirm box as soon as the pre-dose BP is above the limit.
+  document.querySelectorAll("form[data-bp-limit]").forEach(function (form) {
+    var limit = form.getAttribute("data-bp-limit").split("/").map(Number);
+    var input = form.querySelector("input[name='bp_before']");
+    var box = form.querySelector("[data-bp-warning]");
+    if (!input || !box) return;
+    function check() {
+      var m = /^\s*(\d{2,3})\s*\/\s*(\d{2,3})\s*$/.exec(input.value);
+      var high = !!m && (Number(m[1]) > limit[0] || Number(m[2]) > limit[1]);
+      var confirm = box.querySelector("input[type=checkbox]");
+      box.hidden = !(high || (confirm && confirm.checked));
+    }
+    input.addEventListener("input", check);
+    check();
+  });
+
+  // Induction series: the integration options only matter when integration sessions are wanted.
+  var toggle = document.querySelector("input[name='integration']");
+  var extra = document.querySelector("[data-integration-fields]");
+  if (toggle && extra) {
+    var sync = function () { extra.hidden = !toggle.checked; };
+    toggle.addEventListener("change", sync);
+    sync();
+  }
+
+  // Calendar feed: copy the private address.
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var input = document.querySelector(button.getAttribute("data-copy"));
+      if (!input) return;
+      input.select();
+      var done = function () { button.textContent = "Copied"; };
+      if (navigator.clipboard) {
+        navigator.clipboard.writeText(input.value).then(done, function () {});
+      } else {
+        done();
+      }
+    });
+  });
+})();
