@@ -1,0 +1,388 @@
+"""Journal entries: the only place that reads or writes them, always scoped to who is asking.
+
+Privacy rule: an entry is visible to its author; to the author's care-team clinicians only while
+`shared`; to nobody else (admins included: they are not the care team). Everything else is
+"not found", exactly like a missing entry.
+
+Text is stored exactly as sent (no stripping, no Unicode normalisation). The one exception is the
+HTML form: browsers submit a textarea's line breaks as CRLF whatever the user typed, so the page
+turns "\\r\\n" back into "\\n" before calling `create_entry` (what JavaScript's textarea.value and the
+offline queue send). The JSON API stores "\\r\\n" if that is what it was sent.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from katapp.extensions import db
+from katapp.journal import prompts as prompt_library
+from katapp.models import JournalEntry, JournalPrompt, TherapySession, User, utcnow
+from katapp.security import audit, is_care_team
+
+MAX_BODY = 20_000
+MAX_PROMPT = 500
+
+
+class EntryError(Exception):
+    """Invalid input: `fields` maps field names to messages; nothing was stored."""
+
+    def __init__(self, fields: dict[str, str]):
+        super().__init__("invalid journal entry")
+        self.fields = fields
+
+
+class EntryConflict(Exception):
+    """The client_id was already used for a different entry (409)."""
+
+
+class EntryNotFound(Exception):
+    """Missing, or not the asker's to see: the caller answers 404 either way."""
+
+
+# --- Validation ---------------------------------------------------------------------------------------
+def _text_problem(value: str, *, limit: int, what: str) -> str | None:
+    if "\x00" in value:
+        return f"Your {what} contains a NUL character (\\0), which cannot be saved. Remove it and try again."
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"Your {what} contains characters that are not valid Unicode."
+    if len(value) > limit:  # characters (code points), as the database's length() counts
+        return f"Your {what} is {len(value):,} characters long; the limit is {limit:,}."
+    return None
+
+
+def check_body(body: object) -> str:
+    """The body unchanged, or EntryError: required, not blank, ≤ 20,000 characters, no NUL."""
+    if not isinstance(body, str):
+        raise EntryError({"body": "Write something before saving."})
+    problem = _text_problem(body, limit=MAX_BODY, what="entry")
+    if problem:
+        raise EntryError({"body": problem})
+    if not body.strip():
+        raise EntryError({"body": "Write something before saving."})
+    return body
+
+
+def check_prompt(prompt: object) -> str | None:
+    """The prompt (None when empty), or EntryError for non-text, > 500 characters or NUL."""
+    if prompt is None or prompt == "":
+        return None
+    if not isinstance(prompt, str):
+        raise EntryError({"prompt": "The prompt must be text."})
+    problem = _text_problem(prompt, limit=MAX_PROMPT, what="prompt")
+    if problem:
+        raise EntryError({"prompt": problem})
+    return prompt
+
+
+def check_client_id(client_id: object) -> str:
+    """A canonical UUID string (a fresh one when none was sent), or EntryError."""
+    if client_id is None or client_id == "":
+        return str(uuid.uuid4())
+    try:
+        return str(uuid.UUID(str(client_id)))
+    except ValueError:
+        raise EntryError({"client_id": "client_id must be a UUID."}) from None
+
+
+def check_recorded_at(value: object, now: dt.datetime) -> dt.datetime:
+    """When the entry was written: `now` when empty, else an ISO 8601 time with an offset.
+
+    A time in the future (a phone with a wrong clock) becomes `now` rather than an error, so an
+    entry waiting in the offline queue is never refused for good because of the device's clock.
+    """
+    if value is None or value == "":
+        return now
+    if not isinstance(value, str):
+        raise EntryError({"recorded_at": "recorded_at must be an ISO 8601 time with an offset."})
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise EntryError({"recorded_at": "recorded_at must be an ISO 8601 time with an offset."}) from None
+    if when.tzinfo is None:
+        raise EntryError({"recorded_at": "recorded_at needs a time-zone offset."})
+    return min(when.astimezone(dt.UTC), now)
+
+
+def own_session(author: User, session_id: object) -> TherapySession | None:
+    """The author's own session `session_id` (None when none given), or EntryError (foreign or missing alike)."""
+    if session_id is None or session_id == "":
+        return None
+    if isinstance(session_id, bool) or not isinstance(session_id, int):
+        raise EntryError({"session_id": "Choose one of your own sessions."})
+    session = db.session.scalar(
+        select(TherapySession).where(TherapySession.id == session_id, TherapySession.patient_id == author.id)
+    )
+    if session is None:
+        raise EntryError({"session_id": "Choose one of your own sessions."})
+    return session
+
+
+def _check_shared(shared: object) -> bool:
+    if shared is None:
+        return False
+    if not isinstance(shared, bool):
+        raise EntryError({"shared": "shared must be true or false."})
+    return shared
+
+
+# --- Writing ------------------------------------------------------------------------------------------
+def _by_client_id(author: User, client_id: str) -> JournalEntry | None:
+    return db.session.scalar(
+        select(JournalEntry).where(JournalEntry.author_id == author.id, JournalEntry.client_id == client_id)
+    )
+
+
+def create_entry(author: User, *, body: object, client_id: object = None, shared: object = False,
+                 session_id: object = None, prompt: object = None, recorded_at: object = None,
+                 now: dt.datetime | None = None) -> tuple[JournalEntry, bool]:
+    """Store a new entry for `author` (a patient) and commit; returns (entry, created).
+
+    Idempotent by client_id: the same client_id with the same body returns the stored entry
+    and `created` False; with a different body raises EntryConflict. Two concurrent requests with
+    one client_id are decided by the unique constraint (author_id, client_id).
+    Raises EntryError (nothing stored) for invalid input.
+    """
+    now = now or utcnow()
+    errors: dict[str, str] = {}
+    values: dict[str, object] = {}
+    for name, check in (("body", lambda: check_body(body)), ("prompt", lambda: check_prompt(prompt)),
+                        ("client_id", lambda: check_client_id(client_id)), ("shared", lambda: _check_shared(shared)),
+                        ("recorded_at", lambda: check_recorded_at(recorded_at, now)),
+                        ("session", lambda: own_session(author, session_id))):
+        try:
+            values[name] = check()
+        except EntryError as exc:
+            errors.update(exc.fields)
+    if errors:
+        raise EntryError(errors)
+    session = values["session"]
+    wanted = dict(body=values["body"], prompt=values["prompt"], session_id=session.id if session else None,
+                  shared=values["shared"])
+
+    existing = _by_client_id(author, values["client_id"])
+    if existing is None:
+        entry = JournalEntry(author_id=author.id, client_id=values["client_id"], created_at=values["recorded_at"], **wanted)
+        db.session.add(entry)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            # A concurrent request with the same client_id won the race: answer with its entry.
+            db.session.rollback()
+            existing = _by_client_id(author, values["client_id"])
+            if existing is None:  # pragma: no cover - the constraint fired for another reason
+                raise
+        else:
+            audit("journal_created", patient_id=author.id, obj=entry, detail="shared" if entry.shared else "private")
+            db.session.commit()
+            return entry, True
+    # A resend of the same text is the same entry, even if it was shared or re-linked since.
+    if existing.body != wanted["body"]:
+        raise EntryConflict()
+    return existing, False
+
+
+def update_entry(author: User, entry_id: int, *, body: object, prompt: object = None,
+                 session_id: object = None, shared: object = None) -> JournalEntry:
+    """Change the author's own entry and commit. `shared` None leaves sharing as it is.
+
+    Raises EntryNotFound (not the author's) or EntryError (invalid; nothing changed).
+    """
+    entry = own_entry(author, entry_id)
+    errors: dict[str, str] = {}
+    values: dict[str, object] = {}
+    for name, check in (("body", lambda: check_body(body)), ("prompt", lambda: check_prompt(prompt)),
+                        ("session", lambda: own_session(author, session_id)),
+                        ("shared", lambda: entry.shared if shared is None else _check_shared(shared))):
+        try:
+            values[name] = check()
+        except EntryError as exc:
+            errors.update(exc.fields)
+    if errors:
+        raise EntryError(errors)
+    _record_sharing(entry, values["shared"])
+    entry.body, entry.prompt = values["body"], values["prompt"]
+    entry.session_id = values["session"].id if values["session"] else None
+    audit("journal_updated", patient_id=author.id, obj=entry)
+    db.session.commit()
+    return entry
+
+
+def _record_sharing(entry: JournalEntry, shared: bool) -> None:
+    if entry.shared != shared:
+        entry.shared = shared
+        audit("journal_shared" if shared else "journal_unshared", patient_id=entry.author_id, obj=entry)
+
+
+def set_shared(author: User, entry_id: int, shared: bool) -> JournalEntry:
+    """Share or unshare the author's own entry and commit; EntryNotFound when not theirs."""
+    entry = own_entry(author, entry_id)
+    _record_sharing(entry, bool(shared))
+    db.session.commit()
+    return entry
+
+
+def delete_entry(author: User, entry_id: int) -> None:
+    """Delete the author's own entry for real (the row is gone); the audit log keeps only its id."""
+    entry = own_entry(author, entry_id)
+    audit("journal_deleted", patient_id=author.id, obj=entry)
+    db.session.delete(entry)
+    db.session.commit()
+
+
+# --- Reading ------------------------------------------------------------------------------------------
+def own_entry(author: User, entry_id: int) -> JournalEntry:
+    """The author's own entry, or EntryNotFound (missing and foreign alike)."""
+    entry = db.session.scalar(
+        select(JournalEntry).options(joinedload(JournalEntry.session))
+        .where(JournalEntry.id == entry_id, JournalEntry.author_id == author.id)
+    )
+    if entry is None:
+        raise EntryNotFound()
+    return entry
+
+
+def readable_entry(user: User, entry_id: int) -> JournalEntry:
+    """An entry `user` may read: their own, or a shared one of a patient on their caseload."""
+    if user.is_patient:
+        return own_entry(user, entry_id)
+    if not user.is_clinician:
+        raise EntryNotFound()
+    entry = db.session.scalar(
+        select(JournalEntry).options(joinedload(JournalEntry.session))
+        .where(JournalEntry.id == entry_id, JournalEntry.shared.is_(True))
+    )
+    if entry is None or not is_care_team(user, entry.author_id):
+        raise EntryNotFound()
+    return entry
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_words(q: str | None) -> list[str]:
+    """The words of a search (at most 10, each at most 100 characters)."""
+    return [w[:100] for w in (q or "").split()][:10]
+
+
+def own_entries(author: User, q: str | None = None, *, by_session: bool = False) -> Select:
+    """SELECT of the author's entries, newest first (or grouped by session, newest session first).
+
+    Search: case-insensitive, every word must appear in the body or the prompt. LIKE/ILIKE with
+    % and _ escaped, so it runs the same on SQLite and PostgreSQL (SQLite folds case for ASCII
+    letters only).
+    """
+    stmt = select(JournalEntry).options(joinedload(JournalEntry.session)).where(JournalEntry.author_id == author.id)
+    for word in search_words(q):
+        pattern = f"%{_escape_like(word)}%"
+        stmt = stmt.where(or_(JournalEntry.body.ilike(pattern, escape="\\"),
+                              JournalEntry.prompt.ilike(pattern, escape="\\")))
+    if by_session:
+        stmt = stmt.outerjoin(TherapySession, JournalEntry.session_id == TherapySession.id).order_by(
+            TherapySession.starts_at.is_(None), TherapySession.starts_at.desc(), TherapySession.id.desc())
+    return stmt.order_by(JournalEntry.created_at.desc(), JournalEntry.id.desc())
+
+
+def shared_entries(patient_id: int) -> Select:
+    """SELECT of a patient's shared entries, newest first (the caller checks the care team)."""
+    return (select(JournalEntry).options(joinedload(JournalEntry.session))
+            .where(JournalEntry.author_id == patient_id, JournalEntry.shared.is_(True))
+            .order_by(JournalEntry.created_at.desc(), JournalEntry.id.desc()))
+
+
+def entry_by_client_id(author: User, client_id: str) -> JournalEntry | None:
+    """The author's entry with this client_id, if any (lets the editor know a queued draft arrived)."""
+    try:
+        client_id = str(uuid.UUID(client_id))
+    except ValueError:
+        return None
+    return _by_client_id(author, client_id)
+
+
+def recent_sessions(author: User, *, include_id: int | None = None, now: dt.datetime | None = None,
+                    limit: int = 20) -> list[TherapySession]:
+    """The author's own sessions to link an entry to: recent and the next two days, newest first.
+
+    `include_id` (one of the author's own sessions, e.g. from ?session_id=) is always included.
+    """
+    now = now or utcnow()
+    condition = and_(TherapySession.starts_at <= now + prompt_library.BEFORE_WINDOW,
+                     TherapySession.status.in_(("scheduled", "completed")))
+    if include_id is not None:
+        condition = or_(condition, TherapySession.id == include_id)
+    stmt = (select(TherapySession).where(TherapySession.patient_id == author.id, condition)
+            .order_by(TherapySession.starts_at.desc()).limit(limit))
+    return list(db.session.scalars(stmt))
+
+
+# --- Prompts --------------------------------------------------------------------------------------------
+def prompt_library_rows() -> dict[str, list[str]]:
+    """Built-in prompts plus the clinic's active JournalPrompt rows, by moment."""
+    rows = db.session.execute(
+        select(JournalPrompt.moment, JournalPrompt.text).where(JournalPrompt.active.is_(True)).order_by(JournalPrompt.id)
+    ).all()
+    return prompt_library.library([(m, t) for m, t in rows])
+
+
+def all_prompts(prompts: dict[str, list[str]] | None = None) -> set[str]:
+    prompts = prompts or prompt_library_rows()
+    return {text for texts in prompts.values() for text in texts}
+
+
+@dataclass(frozen=True)
+class PromptOffer:
+    moment: str
+    text: str
+    session: TherapySession
+
+    @property
+    def label(self) -> str:
+        return prompt_library.MOMENT_LABELS[self.moment]
+
+
+def prompt_for(user: User, now: dt.datetime | None = None) -> PromptOffer | None:
+    """The integration prompt that fits now for a patient, or None.
+
+    After the last completed ketamine session (by its end): the first day, second day and third
+    day prompts, then a general one until 7 days have passed. Otherwise, a "before" prompt when a
+    ketamine session is scheduled within the next 2 days. None for non-patients, when nothing fits,
+    or when the patient already wrote an entry for that session with that prompt.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_patient:
+        return None
+    now = now or utcnow()
+    last = db.session.scalar(
+        select(TherapySession).where(
+            TherapySession.patient_id == user.id, TherapySession.kind == "ketamine",
+            TherapySession.status == "completed", TherapySession.ends_at <= now,
+            TherapySession.ends_at > now - prompt_library.OFFER_AFTER_LIMIT,
+        ).order_by(TherapySession.ends_at.desc()).limit(1)
+    )
+    moment, session = (prompt_library.moment_after(now - last.ends_at), last) if last else (None, None)
+    if moment is None or moment == "general":
+        upcoming = db.session.scalar(
+            select(TherapySession).where(
+                TherapySession.patient_id == user.id, TherapySession.kind == "ketamine",
+                TherapySession.status == "scheduled", TherapySession.starts_at > now,
+                TherapySession.starts_at <= now + prompt_library.BEFORE_WINDOW,
+            ).order_by(TherapySession.starts_at).limit(1)
+        )
+        if upcoming is not None:
+            moment, session = "before", upcoming
+    if moment is None:
+        return None
+    text = prompt_library_rows()[moment][0]
+    answered = db.session.scalar(
+        select(JournalEntry.id).where(JournalEntry.author_id == user.id, JournalEntry.session_id == session.id,
+                                      JournalEntry.prompt == text).limit(1)
+    )
+    if answered is not None:
+        return None
+    return PromptOffer(moment=moment, text=text, session=session)
