@@ -1,11 +1,13 @@
-"""GET /api/v1/patients: the caseload (clinician) or every patient (admin)."""
+"""GET /api/v1/patients: the caseload (clinician) or every patient (admin); one patient's summary."""
+from flask import jsonify
 from flask_login import current_user, login_required
 
 from katapp.api import bp
-from katapp.api.helpers import list_answer
+from katapp.api.helpers import ApiError, list_answer
+from katapp.dashboard import services as dashboard_services
 from katapp.models import User
 from katapp.pagination import paginate
-from katapp.security import role_required, visible_patients
+from katapp.security import audit_view, role_required, visible_patients
 
 
 @bp.get("/patients")
@@ -15,3 +17,15 @@ def patients():
     page = paginate(visible_patients(current_user).order_by(User.display_name, User.id), per_page=100)
     items = [{"id": p.id, "email": p.email, "display_name": p.display_name} for p in page.items]
     return list_answer(items, page.next_url())
+
+
+@bp.get("/patients/<int:patient_id>/summary")
+@login_required
+@role_required("clinician", "admin")
+def patient_summary(patient_id: int):
+    """CONTRACT.md's summary of one patient for the care team or an admin; 404 for anyone else."""
+    summary = dashboard_services.patient_summary(current_user, patient_id)
+    if summary is None:
+        raise ApiError(404, "not found")
+    audit_view(patient_id, "summary")
+    return jsonify(summary.as_api())

@@ -1,23 +1,50 @@
-"""Placeholder pages; the dashboards feature issue replaces them."""
-from flask import render_template
+"""Dashboards: caseload (clinician home), one patient (care team, admin), own progress (patient),
+clinic overview (admin home), and the vendored plotly.js, served compressed and cached for a year."""
+from __future__ import annotations
 
-from katapp.dashboard import bp
-from katapp.security import role_required
+from flask import abort, render_template, request
+from flask_login import current_user
+
+from katapp.dashboard import bp, plotly_asset, services, views
+from katapp.security import audit_view, cacheable, get_patient_or_404, role_required
 
 
 @bp.route("/caseload")
 @role_required("clinician")
 def caseload():
-    return render_template("placeholder.html", title="Caseload")
+    show = request.args.get("show", "all")
+    if show not in services.FILTERS:
+        show = "all"
+    rows = services.caseload(current_user)
+    return render_template("dashboard/caseload.html", **views.caseload(rows, show))
 
 
-@bp.route("/clinic")
-@role_required("admin")
-def overview():
-    return render_template("placeholder.html", title="Clinic overview")
+@bp.route("/patients/<int:patient_id>")
+@role_required("clinician", "admin")
+def patient(patient_id: int):
+    person = get_patient_or_404(current_user, patient_id)
+    audit_view(person.id, "dashboard")  # commits: before loading, so nothing loaded is expired after
+    data = services.history(person)
+    return render_template("dashboard/patient.html", **views.patient(data))
 
 
 @bp.route("/progress")
 @role_required("patient")
 def progress():
-    return render_template("placeholder.html", title="Your progress")
+    data = services.history(current_user)
+    return render_template("dashboard/progress.html", **views.progress(data))
+
+
+@bp.route("/clinic")
+@role_required("admin")
+def overview():
+    return render_template("dashboard/overview.html", **views.overview(services.overview(current_user)))
+
+
+@bp.route("/vendor/plotly-<digest>.min.js")
+def plotly_js(digest: str):
+    """plotly.min.js at a content-hashed URL: gzip when the browser accepts it, cached immutably."""
+    if digest != plotly_asset.digest():
+        abort(404)
+    cacheable()
+    return plotly_asset.response(request.accept_encodings["gzip"] > 0)

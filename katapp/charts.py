@@ -1,0 +1,218 @@
+"""Plotly figures built from domain output (plain values in, figure dicts out; no database access).
+
+Each function returns `fig.to_plotly_json()`: a dict the template puts in
+`<script type="application/json" data-chart>` and static/js/charts.js draws with Plotly.newPlot.
+Dates travel as ISO strings. charts.js sets the theme colours (light or dark) on the layout, so
+the server only chooses trace colours that read on both.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+from katapp.domain.instruments import INSTRUMENTS
+from katapp.domain.outcomes import REMISSION_BELOW, SessionEffect
+
+COLOURS = {
+    "phq9": "#3b7dd8",
+    "gad7": "#d9782b",
+    "pcl5": "#9a6fd0",
+    "mood": "#2a9d8f",
+    "rolling": "#e05a7a",
+    "reference": "#8a9593",
+    "flag": "#d33c2c",
+}
+SESSION_COLOURS = {"ketamine": "#8e5cc7", "integration": "#2a9d8f", "intake": "#8a9593", "follow_up": "#c58a1a"}
+SESSION_LABELS = {"ketamine": "Ketamine session", "integration": "Integration", "intake": "Intake",
+                  "follow_up": "Follow-up"}
+PHQ9_ITEMS = ("Interest", "Low mood", "Sleep", "Energy", "Appetite", "Self-worth", "Concentration",
+              "Slowed / restless", "Self-harm thoughts")
+FREQUENCY = ("Not at all", "Several days", "More than half the days", "Nearly every day")
+
+
+def _layout(**extra) -> dict:
+    """A compact layout that fits 360 px: legend below, small margins, no title (the page has one)."""
+    layout = {
+        "margin": {"l": 44, "r": 12, "t": 12, "b": 40},
+        "height": 340,
+        "legend": {"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"},
+        "hovermode": "closest",
+        "dragmode": False,
+        "showlegend": True,
+    }
+    layout.update(extra)
+    return layout
+
+
+def _figure(traces: list, layout: dict) -> dict:
+    """Validate through plotly's graph objects; drop the Python-side default template (7 kB of
+    styling plotly.js does not need: charts.js sets the light or dark colours)."""
+    figure = go.Figure(data=traces, layout=layout).to_plotly_json()
+    figure["layout"].pop("template", None)
+    return figure
+
+
+def _fmt_change(change: float | None) -> str:
+    return "" if change is None else f"<br>{change:+.0f} % from baseline"
+
+
+def effect_by_session(effects: dict[str, list[SessionEffect]], baseline: float | None) -> dict:
+    """Scores before each ketamine session, x = session number 1..N, one trace per instrument.
+
+    `effects` maps instrument keys (phq9, gad7, pcl5) to `outcomes.effect_by_session` output;
+    `baseline` is the PHQ-9 baseline, drawn with its 50 % response line and the remission line.
+    PCL-5 (0-80) gets its own axis on the right.
+    """
+    traces = []
+    n = max((len(e) for e in effects.values()), default=0)
+    for key, rows in effects.items():
+        scored = [e for e in rows if e.score is not None]
+        if not scored:
+            continue
+        name = INSTRUMENTS[key].short_title
+        traces.append(go.Scatter(
+            name=name, x=[e.number for e in scored], y=[e.score.value for e in scored], mode="lines+markers",
+            line={"color": COLOURS[key], "width": 3}, marker={"size": 9},
+            yaxis="y2" if key == "pcl5" else "y",
+            hovertext=[f"Session {e.number}, {name} {e.score.value:g}<br>taken {e.score.when:%d %b %Y}"
+                       f"{_fmt_change(e.change_pct)}" for e in scored],
+            hoverinfo="text",
+        ))
+    if baseline is not None and n:
+        span = [0.6, n + 0.4]
+        for label, y, dash in ((f"Baseline ({baseline:g})", baseline, "solid"),
+                               (f"50 % response ({baseline * 0.5:g})", baseline * 0.5, "dash"),
+                               (f"Remission (below {REMISSION_BELOW})", REMISSION_BELOW, "dot")):
+            traces.append(go.Scatter(name=label, x=span, y=[y, y], mode="lines", hoverinfo="name",
+                                     line={"color": COLOURS["reference"], "dash": dash, "width": 2}))
+    layout = _layout(
+        xaxis={"title": {"text": "Ketamine session"}, "tickmode": "linear", "tick0": 1, "dtick": 1,
+               "range": [0.5, max(n, 1) + 0.5], "fixedrange": True},
+        yaxis={"title": {"text": "Score"}, "rangemode": "tozero", "fixedrange": True},
+    )
+    if "pcl5" in effects and any(e.score for e in effects["pcl5"]):
+        layout["yaxis2"] = {"title": {"text": "PCL-5"}, "overlaying": "y", "side": "right", "range": [0, 80],
+                            "fixedrange": True, "showgrid": False}
+        layout["margin"]["r"] = 44
+    return _figure(traces, layout)
+
+
+def _session_lines(sessions: Sequence[tuple[dt.date, str]], low: float, high: float) -> list:
+    """Vertical lines for sessions, one legend entry per kind (None breaks the line between days)."""
+    traces = []
+    for kind in SESSION_LABELS:
+        days = [d for d, k in sessions if k == kind]
+        if not days:
+            continue
+        x: list = []
+        y: list = []
+        for d in days:
+            x += [d.isoformat(), d.isoformat(), None]
+            y += [low, high, None]
+        traces.append(go.Scatter(
+            name=SESSION_LABELS[kind], x=x, y=y, mode="lines", hoverinfo="x+name",
+            line={"color": SESSION_COLOURS[kind], "width": 2 if kind == "ketamine" else 1,
+                  "dash": "solid" if kind == "ketamine" else "dot"},
+        ))
+    return traces
+
+
+def mood_timeline(daily: Sequence[tuple[dt.date, float]], rolling: Sequence[tuple[dt.date, float]],
+                  sessions: Sequence[tuple[dt.date, str]], flags: Sequence[tuple[dt.date, str]] = (),
+                  *, plain: bool = False) -> dict:
+    """Daily mood (0-10) with its 7-day rolling mean, sessions as vertical lines by kind, safety flags.
+
+    `plain` words it for the patient's own page.
+    """
+    traces = [
+        go.Scatter(name="Mood each day" if plain else "Daily mood", x=[d.isoformat() for d, _ in daily],
+                   y=[round(v, 1) for _, v in daily], mode="markers",
+                   marker={"color": COLOURS["mood"], "size": 5, "opacity": 0.6},
+                   hovertemplate="%{x|%d %b %Y}: mood %{y}<extra></extra>"),
+        go.Scatter(name="Weekly average" if plain else "7-day mean", x=[d.isoformat() for d, _ in rolling],
+                   y=[round(v, 2) for _, v in rolling], mode="lines",
+                   line={"color": COLOURS["rolling"], "width": 3},
+                   hovertemplate="%{x|%d %b %Y}: 7-day mean %{y:.1f}<extra></extra>"),
+        *_session_lines(sessions, 0, 10),
+    ]
+    if flags:
+        traces.append(go.Scatter(
+            name="Safety flag", x=[d.isoformat() for d, _ in flags], y=[0.3] * len(flags), mode="markers",
+            marker={"color": COLOURS["flag"], "symbol": "x", "size": 13, "line": {"width": 2}},
+            hovertext=[f"{d:%d %b %Y}: {reason}" for d, reason in flags], hoverinfo="text",
+        ))
+    return _figure(traces, _layout(
+        xaxis={"type": "date", "fixedrange": True},
+        yaxis={"title": {"text": "Mood (0 worst, 10 best)" if not plain else "Mood"}, "range": [-0.3, 10.3],
+               "dtick": 2, "fixedrange": True},
+    ))
+
+
+def phq9_items(columns: Sequence[tuple[dt.date, Sequence[int]]]) -> dict:
+    """A heatmap of PHQ-9 answers: one row per item, one column per questionnaire (oldest first)."""
+    x = [d.isoformat() for d, _ in columns]
+    z = [[answers[i] for _, answers in columns] for i in range(len(PHQ9_ITEMS))]
+    text = [[FREQUENCY[v] for v in row] for row in z]
+    heat = go.Heatmap(
+        x=x, y=list(PHQ9_ITEMS), z=z, zmin=0, zmax=3, text=text, name="PHQ-9 items",
+        colorscale=[[0, "#f1eef6"], [0.34, "#bdc9e1"], [0.67, "#4f8bc9"], [1, "#1b3f7a"]],
+        xgap=1, ygap=1, hovertemplate="%{x|%d %b %Y}<br>%{y}: %{text}<extra></extra>",
+        colorbar={"tickvals": [0, 1, 2, 3], "ticktext": ["0", "1", "2", "3"], "thickness": 10, "len": 0.9,
+                  "outlinewidth": 0},
+    )
+    return _figure([heat], _layout(
+        height=360, showlegend=False, margin={"l": 120, "r": 8, "t": 8, "b": 40},
+        xaxis={"type": "date", "fixedrange": True},
+        yaxis={"autorange": "reversed", "fixedrange": True, "automargin": True},
+    ))
+
+
+def scores_over_time(series: dict[str, Sequence[tuple[dt.date, int]]],
+                     sessions: Sequence[tuple[dt.date, str]]) -> dict:
+    """Questionnaire totals by date with sessions marked (the patient's own page: lower is better)."""
+    traces = []
+    top = 0
+    for key, points in series.items():
+        if not points:
+            continue
+        inst = INSTRUMENTS[key]
+        top = max(top, inst.max_total if key != "pcl5" else 0)
+        traces.append(go.Scatter(
+            name=inst.short_title, x=[d.isoformat() for d, _ in points], y=[v for _, v in points],
+            mode="lines+markers", line={"color": COLOURS[key], "width": 3}, marker={"size": 6},
+            yaxis="y2" if key == "pcl5" else "y",
+            hovertemplate=f"%{{x|%d %b %Y}}: {inst.short_title} %{{y}}<extra></extra>",
+        ))
+    top = top or 27
+    traces += _session_lines([s for s in sessions if s[1] == "ketamine"], 0, top)
+    layout = _layout(xaxis={"type": "date", "fixedrange": True},
+                     yaxis={"title": {"text": "Score (lower is better)"}, "range": [0, top], "fixedrange": True})
+    if series.get("pcl5"):
+        layout["yaxis2"] = {"overlaying": "y", "side": "right", "range": [0, 80], "fixedrange": True,
+                            "showgrid": False, "title": {"text": "PCL-5"}}
+    return _figure(traces, layout)
+
+
+def sessions_per_week(weeks: Sequence[tuple[dt.date, dict[str, int]]]) -> dict:
+    """Stacked bars of completed sessions per week (x = the week's Monday), one colour per kind."""
+    x = [monday.isoformat() for monday, _ in weeks]
+    traces = [
+        go.Bar(name=SESSION_LABELS[kind], x=x, y=[counts.get(kind, 0) for _, counts in weeks],
+               marker={"color": SESSION_COLOURS[kind]},
+               hovertemplate=f"Week of %{{x|%d %b}}: %{{y}} {SESSION_LABELS[kind].lower()}<extra></extra>")
+        for kind in SESSION_LABELS
+    ]
+    return _figure(traces, _layout(barmode="stack", xaxis={"type": "date", "fixedrange": True},
+                                   yaxis={"title": {"text": "Sessions"}, "fixedrange": True, "rangemode": "tozero"}))
+
+
+def sparkline(values: Sequence[float], *, top: float = 27, width: int = 96, height: int = 28) -> str:
+    """SVG polyline points ("x,y x,y ...") for a tiny trend, or "" with fewer than two values."""
+    if len(values) < 2:
+        return ""
+    step = (width - 4) / (len(values) - 1)
+    return " ".join(
+        f"{2 + i * step:.1f},{2 + (height - 4) * (1 - min(max(v, 0), top) / top):.1f}" for i, v in enumerate(values)
+    )

@@ -1,0 +1,77 @@
+// katapp charts: draws every <script type="application/json" data-chart="ID"> into the element #ID
+// with Plotly.newPlot (figures are built on the server by katapp/charts.py). Light or dark colours
+// follow prefers-color-scheme; the layout stays responsive; tapping a point shows its label.
+(function () {
+  "use strict";
+  var dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)");
+
+  function theme() {
+    var isDark = dark && dark.matches;
+    return {
+      text: isDark ? "#e9efed" : "#1d2424",
+      grid: isDark ? "#2d3b38" : "#e2e6e4",
+      line: isDark ? "#5d6f6b" : "#9aa5a2",
+      hoverBg: isDark ? "#17211f" : "#ffffff"
+    };
+  }
+
+  function styled(layout) {
+    var t = theme();
+    var out = JSON.parse(JSON.stringify(layout || {}));
+    out.paper_bgcolor = "rgba(0,0,0,0)";
+    out.plot_bgcolor = "rgba(0,0,0,0)";
+    out.font = { color: t.text, family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size: 13 };
+    out.hoverlabel = { bgcolor: t.hoverBg, bordercolor: t.line, font: { color: t.text } };
+    out.autosize = true;
+    delete out.width;
+    Object.keys(out).forEach(function (key) {
+      if (/^[xy]axis\d*$/.test(key)) {
+        out[key].gridcolor = t.grid;
+        out[key].linecolor = t.line;
+        out[key].zerolinecolor = t.line;
+      }
+    });
+    if (out.legend) { out.legend.font = { color: t.text }; }
+    return out;
+  }
+
+  var charts = [];
+
+  function draw(chart) {
+    window.Plotly.react(chart.el, chart.figure.data, styled(chart.figure.layout), {
+      responsive: true, displayModeBar: false, scrollZoom: false, doubleClick: false
+    });
+  }
+
+  function init() {
+    var blocks = document.querySelectorAll('script[type="application/json"][data-chart]');
+    Array.prototype.forEach.call(blocks, function (block) {
+      var id = block.getAttribute("data-chart");
+      var el = document.getElementById(id);
+      if (!el) { return; }
+      if (!window.Plotly) {
+        var note = document.querySelector('[data-chart-fallback="' + id + '"]');
+        if (note) { note.hidden = false; }
+        el.hidden = true;
+        return;
+      }
+      try {
+        var chart = { el: el, figure: JSON.parse(block.textContent) };
+        charts.push(chart);
+        draw(chart);
+      } catch (err) {
+        var fallback = document.querySelector('[data-chart-fallback="' + id + '"]');
+        if (fallback) { fallback.hidden = false; }
+      }
+    });
+    if (dark && dark.addEventListener) {
+      dark.addEventListener("change", function () { charts.forEach(draw); });
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
