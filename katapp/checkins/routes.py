@@ -1,11 +1,149 @@
-"""Placeholder pages; the check-in feature issue replaces them."""
-from flask import render_template
+"""Pages: the patient's check-in home, history, questionnaires; the clinician's flag and plan actions.
 
-from katapp.checkins import bp
-from katapp.security import role_required
+Handlers parse, call one service (services.py, shared with the JSON API) and render or redirect.
+"""
+from __future__ import annotations
+
+from uuid import uuid4
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from katapp.api.helpers import ApiError
+from katapp.checkins import bp, services
+from katapp.checkins.forms import AcknowledgeForm, CheckInForm, InstrumentPlanForm, QuestionnaireForm
+from katapp.clinic import clinic_settings
+from katapp.domain.instruments import INSTRUMENTS
+from katapp.pagination import paginate
+from katapp.security import get_patient_or_404, role_required, safe_next
 
 
-@bp.route("/checkin")
+@bp.app_context_processor
+def partial_data():
+    """Data functions for the partials other pages include (_open_flags.html, _due.html)."""
+    return {"open_flags_for": services.open_flags_for, "due_questionnaires_for": services.due_questionnaires}
+
+
+def _home(form: CheckInForm, saved=None, status: int = 200):
+    day = services.today(current_user)
+    return render_template(
+        "checkins/home.html", form=form, saved=saved, today=services.checkins_on(current_user, day),
+        streak=services.streak(current_user, day), crisis_text=clinic_settings().crisis_text,
+    ), status
+
+
+@bp.route("/checkin", methods=["GET", "POST"])
 @role_required("patient")
 def home():
-    return render_template("placeholder.html", title="Today's check-in")
+    form = CheckInForm()
+    if form.validate_on_submit():
+        try:
+            saved = services.record_checkin(current_user, form.payload())
+        except ApiError as exc:
+            form.add_errors(exc.fields)
+        else:
+            return _home(CheckInForm(formdata=None).fresh(), saved.obj)
+    if request.method == "POST":
+        return _home(form, status=400)
+    saved_id = request.args.get("saved", type=int)
+    return _home(form.fresh(), services.own_checkin(current_user, saved_id) if saved_id else None)
+
+
+@bp.route("/checkin/<int:checkin_id>/edit", methods=["GET", "POST"])
+@role_required("patient")
+def edit(checkin_id: int):
+    checkin = services.own_checkin(current_user, checkin_id) or abort(404)
+    form = CheckInForm(obj=checkin if request.method == "GET" else None)
+    if request.method == "GET":
+        form.self_harm_thoughts.data = "true" if checkin.self_harm_thoughts else "false"
+    if form.validate_on_submit():
+        try:
+            services.update_checkin(current_user, checkin, form.payload(with_ids=False))
+        except ApiError as exc:
+            form.add_errors(exc.fields)
+        else:
+            flash("Check-in updated.", "success")
+            return redirect(url_for("checkins.home", saved=checkin.id))
+    return render_template("checkins/edit.html", form=form, checkin=checkin), 400 if form.errors else 200
+
+
+@bp.route("/checkin/<int:checkin_id>/delete", methods=["GET", "POST"])
+@role_required("patient")
+def delete(checkin_id: int):
+    checkin = services.own_checkin(current_user, checkin_id) or abort(404)
+    form = QuestionnaireForm()
+    if form.validate_on_submit():
+        services.delete_checkin(current_user, checkin)
+        flash("Check-in deleted.", "success")
+        return redirect(url_for("checkins.home"))
+    return render_template("checkins/delete.html", form=form, checkin=checkin)
+
+
+@bp.route("/checkin/history")
+@role_required("patient")
+def history():
+    page = paginate(services.history_days_query(current_user), per_page=30)
+    return render_template("checkins/history.html", page=page, days=services.checkins_for_days(current_user, page.items))
+
+
+@bp.route("/questionnaires/<instrument>", methods=["GET", "POST"])
+@role_required("patient")
+def questionnaire(instrument: str):
+    inst = INSTRUMENTS.get(instrument) or abort(404)
+    form, errors, chosen = QuestionnaireForm(), {}, {}
+    if form.validate_on_submit():
+        chosen = {i: request.form.get(f"answer_{i}", type=int) for i in range(inst.item_count)}
+        data = {"instrument": inst.key, "answers": [chosen[i] for i in range(inst.item_count)],
+                "client_id": form.client_id.data or None, "recorded_at": form.recorded_at.data or None}
+        try:
+            return _result(services.record_assessment(current_user, data).obj)
+        except ApiError as exc:
+            errors = exc.fields
+    if request.method == "GET":
+        form.client_id.data = str(uuid4())
+    return render_template("checkins/questionnaire.html", inst=inst, form=form, errors=errors, chosen=chosen,
+                           answered=sum(v is not None for v in chosen.values())), 400 if request.method == "POST" else 200
+
+
+@bp.route("/questionnaires/results/<int:assessment_id>")
+@role_required("patient")
+def questionnaire_result(assessment_id: int):
+    return _result(services.own_assessment(current_user, assessment_id) or abort(404))
+
+
+def _result(assessment):
+    inst = INSTRUMENTS[assessment.instrument]
+    return render_template("checkins/result.html", a=assessment, inst=inst, meaning=services.describe(assessment),
+                           crisis_text=services.crisis_help(assessment.flags or []),
+                           cutpoint=clinic_settings().pcl5_cutpoint)
+
+
+@bp.route("/patients/<int:patient_id>/instruments", methods=["GET", "POST"])
+@role_required("clinician")
+def instrument_plan(patient_id: int):
+    patient = get_patient_or_404(current_user, patient_id)
+    plan = services.instrument_plan(patient.id)
+    form = InstrumentPlanForm(data=plan if request.method == "GET" else None)
+    if form.validate_on_submit():
+        changes = services.set_instrument_plan(current_user, patient, {k: form[k].data for k in plan})
+        flash(("Saved: " + ", ".join(changes)) if changes else "Nothing changed.", "success")
+        return redirect(url_for("checkins.instrument_plan", patient_id=patient.id))
+    return render_template("checkins/instrument_plan.html", form=form, patient=patient, settings=clinic_settings(),
+                           due=services.due_questionnaires(patient))
+
+
+@bp.route("/flags/<int:flag_id>/acknowledge", methods=["GET", "POST"])
+@role_required("clinician")
+def acknowledge_flag(flag_id: int):
+    flag = services.flag_for_care_team(current_user, flag_id) or abort(404)
+    form = AcknowledgeForm()
+    back = safe_next(form.next.data or request.args.get("next")) or url_for("dashboard.caseload")
+    if form.validate_on_submit():
+        try:
+            done = services.acknowledge_flag(current_user, flag, form.note.data)
+        except ApiError as exc:
+            form.note.errors = [exc.fields["note"]]
+        else:
+            flash("Safety flag acknowledged." if done else "That flag was already acknowledged.", "success")
+            return redirect(back)
+    return render_template("checkins/acknowledge.html", form=form, flag=flag, back=back), 400 if form.errors else 200

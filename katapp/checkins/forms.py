@@ -1,0 +1,78 @@
+"""Check-in, flag and instrument-plan forms: field checks only; the rules live in services.py."""
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FloatField, HiddenField, RadioField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+SCALE = [(i, str(i)) for i in range(11)]
+YES_NO = [("false", "No"), ("true", "Yes")]
+
+
+def _scale(label: str, required: bool = False) -> RadioField:
+    check = InputRequired("Choose a number from 0 to 10.") if required else Optional()
+    return RadioField(label, choices=SCALE, coerce=int, validators=[check])
+
+
+class CheckInForm(FlaskForm):
+    """The daily check-in; field names are the API's (CONTRACT.md)."""
+
+    client_id = HiddenField()
+    recorded_at = HiddenField()
+    mood = _scale("Mood", required=True)
+    anxiety = _scale("Anxiety")
+    energy = _scale("Energy")
+    pain = _scale("Pain")
+    sleep_hours = FloatField("Hours slept last night", validators=[Optional(), NumberRange(0, 24, "From 0 to 24 hours.")],
+                             render_kw={"inputmode": "decimal", "step": "0.5", "min": "0", "max": "24",
+                                        "type": "number", "data-json": "float"})
+    self_harm_thoughts = RadioField("Thoughts of harming yourself today?", choices=YES_NO, validators=[Optional()])
+    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=2000, message="At most 2000 characters.")],
+                         render_kw={"maxlength": "2000", "rows": "3", "data-json": "str"})
+
+    SCALES = ("mood", "anxiety", "energy", "pain")
+
+    def fresh(self) -> CheckInForm:
+        """Give this (GET or just-saved) form a new client_id, so the next entry is a new one."""
+        self.client_id.data = str(uuid4())
+        self.recorded_at.data = ""
+        return self
+
+    def payload(self, with_ids: bool = True) -> dict[str, Any]:
+        """The values as the API would receive them (absent optional answers left out)."""
+        data: dict[str, Any] = {name: getattr(self, name).data for name in self.SCALES}
+        data["sleep_hours"] = self.sleep_hours.data
+        data["self_harm_thoughts"] = {"true": True, "false": False}.get(self.self_harm_thoughts.data or "")
+        data["note"] = self.note.data or None
+        if with_ids:
+            data["client_id"] = self.client_id.data or None
+            data["recorded_at"] = self.recorded_at.data or None
+        return {k: v for k, v in data.items() if v is not None}
+
+    def add_errors(self, fields: dict[str, str]) -> None:
+        for name, message in fields.items():
+            target = getattr(self, name, None)
+            if target is not None and hasattr(target, "errors"):
+                target.errors = [*target.errors, message.capitalize()]
+
+
+class AcknowledgeForm(FlaskForm):
+    note = TextAreaField("What did you do or decide?", validators=[InputRequired("Write a note to acknowledge."),
+                                                                  Length(max=2000)], render_kw={"rows": "2"})
+    next = HiddenField()
+
+
+class InstrumentPlanForm(FlaskForm):
+    phq9 = BooleanField("PHQ-9 (depression)")
+    gad7 = BooleanField("GAD-7 (anxiety)")
+    pcl5 = BooleanField("PCL-5 (post-traumatic stress)")
+
+
+class QuestionnaireForm(FlaskForm):
+    """CSRF only: the answers are read as a list and checked by instruments.score()."""
+
+    client_id = HiddenField()
+    recorded_at = HiddenField()

@@ -1,0 +1,499 @@
+"""Check-ins, questionnaires, due logic and safety flags: the rules live here once.
+
+The check-in page, the questionnaire pages and the JSON API all call `record_checkin` /
+`record_assessment`, so validation, idempotency (one `client_id` per patient, decided by the
+database's unique constraint) and safety flags behave the same everywhere. Services commit.
+Clinical rules: /work/shared/clinical/instruments.md.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
+
+from katapp.api.helpers import ApiError
+from katapp.clinic import clinic_settings
+from katapp.domain import instruments, scheduling
+from katapp.extensions import db
+from katapp.models import (
+    INSTRUMENT_KEYS,
+    Assessment,
+    CheckIn,
+    InstrumentPlan,
+    SafetyFlag,
+    TherapySession,
+    User,
+    care_team,
+    utcnow,
+)
+from katapp.security import audit
+
+CHECKIN_FIELDS = frozenset(
+    {"client_id", "recorded_at", "mood", "anxiety", "energy", "pain", "sleep_hours", "self_harm_thoughts", "note"}
+)
+ASSESSMENT_FIELDS = frozenset({"client_id", "recorded_at", "instrument", "answers"})
+SCALES = ("mood", "anxiety", "energy", "pain")  # 0-10 numeric rating scales
+NOTE_MAX = 2000
+FUTURE_SLACK = dt.timedelta(minutes=10)  # a phone's clock may run a little fast
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+CHECKIN_FLAG_REASON = "Answered yes to the daily safety question (thoughts of harming themselves)"
+
+
+@dataclass
+class Saved:
+    """What a write returns: the stored object and whether this request created it."""
+
+    obj: Any
+    created: bool
+
+
+@dataclass(frozen=True)
+class Due:
+    instrument: str
+    title: str
+    reason: str
+
+
+# --- Validation (strict: bools are not ints, floats are not ints, strings are not numbers) -------------
+def _client_id(value: Any, errors: dict[str, str]) -> str | None:
+    if value is None:
+        return str(uuid4())
+    if not isinstance(value, str) or not UUID_RE.match(value):
+        errors["client_id"] = "must be a UUID like 3f2b…-…"
+        return None
+    return value.lower()
+
+
+def _recorded_at(value: Any, errors: dict[str, str], now: dt.datetime) -> dt.datetime | None:
+    """An aware UTC datetime from ISO 8601 text with an offset; "now" when absent or empty."""
+    if value is None or value == "":
+        return now
+    if not isinstance(value, str):
+        errors["recorded_at"] = "must be an ISO 8601 time with an offset"
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        errors["recorded_at"] = "must be an ISO 8601 time with an offset, e.g. 2026-03-08T21:15:00-05:00"
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        errors["recorded_at"] = "needs a time-zone offset (e.g. -05:00 or Z)"
+        return None
+    moment = moment.astimezone(dt.UTC)
+    if moment > now + FUTURE_SLACK:
+        errors["recorded_at"] = "is in the future"
+        return None
+    if moment.year < 2000:
+        errors["recorded_at"] = "is too far in the past"
+        return None
+    return moment
+
+
+def _int_0_10(name: str, value: Any, errors: dict[str, str], required: bool = False) -> int | None:
+    if value is None:
+        if required:
+            errors[name] = "required: a whole number from 0 to 10"
+        return None
+    if type(value) is not int or not 0 <= value <= 10:
+        errors[name] = "must be a whole number from 0 to 10"
+        return None
+    return value
+
+
+def validate_checkin(data: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """Cleaned check-in values; ApiError(400) naming every bad field. Unknown fields are refused."""
+    errors: dict[str, str] = {name: "unknown field" for name in sorted(set(data) - CHECKIN_FIELDS)}
+    clean: dict[str, Any] = {
+        "client_id": _client_id(data.get("client_id"), errors),
+        "recorded_at": _recorded_at(data.get("recorded_at"), errors, now),
+    }
+    for name in SCALES:
+        clean[name] = _int_0_10(name, data.get(name), errors, required=name == "mood")
+    sleep = data.get("sleep_hours")
+    if sleep is not None and (
+        type(sleep) not in (int, float) or not math.isfinite(sleep) or not 0 <= sleep <= 24
+    ):
+        errors["sleep_hours"] = "must be a number of hours from 0 to 24"
+    clean["sleep_hours"] = float(sleep) if sleep is not None and "sleep_hours" not in errors else None
+    harm = data.get("self_harm_thoughts")
+    if harm is not None and type(harm) is not bool:
+        errors["self_harm_thoughts"] = "must be true or false"
+    clean["self_harm_thoughts"] = harm is True
+    note = data.get("note")
+    if note is not None and not isinstance(note, str):
+        errors["note"] = "must be text"
+    elif note is not None and len(note) > NOTE_MAX:
+        errors["note"] = f"must be at most {NOTE_MAX} characters ({len(note)} given)"
+    clean["note"] = (note.strip() or None) if isinstance(note, str) and "note" not in errors else None
+    if errors:
+        raise ApiError(400, "invalid check-in", errors)
+    clean["recorded_at_given"] = data.get("recorded_at") not in (None, "")
+    return clean
+
+
+def validate_assessment(data: dict[str, Any], now: dt.datetime) -> tuple[dict[str, Any], instruments.Score]:
+    """Cleaned values and the score; ApiError(400) naming every bad field (answers[i] included)."""
+    errors: dict[str, str] = {name: "unknown field" for name in sorted(set(data) - ASSESSMENT_FIELDS)}
+    clean = {
+        "client_id": _client_id(data.get("client_id"), errors),
+        "recorded_at": _recorded_at(data.get("recorded_at"), errors, now),
+        "instrument": data.get("instrument"),
+        "answers": data.get("answers"),
+        "recorded_at_given": data.get("recorded_at") not in (None, ""),
+    }
+    result = None
+    try:
+        result = instruments.score(clean["instrument"], clean["answers"], pcl5_cutpoint=clinic_settings().pcl5_cutpoint)
+    except instruments.ScoreError as exc:
+        errors.update(exc.fields)
+    if errors or result is None:
+        raise ApiError(400, "invalid questionnaire", errors)
+    clean["answers"] = list(clean["answers"])
+    return clean, result
+
+
+# --- Writes ----------------------------------------------------------------------------------------
+def record_checkin(patient: User, data: dict[str, Any], *, now: dt.datetime | None = None) -> Saved:
+    """Store a check-in (201) or return the one already stored under its client_id (200).
+
+    Raises ApiError 400 (invalid; nothing stored) or 409 (client_id reused with another body).
+    A "yes" to the safety question raises a SafetyFlag in the same transaction.
+    """
+    clean = validate_checkin(data, now or utcnow())
+    values = {name: clean[name] for name in (*SCALES, "sleep_hours", "self_harm_thoughts", "note")}
+
+    def same(stored: CheckIn) -> bool:
+        if clean["recorded_at_given"] and stored.recorded_at != clean["recorded_at"]:
+            return False
+        return all(getattr(stored, k) == v for k, v in values.items())
+
+    def build() -> CheckIn:
+        checkin = CheckIn(patient_id=patient.id, client_id=clean["client_id"], recorded_at=clean["recorded_at"],
+                          local_date=scheduling.local_date(clean["recorded_at"], patient.timezone), **values)
+        db.session.add(checkin)
+        if checkin.self_harm_thoughts:
+            db.session.flush()
+            _raise_flag(patient, "checkin", CHECKIN_FLAG_REASON, checkin_id=checkin.id)
+        return checkin
+
+    return _insert_once(CheckIn, patient, clean["client_id"], same, build)
+
+
+def record_assessment(patient: User, data: dict[str, Any], *, now: dt.datetime | None = None) -> Saved:
+    """Score and store a questionnaire (201), or return the stored one for its client_id (200).
+
+    Raises ApiError 400 / 409 as record_checkin. PHQ-9 item 9 above 0 raises a SafetyFlag.
+    """
+    clean, result = validate_assessment(data, now or utcnow())
+
+    def same(stored: Assessment) -> bool:
+        if clean["recorded_at_given"] and stored.recorded_at != clean["recorded_at"]:
+            return False
+        return stored.instrument == clean["instrument"] and list(stored.answers) == clean["answers"]
+
+    def build() -> Assessment:
+        assessment = Assessment(
+            patient_id=patient.id, client_id=clean["client_id"], instrument=clean["instrument"],
+            answers=clean["answers"], total=result.total, severity=result.severity, flags=list(result.flags),
+            recorded_at=clean["recorded_at"], local_date=scheduling.local_date(clean["recorded_at"], patient.timezone),
+        )
+        db.session.add(assessment)
+        safety = sorted(instruments.SAFETY_FLAGS & set(result.flags))
+        if safety:
+            db.session.flush()
+            _raise_flag(patient, "assessment", _assessment_reason(clean["instrument"], clean["answers"]),
+                        assessment_id=assessment.id)
+        return assessment
+
+    return _insert_once(Assessment, patient, clean["client_id"], same, build)
+
+
+def _assessment_reason(key: str, answers: list[int]) -> str:
+    inst = instruments.INSTRUMENTS[key]
+    if key == "phq9":
+        label = next(o.label for o in inst.options if o.value == answers[8])
+        return f'PHQ-9 item 9 (thoughts of being better off dead or of self-harm): "{label}"'
+    return f"{inst.short_title}: safety answer"
+
+
+def stored_by_client_id(model, patient_id: int, client_id: str):
+    """The patient's object stored under `client_id`, or None."""
+    return db.session.scalar(select(model).where(model.patient_id == patient_id, model.client_id == client_id))
+
+
+def _insert_once(model, patient: User, client_id: str, same, build) -> Saved:
+    """Insert once per (patient, client_id). The unique constraint decides between racing copies:
+    the loser's IntegrityError is rolled back and the winner's row re-read."""
+    patient_id = patient.id
+    stored = stored_by_client_id(model, patient_id, client_id)
+    if stored is None:
+        try:
+            obj = build()
+            db.session.commit()
+            return Saved(obj, True)
+        except IntegrityError:
+            db.session.rollback()
+            stored = stored_by_client_id(model, patient_id, client_id)
+            if stored is None:
+                raise
+    if not same(stored):
+        raise ApiError(409, "client_id already used for different content", {"client_id": "already used"})
+    return Saved(stored, False)
+
+
+def _raise_flag(patient: User, source: str, reason: str, **ref: int) -> SafetyFlag:
+    flag = SafetyFlag(patient_id=patient.id, source=source, reason=reason[:255], raised_at=utcnow(), **ref)
+    db.session.add(flag)
+    db.session.flush()
+    audit("safety_flag.raise", actor=patient, patient_id=patient.id, obj=flag, detail=source)
+    return flag
+
+
+def update_checkin(patient: User, checkin: CheckIn, data: dict[str, Any]) -> CheckIn:
+    """Change an own check-in's answers (not its time or client_id); a new "yes" raises a flag."""
+    clean = validate_checkin({"recorded_at": None, **data, "client_id": checkin.client_id}, utcnow())
+    was_flagged = checkin.self_harm_thoughts
+    for name in (*SCALES, "sleep_hours", "self_harm_thoughts", "note"):
+        setattr(checkin, name, clean[name])
+    if checkin.self_harm_thoughts and not was_flagged:
+        _raise_flag(patient, "checkin", CHECKIN_FLAG_REASON, checkin_id=checkin.id)
+    audit("checkin.edit", patient_id=patient.id, obj=checkin)
+    db.session.commit()
+    return checkin
+
+
+def delete_checkin(patient: User, checkin: CheckIn) -> None:
+    """Delete an own check-in. A safety flag it raised stays (unlinked) for the care team."""
+    db.session.execute(
+        SafetyFlag.__table__.update().where(SafetyFlag.checkin_id == checkin.id).values(checkin_id=None)
+    )
+    audit("checkin.delete", patient_id=patient.id, obj=checkin, detail=checkin.local_date.isoformat())
+    db.session.execute(delete(CheckIn).where(CheckIn.id == checkin.id, CheckIn.patient_id == patient.id))
+    db.session.commit()
+
+
+# --- Reads -----------------------------------------------------------------------------------------
+def own_checkin(patient: User, checkin_id: int) -> CheckIn | None:
+    return db.session.scalar(select(CheckIn).where(CheckIn.id == checkin_id, CheckIn.patient_id == patient.id))
+
+
+def own_assessment(patient: User, assessment_id: int) -> Assessment | None:
+    return db.session.scalar(
+        select(Assessment).where(Assessment.id == assessment_id, Assessment.patient_id == patient.id)
+    )
+
+
+def today(patient: User) -> dt.date:
+    return scheduling.local_date(utcnow(), patient.timezone)
+
+
+def checkins_on(patient: User, day: dt.date) -> list[CheckIn]:
+    return list(db.session.scalars(
+        select(CheckIn).where(CheckIn.patient_id == patient.id, CheckIn.local_date == day)
+        .order_by(CheckIn.recorded_at.desc(), CheckIn.id.desc())
+    ))
+
+
+def streak(patient: User, day: dt.date) -> int:
+    """Consecutive local days with at least one check-in, ending today (or yesterday, while today
+    is still open). One query over distinct days, newest first."""
+    days = db.session.scalars(
+        select(CheckIn.local_date).where(CheckIn.patient_id == patient.id, CheckIn.local_date <= day)
+        .group_by(CheckIn.local_date).order_by(CheckIn.local_date.desc()).limit(3660)
+    )
+    expected, count = day, 0
+    for seen in days:
+        if seen == expected:
+            count += 1
+        elif count == 0 and seen == day - dt.timedelta(days=1):
+            count, expected = 1, seen
+        else:
+            break
+        expected = expected - dt.timedelta(days=1)
+    return count
+
+
+def checkins_query(patient: User, start: dt.date | None = None, end: dt.date | None = None):
+    """SELECT of the patient's check-ins (local dates inclusive), newest first."""
+    query = select(CheckIn).where(CheckIn.patient_id == patient.id)
+    if start is not None:
+        query = query.where(CheckIn.local_date >= start)
+    if end is not None:
+        query = query.where(CheckIn.local_date <= end)
+    return query.order_by(CheckIn.recorded_at.desc(), CheckIn.id.desc())
+
+
+def history_days_query(patient: User):
+    """SELECT of the local days with check-ins, newest first (paginate it, then `checkins_for_days`)."""
+    return (select(CheckIn.local_date).where(CheckIn.patient_id == patient.id)
+            .group_by(CheckIn.local_date).order_by(CheckIn.local_date.desc()))
+
+
+def checkins_for_days(patient: User, days: list[dt.date]) -> dict[dt.date, list[CheckIn]]:
+    grouped: dict[dt.date, list[CheckIn]] = {day: [] for day in days}
+    if days:
+        for checkin in db.session.scalars(checkins_query(patient).where(CheckIn.local_date.in_(days))):
+            grouped[checkin.local_date].append(checkin)
+    return grouped
+
+
+def parse_day(value: str | None, name: str) -> dt.date | None:
+    """A YYYY-MM-DD query parameter, or None when absent; ApiError(400) when malformed."""
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else _bad_day(name)
+    except ValueError:
+        return _bad_day(name)
+
+
+def _bad_day(name: str):
+    raise ApiError(400, "invalid date", {name: "must be a date as YYYY-MM-DD"})
+
+
+# --- Due questionnaires -------------------------------------------------------------------------------
+def instrument_plan(patient_id: int) -> dict[str, bool]:
+    """{instrument: enabled} for the patient; no stored row means on (the clinic default)."""
+    plan = dict.fromkeys(INSTRUMENT_KEYS, True)
+    for row in db.session.scalars(select(InstrumentPlan).where(InstrumentPlan.patient_id == patient_id)):
+        plan[row.instrument] = row.enabled
+    return plan
+
+
+def due_questionnaires(patient: User, day: dt.date | None = None) -> list[Due]:
+    """Questionnaires due for `patient` on local `day` (default today), in display order.
+
+    PHQ-9 / GAD-7 / PCL-5 are due when the last one is at least the clinic's interval old (or
+    none yet); PHQ-9 is also due on the day before a scheduled ketamine session when none was
+    taken that day, so every session has a fresh pre-session score. Instruments switched off for
+    the patient are never due.
+    """
+    if patient.role != "patient":
+        return []
+    day = day or today(patient)
+    settings = clinic_settings()
+    plan = instrument_plan(patient.id)
+    last = dict(db.session.execute(
+        select(Assessment.instrument, func.max(Assessment.local_date))
+        .where(Assessment.patient_id == patient.id).group_by(Assessment.instrument)
+    ).all())
+    every = {"phq9": settings.phq9_every_days, "gad7": settings.gad7_every_days, "pcl5": settings.pcl5_every_days}
+    due: list[Due] = []
+    for key in INSTRUMENT_KEYS:
+        if not plan[key]:
+            continue
+        inst = instruments.INSTRUMENTS[key]
+        taken = last.get(key)
+        if taken is None:
+            due.append(Due(key, inst.short_title, "Not taken yet"))
+        elif (day - taken).days >= every[key]:
+            due.append(Due(key, inst.short_title, f"Every {every[key]} days; last taken {taken.strftime('%d %b')}"))
+        elif key == "phq9" and taken < day and _ketamine_tomorrow(patient, day):
+            due.append(Due(key, inst.short_title, "Before your ketamine session tomorrow"))
+    return due
+
+
+def _ketamine_tomorrow(patient: User, day: dt.date) -> bool:
+    start, end = scheduling.day_bounds_utc(day + dt.timedelta(days=1), patient.timezone)
+    return db.session.scalar(
+        select(TherapySession.id).where(
+            TherapySession.patient_id == patient.id, TherapySession.kind == "ketamine",
+            TherapySession.status == "scheduled", TherapySession.starts_at >= start, TherapySession.starts_at < end,
+        ).limit(1)
+    ) is not None
+
+
+def set_instrument_plan(clinician: User, patient: User, enabled: dict[str, bool]) -> list[str]:
+    """Store the switches that changed; audit each; return their descriptions."""
+    current = instrument_plan(patient.id)
+    changes = []
+    for key in INSTRUMENT_KEYS:
+        if key in enabled and enabled[key] != current[key]:
+            row = db.session.get(InstrumentPlan, (patient.id, key))
+            if row is None:
+                row = InstrumentPlan(patient_id=patient.id, instrument=key)
+                db.session.add(row)
+            row.enabled, row.changed_by_id, row.changed_at = enabled[key], clinician.id, utcnow()
+            change = f"{key} {'on' if enabled[key] else 'off'}"
+            audit("instrument_plan.change", patient_id=patient.id, detail=change)
+            changes.append(change)
+    db.session.commit()
+    return changes
+
+
+# --- Safety flags for clinicians ---------------------------------------------------------------------------
+def open_flags_for(user: User) -> list[SafetyFlag]:
+    """Open safety flags of the clinician's caseload, newest first, patients loaded (one query)."""
+    if not getattr(user, "is_authenticated", False) or user.role != "clinician":
+        return []
+    caseload = select(care_team.c.patient_id).where(care_team.c.clinician_id == user.id)
+    return list(db.session.scalars(
+        select(SafetyFlag).join(SafetyFlag.patient).options(contains_eager(SafetyFlag.patient))
+        .where(SafetyFlag.acknowledged_at.is_(None), SafetyFlag.patient_id.in_(caseload))
+        .order_by(SafetyFlag.raised_at.desc(), SafetyFlag.id.desc())
+    ))
+
+
+def flag_for_care_team(clinician: User, flag_id: int) -> SafetyFlag | None:
+    """The flag if its patient is on `clinician`'s caseload, else None."""
+    caseload = select(care_team.c.patient_id).where(care_team.c.clinician_id == clinician.id)
+    return db.session.scalar(select(SafetyFlag).where(SafetyFlag.id == flag_id, SafetyFlag.patient_id.in_(caseload)))
+
+
+def acknowledge_flag(clinician: User, flag: SafetyFlag, note: str) -> bool:
+    """Close an open flag with the clinician's note (audited); False when it was already closed."""
+    note = (note or "").strip()
+    if not note:
+        raise ApiError(400, "a note is required", {"note": "Write what you did or decided."})
+    if flag.acknowledged_at is not None:
+        return False
+    flag.acknowledged_at, flag.acknowledged_by_id, flag.note = utcnow(), clinician.id, note
+    audit("safety_flag.acknowledge", patient_id=flag.patient_id, obj=flag)
+    db.session.commit()
+    return True
+
+
+# --- JSON shapes (the API and the offline queue) ------------------------------------------------------------
+def _iso(moment: dt.datetime, tz: str) -> str:
+    return moment.astimezone(scheduling.zone(tz)).isoformat()
+
+
+def crisis_help(flags: list[str] | tuple[str, ...]) -> str | None:
+    return clinic_settings().crisis_text if set(flags) & instruments.SAFETY_FLAGS else None
+
+
+def checkin_flags(checkin: CheckIn) -> list[str]:
+    return ["self_harm"] if checkin.self_harm_thoughts else []
+
+
+def checkin_json(checkin: CheckIn, tz: str, crisis_text: str | None = None) -> dict[str, Any]:
+    flags = checkin_flags(checkin)
+    return {
+        "id": checkin.id, "client_id": checkin.client_id, "recorded_at": _iso(checkin.recorded_at, tz),
+        "local_date": checkin.local_date.isoformat(),
+        **{name: getattr(checkin, name) for name in (*SCALES, "sleep_hours", "self_harm_thoughts", "note")},
+        "flags": flags, "crisis_help": (crisis_text if crisis_text is not None else crisis_help(flags)) if flags else None,
+    }
+
+
+def assessment_json(assessment: Assessment, tz: str) -> dict[str, Any]:
+    flags = list(assessment.flags or [])
+    return {
+        "id": assessment.id, "client_id": assessment.client_id, "instrument": assessment.instrument,
+        "answers": list(assessment.answers), "total": assessment.total, "severity": assessment.severity,
+        "flags": flags, "recorded_at": _iso(assessment.recorded_at, tz),
+        "local_date": assessment.local_date.isoformat(), "crisis_help": crisis_help(flags),
+        "meaning": describe(assessment),
+    }
+
+
+def describe(assessment: Assessment) -> str:
+    score = instruments.Score(assessment.total, assessment.severity, tuple(assessment.flags or ()))
+    return instruments.describe(assessment.instrument, score)
