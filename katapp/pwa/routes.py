@@ -1,45 +1,113 @@
-"""Web app manifest, service worker and offline page (the PWA issue fills these in)."""
-from flask import current_app, render_template, send_from_directory, url_for
+"""Web app manifest, service worker and offline page.
+
+The service worker is `static/js/sw.js` with a small header prepended here: its version (a hash
+of everything it precaches, so any change to the app shell installs a new worker and deletes the
+old cache), the list of URLs to precache (content-hashed), the pages that must open offline and
+the URL of `offline.js` (the queue code the worker shares with the pages).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from flask import current_app, render_template, url_for
 
 from katapp.pwa import bp
 from katapp.security import cacheable
-from katapp.templating import asset_url
+from katapp.templating import STATIC, asset_url
+
+# Pages with a form that must open offline (cached when visited, warmed after sign-in, dropped
+# at sign-out and whenever the sign-in page is shown).
+OFFLINE_PAGES = ("/checkin", "/questionnaires/phq9", "/questionnaires/gad7", "/questionnaires/pcl5", "/journal/new")
+# The app shell: every stylesheet, script and icon of the app (not vendor/, which only chart
+# pages need and which the worker caches when first used).
+SHELL_GLOBS = ("css/*.css", "js/*.js", "icons/*.png")
+SW_SOURCE = "js/sw.js"
+THEME = "#2f5d62"
+BACKGROUND = "#f7f5f0"
+
+
+def manifest_data() -> dict:
+    """The web app manifest as a dict (installable in Chromium: name, icons 192/512, standalone)."""
+    return {
+        "id": "/",
+        "name": "katapp: therapy progress",
+        "short_name": "katapp",
+        "description": "Daily check-ins, questionnaires and a journal for ketamine-assisted therapy.",
+        "lang": "en",
+        "dir": "ltr",
+        "start_url": url_for("main.home"),
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": BACKGROUND,
+        "theme_color": THEME,
+        "categories": ["health", "medical"],
+        "icons": [
+            {"src": asset_url("icons/icon-192.png"), "sizes": "192x192", "type": "image/png", "purpose": "any"},
+            {"src": asset_url("icons/icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any"},
+            {"src": asset_url("icons/icon-maskable-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
+        ],
+    }
+
+
+def shell_files() -> list[str]:
+    """Static paths (relative to static/) of the app shell, sorted, without the worker itself."""
+    found: set[str] = set()
+    for pattern in SHELL_GLOBS:
+        found.update(p.relative_to(STATIC).as_posix() for p in STATIC.glob(pattern) if p.is_file())
+    found.discard(SW_SOURCE)
+    return sorted(found)
+
+
+def offline_html() -> str:
+    return render_template("pwa/offline.html")
+
+
+def worker_config() -> dict:
+    """What sw.js is told: version, precache list, offline pages, the queue script."""
+    files = shell_files()
+    manifest_json = json.dumps(manifest_data(), sort_keys=True)
+    digest = hashlib.sha256()
+    for path in [SW_SOURCE, *files]:
+        digest.update(path.encode() + b"\0" + Path(STATIC, path).read_bytes() + b"\0")
+    digest.update(offline_html().encode())
+    digest.update(manifest_json.encode())
+    precache = [url_for("pwa.offline"), url_for("pwa.manifest")] + [asset_url(p) for p in files]
+    return {
+        "version": digest.hexdigest()[:16],
+        "precache": precache,
+        "offlinePages": list(OFFLINE_PAGES),
+        "offlineScript": asset_url("js/offline.js"),
+    }
+
+
+def _no_cache(response):
+    """Revalidate every time (the browser still checks the worker for updates on its own)."""
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.route("/manifest.webmanifest")
 def manifest():
     cacheable()
-    data = {
-        "name": "katapp",
-        "short_name": "katapp",
-        "start_url": url_for("main.home"),
-        "scope": "/",
-        "display": "standalone",
-        "background_color": "#f7f5f0",
-        "theme_color": "#2f5d62",
-        "icons": [
-            {"src": asset_url("icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
-            {"src": asset_url("icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
-            {"src": asset_url("icons/icon-maskable-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
-        ],
-    }
-    response = current_app.response_class(current_app.json.dumps(data), mimetype="application/manifest+json")
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    body = json.dumps(manifest_data(), indent=1)
+    return _no_cache(current_app.response_class(body, mimetype="application/manifest+json"))
 
 
 @bp.route("/sw.js")
 def service_worker():
     cacheable()
-    response = send_from_directory(current_app.static_folder, "js/sw.js", mimetype="text/javascript", max_age=0)
-    response.headers["Cache-Control"] = "no-cache"
+    header = "self.KATAPP_SW = " + json.dumps(worker_config(), sort_keys=True) + ";\n"
+    source = Path(STATIC, SW_SOURCE).read_text(encoding="utf-8")
+    response = current_app.response_class(header + source, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
-    return response
+    return _no_cache(response)
 
 
 @bp.route("/offline")
 def offline():
+    """The page shown for an uncached page without network: the same for everyone (it is cached)."""
     cacheable()
-    response = current_app.make_response(render_template("pwa/offline.html"))
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    return _no_cache(current_app.make_response(offline_html()))

@@ -1,1 +1,170 @@
-// katapp service worker: filled in by the PWA issue.
+// katapp service worker (served at /sw.js, scope "/"). The route prepends
+// `self.KATAPP_SW = {version, precache, offlinePages, offlineScript}`; `version` is a hash of
+// everything precached, so any change to the app shell installs a new worker.
+//
+// Rules:
+// - the app shell (CSS, JS, icons, /offline, the manifest) is precached in "katapp-shell-<version>";
+//   older shells are deleted when a new worker activates;
+// - pages are network-first; only the offline form pages (check-in, questionnaires, journal
+//   editor) are kept, in "katapp-pages", and used only when the network fails; every other page
+//   falls back to /offline;
+// - /api/ answers, non-GET requests and other origins are never touched or cached;
+// - the kept pages hold health data: they are deleted on sign-out (a message from the page) and
+//   whenever the sign-in page is fetched (after a sign-out, an expired session or before a
+//   different person signs in);
+// - Background Sync "katapp-queue" sends the offline queue (offline.js, shared with the pages).
+"use strict";
+
+var CONFIG = self.KATAPP_SW;
+var SHELL = "katapp-shell-" + CONFIG.version;
+var STATIC = "katapp-static";
+var PAGES = "katapp-pages";
+var SYNC_TAG = "katapp-queue";
+
+importScripts(CONFIG.offlineScript); // defines self.KatappQueue
+
+function isOfflinePage(path) { return CONFIG.offlinePages.indexOf(path) !== -1; }
+
+function dropPages() { return caches.delete(PAGES); }
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(
+    caches.open(SHELL).then(function (cache) {
+      return Promise.all(CONFIG.precache.map(function (url) {
+        // credentials "omit": nothing cached here may depend on who is signed in.
+        return fetch(url, { credentials: "omit", cache: "no-cache" }).then(function (response) {
+          if (!response.ok) { throw new Error("precache " + url + ": " + response.status); }
+          return cache.put(url, response);
+        });
+      }));
+    }).then(function () { return self.skipWaiting(); })
+  );
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(
+    caches.keys().then(function (names) {
+      return Promise.all(names.map(function (name) {
+        // Old shells go; the runtime copies of static files are rebuilt from the new release.
+        if ((name.indexOf("katapp-shell-") === 0 && name !== SHELL) || name === STATIC) {
+          return caches.delete(name);
+        }
+        return null;
+      }));
+    }).then(function () { return self.clients.claim(); })
+  );
+});
+
+function offlineFallback() {
+  return caches.match("/offline", { cacheName: SHELL, ignoreVary: true }).then(function (page) {
+    return page || new Response("You are offline.", { status: 503, headers: { "Content-Type": "text/plain" } });
+  });
+}
+
+function navigate(request, url) {
+  var path = url.pathname;
+  return fetch(request).then(function (response) {
+    if (path === "/login") {
+      // Signed out (or about to sign in as someone): no health page may stay on this phone.
+      return dropPages().then(function () { return response; });
+    }
+    if (isOfflinePage(path) && !url.search && response.status === 200 && response.type === "basic" && !response.redirected) {
+      var copy = response.clone();
+      return caches.open(PAGES).then(function (cache) { return cache.put(path, copy); })
+        .then(function () { return response; }, function () { return response; });
+    }
+    return response;
+  }, function () {
+    // The start URL "/" opens the patient's check-in page when it is kept.
+    var kept = path === "/" ? "/checkin" : path;
+    if (!isOfflinePage(kept)) { return offlineFallback(); }
+    return caches.match(kept, { cacheName: PAGES, ignoreVary: true }).then(function (page) {
+      return page || offlineFallback();
+    });
+  });
+}
+
+function staticAsset(request, url) {
+  return caches.match(request, { ignoreVary: true }).then(function (hit) {
+    if (hit) { return hit; }
+    return fetch(request).then(function (response) {
+      // Only content-hashed URLs (?v=) are immutable and safe to keep.
+      if (response.ok && response.type === "basic" && url.searchParams.has("v")) {
+        var copy = response.clone();
+        caches.open(STATIC).then(function (cache) { return cache.put(request, copy); });
+      }
+      return response;
+    });
+  });
+}
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  var url = new URL(request.url);
+  if (url.origin !== self.location.origin) { return; } // never cross-origin
+  if (request.method !== "GET") { return; }
+  if (url.pathname.indexOf("/api/") === 0) { return; } // never the API
+  if (request.mode === "navigate") {
+    event.respondWith(navigate(request, url));
+  } else if (url.pathname.indexOf("/static/") === 0) {
+    event.respondWith(staticAsset(request, url));
+  } else if (url.pathname === "/manifest.webmanifest") {
+    event.respondWith(fetch(request).catch(function () {
+      return caches.match(url.pathname, { cacheName: SHELL, ignoreVary: true }).then(function (hit) {
+        return hit || Response.error();
+      });
+    }));
+  }
+});
+
+// Fetch the offline pages this patient does not have yet (after sign-in), so they open offline
+// even if never visited. Only 200 answers at the same address are kept (a redirect to /login is not).
+function warm() {
+  return caches.open(PAGES).then(function (cache) {
+    return Promise.all(CONFIG.offlinePages.map(function (path) {
+      return cache.match(path, { ignoreVary: true }).then(function (hit) {
+        if (hit) { return null; }
+        return fetch(path, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+          if (response.status === 200 && !response.redirected && new URL(response.url).pathname === path) {
+            return cache.put(path, response);
+          }
+          return null;
+        }).catch(function () { return null; });
+      });
+    }));
+  });
+}
+
+function notifyClients(message) {
+  return self.clients.matchAll({ includeUncontrolled: true, type: "window" }).then(function (list) {
+    list.forEach(function (client) { client.postMessage(message); });
+  });
+}
+
+self.addEventListener("message", function (event) {
+  var data = event.data || {};
+  var done;
+  if (data.type === "signout") {
+    done = dropPages();
+  } else if (data.type === "warm") {
+    done = warm();
+  } else {
+    return;
+  }
+  var port = event.ports && event.ports[0];
+  event.waitUntil(done.then(function () {
+    if (port) { port.postMessage({ ok: true }); }
+  }, function () {
+    if (port) { port.postMessage({ ok: false }); }
+  }));
+});
+
+self.addEventListener("sync", function (event) {
+  if (event.tag !== SYNC_TAG) { return; }
+  event.waitUntil(self.KatappQueue.flush().then(function (result) {
+    return notifyClients({ type: "queue-changed" }).then(function () {
+      // A network failure with items left: reject, so the browser retries the sync later.
+      if (result && result.networkError) { throw new Error("katapp: queue not sent yet"); }
+    });
+  }));
+});
