@@ -1,0 +1,24 @@
+"""Check-in test helpers: a signed-in patient client and a check-in body builder."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+
+@pytest.fixture
+def pat(login_as, patient):
+    """A test client signed in as `patient` (on `clinician`'s caseload)."""
+    return login_as(patient)
+
+
+@pytest.fixture
+def body():
+    """body(**fields) -> a valid check-in body with a fresh client_id."""
+
+    def make(**fields):
+        data = {"client_id": str(uuid.uuid4()), "mood": 6}
+        data.update(fields)
+        return {k: v for k, v in data.items() if v is not ...}
+
+    return make
