@@ -28,13 +28,6 @@ def initials(name: str) -> str:
     return "".join(p[0].upper() + "." for p in parts[:3])
 
 
-def sequence(session: TherapySession) -> int:
-    """Seconds between creation and the last change: 0 when never changed, larger after each change."""
-    if session.updated_at is None or session.created_at is None:
-        return 0
-    return max(0, int((session.updated_at - session.created_at).total_seconds()))
-
-
 def summary(session: TherapySession, viewer: User) -> str:
     text = f"katapp: {KIND_SUMMARY.get(session.kind, 'session')}"
     if not viewer.is_patient:
@@ -44,8 +37,10 @@ def summary(session: TherapySession, viewer: User) -> str:
     return text
 
 
-def feed(viewer: User, sessions: Iterable[TherapySession], now: dt.datetime | None = None) -> bytes:
-    """The ICS bytes of `viewer`'s sessions."""
+def feed(viewer: User, sessions: Iterable[TherapySession], sequences: dict[int, int] | None = None,
+         now: dt.datetime | None = None) -> bytes:
+    """The ICS bytes of `viewer`'s sessions; `sequences` maps a session id to its change count."""
+    sequences = sequences or {}
     now = now or utcnow()
     cal = Calendar()
     cal.add("prodid", "-//katapp//sessions//EN")
@@ -60,7 +55,7 @@ def feed(viewer: User, sessions: Iterable[TherapySession], now: dt.datetime | No
         event.add("dtstart", s.starts_at)
         event.add("dtend", s.ends_at)
         event.add("summary", summary(s, viewer))
-        event.add("sequence", sequence(s))
+        event.add("sequence", sequences.get(s.id, 0))
         event.add("last-modified", s.updated_at or s.created_at or now)
         event.add("status", "CANCELLED" if s.status == "cancelled" else "CONFIRMED")
         event.add("transp", "TRANSPARENT" if s.status in ("cancelled", "no_show") else "OPAQUE")

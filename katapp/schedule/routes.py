@@ -305,5 +305,5 @@ def calendar():
 @limiter.limit("120 per hour")
 def feed(token: str):
     user = services.feed_owner(token) or abort(404)
-    body = ics.feed(user, services.feed_sessions(user))
+    body = ics.feed(user, *services.feed_sessions(user))
     return Response(body, mimetype="text/calendar", headers={"Content-Disposition": 'inline; filename="katapp.ics"'})

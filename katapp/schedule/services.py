@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from katapp.clinic import clinic_settings
@@ -28,6 +28,7 @@ from katapp.models import (
     CONTRAINDICATIONS,
     ROUTES,
     SESSION_KINDS,
+    AuditEvent,
     SafetyFlag,
     Screening,
     TherapySession,
@@ -177,7 +178,9 @@ def describe_clash(clash: TherapySession, clinician: User, patient_id: int) -> s
     if clash.clinician_id == clinician.id:
         who = "this patient" if clash.patient_id == patient_id else clash.patient.display_name
         return f"This overlaps your {KIND_LABELS[clash.kind]} with {who} on {when}–{end}."
-    return f"The patient already has a {KIND_LABELS[clash.kind]} with another clinician on {when}–{end}."
+    kind = KIND_LABELS[clash.kind]
+    article = "an" if kind[0] in "aeiou" else "a"
+    return f"The patient already has {article} {kind} with another clinician on {when}–{end}."
 
 
 def validate_duration(minutes) -> int:
@@ -523,12 +526,28 @@ def feed_owner(token: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def feed_sessions(user: User, now: dt.datetime | None = None) -> list[TherapySession]:
-    """The sessions a feed shows: from 60 days ago on, with patients (for clinicians' initials)."""
+CHANGE_ACTIONS = ("session_moved", "session_completed", "session_cancelled", "session_no_show")
+
+
+def feed_sessions(user: User, now: dt.datetime | None = None) -> tuple[list[TherapySession], dict[int, int]]:
+    """The sessions a feed shows (from 60 days ago on, with patients for clinicians' initials) and
+    how many times each was changed (its ICS SEQUENCE, counted from the audit log). Two queries.
+    """
     now = now or utcnow()
     owner = TherapySession.patient_id if user.is_patient else TherapySession.clinician_id
-    return list(db.session.scalars(
+    rows = list(db.session.scalars(
         select(TherapySession).options(joinedload(TherapySession.patient))
         .where(owner == user.id, TherapySession.starts_at >= now - dt.timedelta(days=60))
         .order_by(TherapySession.starts_at).limit(2000)
     ))
+    changed = {s.id for s in rows if s.updated_at is not None}
+    counts: dict[int, int] = {}
+    if changed:
+        counts = dict(db.session.execute(
+            select(AuditEvent.object_id, func.count())
+            .where(AuditEvent.patient_id.in_({s.patient_id for s in rows if s.id in changed}),
+                   AuditEvent.object_type == TherapySession.__tablename__,
+                   AuditEvent.object_id.in_(changed), AuditEvent.action.in_(CHANGE_ACTIONS))
+            .group_by(AuditEvent.object_id)
+        ).all())
+    return rows, counts
