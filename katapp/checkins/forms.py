@@ -53,10 +53,15 @@ class CheckInForm(FlaskForm):
         return {k: v for k, v in data.items() if v is not None}
 
     def add_errors(self, fields: dict[str, str]) -> None:
+        """Show a service's field errors on the form (a reused client_id gets a fresh one)."""
+        if "client_id" in fields:
+            self.fresh()
+            fields = {**fields, "client_id": "This form was already sent with other answers; "
+                      "check today's entries below. Sending again saves a new check-in."}
         for name, message in fields.items():
             target = getattr(self, name, None)
             if target is not None and hasattr(target, "errors"):
-                target.errors = [*target.errors, message.capitalize()]
+                target.errors = [*target.errors, message[:1].upper() + message[1:]]
 
 
 class AcknowledgeForm(FlaskForm):
