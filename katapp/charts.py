@@ -25,19 +25,30 @@ COLOURS = {
     "flag": "#d33c2c",
 }
 SESSION_COLOURS = {"ketamine": "#8e5cc7", "integration": "#2a9d8f", "intake": "#8a9593", "follow_up": "#c58a1a"}
-SESSION_LABELS = {"ketamine": "Ketamine session", "integration": "Integration", "intake": "Intake",
+SESSION_LABELS = {"ketamine": "Ketamine", "integration": "Integration", "intake": "Intake",
                   "follow_up": "Follow-up"}
 PHQ9_ITEMS = ("Interest", "Low mood", "Sleep", "Energy", "Appetite", "Self-worth", "Concentration",
-              "Slowed / restless", "Self-harm thoughts")
+              "Slow/restless", "Self-harm")
 FREQUENCY = ("Not at all", "Several days", "More than half the days", "Nearly every day")
 
 
+# Few, unrotated date ticks: readable at 360 px.
+DATE_AXIS = {
+    "type": "date", "fixedrange": True, "nticks": 5, "tickangle": 0, "automargin": True,
+    "tickformatstops": [
+        {"dtickrange": [None, 2592000000], "value": "%d %b"},  # ticks under a month apart: "14 Aug"
+        {"dtickrange": [2592000000, None], "value": "%b '%y"},  # monthly or wider: "Aug '26"
+    ],
+}
+
+
 def _layout(**extra) -> dict:
-    """A compact layout that fits 360 px: legend below, small margins, no title (the page has one)."""
+    """A compact layout that fits 360 px: legend above the plot (it wraps on a phone without
+    covering the axis), small margins, no title (the page has one)."""
     layout = {
-        "margin": {"l": 44, "r": 12, "t": 12, "b": 40},
-        "height": 340,
-        "legend": {"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"},
+        "margin": {"l": 44, "r": 12, "t": 8, "b": 36},
+        "height": 360,
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
         "hovermode": "closest",
         "dragmode": False,
         "showlegend": True,
@@ -144,28 +155,32 @@ def mood_timeline(daily: Sequence[tuple[dt.date, float]], rolling: Sequence[tupl
             hovertext=[f"{d:%d %b %Y}: {reason}" for d, reason in flags], hoverinfo="text",
         ))
     return _figure(traces, _layout(
-        xaxis={"type": "date", "fixedrange": True},
-        yaxis={"title": {"text": "Mood (0 worst, 10 best)" if not plain else "Mood"}, "range": [-0.3, 10.3],
+        xaxis=DATE_AXIS,
+        yaxis={"title": {"text": "Mood (0–10)"}, "range": [-0.3, 10.3],
                "dtick": 2, "fixedrange": True},
     ))
 
 
 def phq9_items(columns: Sequence[tuple[dt.date, Sequence[int]]]) -> dict:
-    """A heatmap of PHQ-9 answers: one row per item, one column per questionnaire (oldest first)."""
-    x = [d.isoformat() for d, _ in columns]
+    """A heatmap of PHQ-9 answers: one row per item, one equally wide column per questionnaire
+    (oldest first; x is the questionnaire's position, labelled with its date)."""
+    n = len(columns)
+    dates = [d.strftime("%d %b %Y") for d, _ in columns]
     z = [[answers[i] for _, answers in columns] for i in range(len(PHQ9_ITEMS))]
     text = [[FREQUENCY[v] for v in row] for row in z]
+    ticks = sorted({round(i * (n - 1) / 3) for i in range(4)}) if n > 1 else [0]
     heat = go.Heatmap(
-        x=x, y=list(PHQ9_ITEMS), z=z, zmin=0, zmax=3, text=text, name="PHQ-9 items",
-        colorscale=[[0, "#f1eef6"], [0.34, "#bdc9e1"], [0.67, "#4f8bc9"], [1, "#1b3f7a"]],
-        xgap=1, ygap=1, hovertemplate="%{x|%d %b %Y}<br>%{y}: %{text}<extra></extra>",
-        colorbar={"tickvals": [0, 1, 2, 3], "ticktext": ["0", "1", "2", "3"], "thickness": 10, "len": 0.9,
-                  "outlinewidth": 0},
+        x=list(range(n)), y=list(PHQ9_ITEMS), z=z, zmin=0, zmax=3, text=text, name="PHQ-9 items",
+        customdata=[dates] * len(PHQ9_ITEMS),
+        colorscale=[[0, "#eef1f6"], [0.34, "#b5c6e0"], [0.67, "#4f8bc9"], [1, "#1b3f7a"]],
+        xgap=1, ygap=1, hovertemplate="%{customdata}<br>%{y}: %{text}<extra></extra>",
+        showscale=False,  # the page says "darker means more often"; the table has the numbers
     )
     return _figure([heat], _layout(
-        height=360, showlegend=False, margin={"l": 120, "r": 8, "t": 8, "b": 40},
-        xaxis={"type": "date", "fixedrange": True},
-        yaxis={"autorange": "reversed", "fixedrange": True, "automargin": True},
+        height=320, showlegend=False, margin={"l": 8, "r": 8, "t": 8, "b": 36},
+        xaxis={"fixedrange": True, "tickmode": "array", "tickvals": ticks,
+               "ticktext": [columns[i][0].strftime("%d %b") for i in ticks], "showgrid": False},
+        yaxis={"autorange": "reversed", "fixedrange": True, "automargin": True, "showgrid": False},
     ))
 
 
@@ -187,7 +202,7 @@ def scores_over_time(series: dict[str, Sequence[tuple[dt.date, int]]],
         ))
     top = top or 27
     traces += _session_lines([s for s in sessions if s[1] == "ketamine"], 0, top)
-    layout = _layout(xaxis={"type": "date", "fixedrange": True},
+    layout = _layout(xaxis=DATE_AXIS,
                      yaxis={"title": {"text": "Score (lower is better)"}, "range": [0, top], "fixedrange": True})
     if series.get("pcl5"):
         layout["yaxis2"] = {"overlaying": "y", "side": "right", "range": [0, 80], "fixedrange": True,
@@ -204,7 +219,7 @@ def sessions_per_week(weeks: Sequence[tuple[dt.date, dict[str, int]]]) -> dict:
                hovertemplate=f"Week of %{{x|%d %b}}: %{{y}} {SESSION_LABELS[kind].lower()}<extra></extra>")
         for kind in SESSION_LABELS
     ]
-    return _figure(traces, _layout(barmode="stack", xaxis={"type": "date", "fixedrange": True},
+    return _figure(traces, _layout(barmode="stack", xaxis=DATE_AXIS,
                                    yaxis={"title": {"text": "Sessions"}, "fixedrange": True, "rangemode": "tozero"}))
 
 

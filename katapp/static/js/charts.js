@@ -15,7 +15,7 @@
     };
   }
 
-  function styled(layout) {
+  function styled(layout, narrow) {
     var t = theme();
     var out = JSON.parse(JSON.stringify(layout || {}));
     out.paper_bgcolor = "rgba(0,0,0,0)";
@@ -31,14 +31,36 @@
         out[key].zerolinecolor = t.line;
       }
     });
-    if (out.legend) { out.legend.font = { color: t.text }; }
+    if (out.legend) {
+      out.legend.font = { color: t.text };
+      // On a phone, two legend entries a row instead of one tall column.
+      if (narrow && out.legend.orientation === "h") {
+        out.legend.entrywidth = 0.5;
+        out.legend.entrywidthmode = "fraction";
+      }
+    }
     return out;
+  }
+
+  // Heatmaps: in dark mode the scale runs from the dark background to bright, so "more often"
+  // stays "stronger colour" on either background.
+  var DARK_HEAT = [[0, "#1d2a30"], [0.34, "#2f5f8f"], [0.67, "#5b9bd5"], [1, "#d4e6ff"]];
+
+  function traces(data) {
+    if (!(dark && dark.matches)) { return data; }
+    return data.map(function (trace) {
+      if (trace.type !== "heatmap") { return trace; }
+      var copy = JSON.parse(JSON.stringify(trace));
+      copy.colorscale = DARK_HEAT;
+      return copy;
+    });
   }
 
   var charts = [];
 
   function draw(chart) {
-    window.Plotly.react(chart.el, chart.figure.data, styled(chart.figure.layout), {
+    var narrow = chart.el.clientWidth < 520;
+    window.Plotly.react(chart.el, traces(chart.figure.data), styled(chart.figure.layout, narrow), {
       responsive: true, displayModeBar: false, scrollZoom: false, doubleClick: false
     });
   }

@@ -1,0 +1,81 @@
+"""Histories for dashboard tests: completed ketamine sessions, PHQ-9/GAD-7, daily check-ins."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from katapp.domain.instruments import score
+from katapp.extensions import db
+from katapp.models import Assessment, CheckIn, TherapySession, User, utcnow
+
+CHART = re.compile(r'<script type="application/json" data-chart="([^"]+)">(.*?)</script>', re.S)
+
+
+def phq_answers(total: int) -> list[int]:
+    """PHQ-9 answers summing to `total`, item 9 kept at 0 (no safety flag)."""
+    answers = [0] * 9
+    for i in range(total):
+        answers[i % 8] += 1
+    return answers
+
+
+def charts_in(html: str) -> dict[str, dict]:
+    """The figures a page hands to charts.js, by element id."""
+    return {chart_id: json.loads(body) for chart_id, body in CHART.findall(html)}
+
+
+@pytest.fixture
+def seed_history(app):
+    """seed_history(patient, clinician, days=30, phq=[...], sessions=N, checkins=True) -> the ketamine session starts.
+
+    `phq` are the PHQ-9 totals taken the day before each ketamine session (then one more after
+    the last one); the first is the baseline. Sessions run every 2 days from `days` ago + 2.
+    Check-ins: one a day (mood 5) for `days` days up to yesterday.
+    """
+
+    def seed(patient: User, clinician: User, *, days: int = 30, phq: list[int] | None = None,
+             sessions: int | None = None, checkins: bool = True, gad: bool = True,
+             booked: int = 0) -> list[dt.datetime]:
+        phq = phq if phq is not None else [20, 16, 12, 9]
+        sessions = sessions if sessions is not None else len(phq) - 1
+        zone = ZoneInfo(patient.timezone)
+        start = (utcnow() - dt.timedelta(days=days)).replace(hour=15, minute=0, second=0, microsecond=0)
+        rows: list = []
+        starts = [start + dt.timedelta(days=2 + 2 * i) for i in range(sessions)]
+        for at in starts:
+            rows.append(TherapySession(patient_id=patient.id, clinician_id=clinician.id, kind="ketamine",
+                                       status="completed", starts_at=at, ends_at=at + dt.timedelta(minutes=90),
+                                       dose_mg=35.0, route="iv", completed_at=at + dt.timedelta(minutes=90)))
+        for i in range(booked):
+            at = utcnow().replace(microsecond=0) + dt.timedelta(days=2 + i)
+            rows.append(TherapySession(patient_id=patient.id, clinician_id=clinician.id, kind="ketamine",
+                                       status="scheduled", starts_at=at, ends_at=at + dt.timedelta(minutes=90)))
+        taken = [at - dt.timedelta(days=1) for at in starts]
+        taken = (taken + [starts[-1] + dt.timedelta(days=1)] if starts else [start])[: len(phq)]
+        for at, total in zip(taken, phq, strict=False):
+            rows.append(_assessment(patient, "phq9", phq_answers(total), at, zone))
+            if gad:
+                rows.append(_assessment(patient, "gad7", [1] * 7, at, zone))
+        if checkins:
+            for i in range(days):
+                at = start + dt.timedelta(days=i, hours=2)
+                if at < utcnow() - dt.timedelta(hours=1):
+                    rows.append(CheckIn(patient_id=patient.id, client_id=str(uuid.uuid4()), recorded_at=at,
+                                        local_date=at.astimezone(zone).date(), mood=5))
+        db.session.add_all(rows)
+        db.session.commit()
+        return starts
+
+    return seed
+
+
+def _assessment(patient: User, instrument: str, answers: list[int], at: dt.datetime, zone) -> Assessment:
+    result = score(instrument, answers)
+    return Assessment(patient_id=patient.id, client_id=str(uuid.uuid4()), instrument=instrument, answers=answers,
+                      total=result.total, severity=result.severity, flags=list(result.flags), recorded_at=at,
+                      local_date=at.astimezone(zone).date())

@@ -1,0 +1,45 @@
+"""plotly.js: served by the app, compressed, content-hashed, cached for a year, only on chart pages."""
+import gzip
+import re
+
+import pytest
+
+from katapp.dashboard import plotly_asset
+
+pytestmark = pytest.mark.skipif(False, reason="")
+
+@pytest.fixture
+def plotly_url(login_as, clinician, patient):
+    assert plotly_asset.FILE.exists(), "run scripts/vendor_assets.py (make test does)"
+    html = login_as(clinician).get(f"/patients/{patient.id}").get_data(as_text=True)
+    match = re.search(r'<script src="(/vendor/plotly-[0-9a-f]{16}\.min\.js)" defer>', html)
+    assert match, "no plotly script on the dashboard"
+    assert 'id="plotly.js-style-global" class="no-inline-styles"' in html
+    return match.group(1)
+
+def test_plotly_is_served_gzipped_and_immutable(client, plotly_url):
+    response = client.get(plotly_url, headers={"Accept-Encoding": "gzip, br"})
+    assert response.status_code == 200
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert "Accept-Encoding" in response.headers["Vary"]
+    assert gzip.decompress(response.data) == plotly_asset.FILE.read_bytes()
+
+def test_plotly_plain_for_clients_without_gzip(client, plotly_url):
+    response = client.get(plotly_url, headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in response.headers
+    assert response.data[:200] == plotly_asset.FILE.read_bytes()[:200]
+    assert response.mimetype == "text/javascript"
+
+def test_a_stale_hash_is_404(client, plotly_url):
+    assert client.get("/vendor/plotly-0000000000000000.min.js").status_code == 404
+
+def test_pages_render_tables_without_plotly(login_as, clinician, patient, seed_history, monkeypatch, tmp_path):
+    seed_history(patient, clinician, days=12, phq=[20, 12, 9], sessions=2)
+    monkeypatch.setattr(plotly_asset, "FILE", tmp_path / "missing.js")
+    response = login_as(clinician).get(f"/patients/{patient.id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "plotly" not in html and "charts.js" not in html
+    assert html.count("Charts are not available on this server right now") == 3
+    assert "<table>" in html and "Numbers by session" in html

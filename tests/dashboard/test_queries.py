@@ -1,0 +1,33 @@
+"""Fast by construction: a page's SQL query count does not grow with the caseload or the history."""
+import pytest
+
+
+def _grow(make_user, seed_history, clinician, patients: int, days: int, sessions: int):
+    people = []
+    for _ in range(patients):
+        p = make_user("patient", clinician=clinician)
+        seed_history(p, clinician, days=days, phq=list(range(20, 20 - sessions - 1, -1)), sessions=sessions, booked=1)
+        people.append(p)
+    return people
+
+
+def _count(count_queries, client, path):
+    client.get(path)  # warm up: the first request after sign-in may refresh the session
+    with count_queries() as q:
+        response = client.get(path)
+    assert response.status_code == 200
+    return q.count
+
+
+@pytest.mark.parametrize("page", ["caseload", "patient", "progress", "overview"])
+def test_query_count_is_fixed(page, login_as, make_user, seed_history, count_queries, clinician, admin, make_flag):
+    counts = []
+    for patients, days, sessions in ((1, 8, 2), (6, 60, 6)):
+        people = _grow(make_user, seed_history, clinician, patients, days, sessions)
+        make_flag(people[-1])
+        viewer = {"caseload": clinician, "patient": clinician, "progress": people[-1], "overview": admin}[page]
+        path = {"caseload": "/caseload", "patient": f"/patients/{people[-1].id}", "progress": "/progress",
+                "overview": "/clinic"}[page]
+        counts.append(_count(count_queries, login_as(viewer), path))
+    assert counts[0] == counts[1], counts
+    assert counts[0] <= 12
