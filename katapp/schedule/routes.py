@@ -10,7 +10,7 @@ from flask_login import current_user
 from katapp.clinic import clinic_settings
 from katapp.domain import scheduling
 from katapp.extensions import db, limiter
-from katapp.models import CONTRAINDICATIONS, TherapySession, User
+from katapp.models import CONTRAINDICATIONS, TherapySession, User, utcnow
 from katapp.schedule import bp, ics, services
 from katapp.schedule.forms import (
     BookForm,
@@ -57,9 +57,11 @@ def _own_session_or_404(session_id: int) -> TherapySession:
 def agenda():
     today = now_local(current_user).date()
     days = services.agenda(current_user, today)
+    start = scheduling.day_bounds_utc(today, _zone())[0]
     return render_template("schedule/agenda.html", days=days, today=today,
+                           overdue=services.awaiting_outcome(current_user, start),
                            suggestions=services.follow_up_suggestions(current_user),
-                           total=sum(len(d.items) for d in days))
+                           total=sum(len(d.items) for d in days), now=utcnow())
 
 
 @bp.route("/agenda/book", methods=["GET", "POST"])
@@ -80,7 +82,8 @@ def book():
         except services.ScheduleError as exc:
             _attach(form, exc)
         else:
-            flash(f"Booked: {services.KIND_LABELS[made.kind]} with {patient.display_name}.", "success")
+            when = made.starts_at.astimezone(scheduling.zone(_zone())).strftime("%a %d %b, %H:%M")
+            flash(f"Booked {services.KIND_LABELS[made.kind]}, {when}, with {patient.display_name}", "success")
             return redirect(url_for("schedule.session", session_id=made.id))
     return render_template("schedule/book.html", form=form, gate=gate, zone=_zone())
 

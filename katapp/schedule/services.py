@@ -392,6 +392,17 @@ def agenda(clinician: User, today: dt.date, days: int = 8) -> list[AgendaDay]:
     return [AgendaDay(d, items) for d, items in by_day.items()]
 
 
+def awaiting_outcome(clinician: User, before: dt.datetime, days: int = 14) -> list[TherapySession]:
+    """The clinician's sessions that ended in the `days` before `before` and are still "scheduled"."""
+    return list(db.session.scalars(
+        select(TherapySession).options(joinedload(TherapySession.patient))
+        .where(TherapySession.clinician_id == clinician.id, TherapySession.status == "scheduled",
+               TherapySession.starts_at >= before - dt.timedelta(days=days), TherapySession.ends_at <= utcnow(),
+               TherapySession.starts_at < before)
+        .order_by(TherapySession.starts_at)
+    ))
+
+
 @dataclass
 class Suggestion:
     patient: User

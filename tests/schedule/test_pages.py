@@ -383,3 +383,13 @@ def test_upcoming_partial(app, patient, clinician, make_session):
     with app.test_request_context("/checkin"):
         login_user(clinician)
         assert render_template_string('{% include "schedule/_upcoming.html" %}').strip() == ""
+
+
+def test_agenda_lists_past_sessions_waiting_for_an_outcome(patient, clinician, make_session, login_as):
+    make_session(patient, clinician, kind="integration", starts_at=at_local(-3, 9), minutes=50)
+    make_session(patient, clinician, kind="intake", starts_at=at_local(-2, 9), status="completed")
+    make_session(patient, clinician, kind="intake", starts_at=at_local(-20, 9))  # too old to nag about
+    page = text(login_as(clinician).get("/agenda"))
+    assert "Waiting for an outcome" in page
+    section = page.split('id="overdue-h"')[1].split("</section>")[0]
+    assert section.count("<li") == 1 and "integration session" in section

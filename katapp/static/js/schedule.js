@@ -27,6 +27,13 @@
     sync();
   }
 
+  // Cancel / no-show: one tap on a phone is easy to make by mistake, so ask first.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+    });
+  });
+
   // Calendar feed: copy the private address.
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     button.addEventListener("click", function () {
