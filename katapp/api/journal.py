@@ -77,8 +77,9 @@ def journal_get(entry_id: int):
         entry = services.readable_entry(current_user, entry_id)
     except services.EntryNotFound:
         abort(404)
+    answer = entry_json(entry)
     audit_view(entry.author_id, "journal_entry", obj=entry)
-    return jsonify(entry_json(entry))
+    return jsonify(answer)
 
 
 @bp.patch("/journal/<int:entry_id>")

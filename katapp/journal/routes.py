@@ -151,6 +151,6 @@ def shared_for_patient(patient_id: int):
     if not is_care_team(current_user, patient_id):
         abort(404)
     patient = get_patient_or_404(current_user, patient_id)
+    audit_view(patient.id, "journal")  # commits: so before loading the entries (a commit expires them)
     page = paginate(services.shared_entries(patient.id), per_page=100)
-    audit_view(patient.id, "journal")
     return render_template("journal/shared.html", patient=patient, page=page, session_label=_session_label)
