@@ -142,7 +142,7 @@ def mood_timeline(daily: Sequence[tuple[dt.date, float]], rolling: Sequence[tupl
                    y=[round(v, 1) for _, v in daily], mode="markers",
                    marker={"color": COLOURS["mood"], "size": 5, "opacity": 0.6},
                    hovertemplate="%{x|%d %b %Y}: mood %{y}<extra></extra>"),
-        go.Scatter(name="Weekly average" if plain else "7-day mean", x=[d.isoformat() for d, _ in rolling],
+        go.Scatter(name="Week average" if plain else "7-day mean", x=[d.isoformat() for d, _ in rolling],
                    y=[round(v, 2) for _, v in rolling], mode="lines",
                    line={"color": COLOURS["rolling"], "width": 3},
                    hovertemplate="%{x|%d %b %Y}: 7-day mean %{y:.1f}<extra></extra>"),

@@ -51,7 +51,8 @@ def plotly_css(bundle: str) -> str | None:
         pos = match.end()
         if match.group(3) == "}":
             break
-    return "/* Extracted from plotly.min.js by scripts/vendor_assets.py (strict CSP: no injected <style>). */\n" + "\n".join(rules) + "\n"
+    header = "/* Extracted from plotly.min.js by scripts/vendor_assets.py (strict CSP: no injected <style>). */"
+    return "\n".join([header, *rules]) + "\n"
 
 
 def main() -> int:

@@ -371,11 +371,20 @@ def overview(user: User) -> Overview:
             .subquery()
         )
     )
-    # Patient-days: each patient counts from the day their account was made (at most 30 days).
-    patient_days = sum(
-        max(0, (today - max(since, s.patient.created_at.astimezone(ZoneInfo(s.patient.timezone)).date())).days + 1)
-        for s in rows
+    # Patient-days: each patient counts from the day they joined (account made, or first check-in
+    # if that is earlier, e.g. imported history), at most ADHERENCE_DAYS days.
+    first_checkin = dict(
+        db.session.execute(
+            select(CheckIn.patient_id, func.min(CheckIn.local_date))
+            .where(CheckIn.patient_id.in_(ids))
+            .group_by(CheckIn.patient_id)
+        ).all()
     )
+    patient_days = 0
+    for s in rows:
+        joined = s.patient.created_at.astimezone(ZoneInfo(s.patient.timezone or "UTC")).date()
+        joined = min(joined, first_checkin.get(s.patient.id, joined))
+        patient_days += max(0, (today - max(since, joined)).days + 1)
     first_week = outcomes.week_start(today) - dt.timedelta(weeks=WEEKS_SHOWN - 1)
     day = type_coerce(func.date(TherapySession.starts_at), Date)
     by_kind: dict[str, list[tuple[dt.date, int]]] = {}

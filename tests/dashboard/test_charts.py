@@ -66,7 +66,7 @@ def test_progress_page_speaks_plainly_and_marks_sessions(login_as, clinician, pa
         assert jargon not in html.lower()
     figures = charts_in(html)
     assert {t["name"] for t in figures["chart-scores"]["data"]} == {"PHQ-9", "GAD-7", "Ketamine"}
-    assert [t["name"] for t in figures["chart-mood"]["data"]] == ["Mood each day", "Weekly average", "Ketamine"]
+    assert [t["name"] for t in figures["chart-mood"]["data"]] == ["Mood each day", "Week average", "Ketamine"]
 
 
 def test_overview_rates_among_completed_series(login_as, admin, clinician, make_user, seed_history):
@@ -86,3 +86,14 @@ def test_overview_rates_among_completed_series(login_as, admin, clinician, make_
     ketamine = next(t for t in weeks["data"] if t["name"] == "Ketamine")
     assert sum(ketamine["y"]) == 20 and len(ketamine["x"]) == 26
     assert utcnow().date() - dt.date.fromisoformat(ketamine["x"][-1]) < dt.timedelta(days=7)
+
+
+def test_overview_adherence_counts_patient_days_since_joining(login_as, admin, clinician, make_user, seed_history):
+    regular = make_user("patient", clinician=clinician)
+    seed_history(regular, clinician, days=40, phq=[20, 15], sessions=1)  # a check-in every day (history older than the account)
+    make_user("patient", clinician=clinician)  # joined today, nothing yet: one patient-day
+    html = login_as(admin).get("/clinic").get_data(as_text=True)
+    import re
+
+    checked, days = map(int, re.search(r"\((\d+) of (\d+)\)", html).groups())
+    assert days == 31 and checked in (29, 30)  # today's check-in may not be due yet
