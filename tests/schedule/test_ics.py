@@ -33,6 +33,7 @@ def test_feed_is_off_until_turned_on(patient, login_as):
     assert turn(c, "on").status_code == 302
     page = c.get("/calendar").get_data(as_text=True)
     assert re.search(r"http://localhost/calendar/[\w-]{40,}\.ics", page) and "Turn off" in page
+    assert re.search(r"href=\"webcal://localhost/calendar/[\w-]{40,}\.ics\"", page)
 
 
 def test_patient_feed_has_kind_and_time_only(patient, clinician, make_session, login_as, app):
