@@ -260,13 +260,14 @@ def test_concurrent_duplicates_store_one_entry(app, patient, monkeypatch):
     def write():
         try:
             with app.app_context():
-                author = db.session.get(User, patient.id)
+                author = db.session.get(User, patient_id)
                 entry, created = services.create_entry(author, body="same text", client_id=client_id)
                 results.append((entry.id, created))
                 db.session.remove()
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
+    patient_id = patient.id  # read here: the test's own session must not be touched from the threads
     db.session.commit()
     threads = [threading.Thread(target=write) for _ in range(2)]
     for t in threads:
