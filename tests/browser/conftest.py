@@ -12,9 +12,9 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest

@@ -1,0 +1,55 @@
+"""Installable: the worker controls the page, the manifest is what Chromium wants, and Chromium
+itself (CDP Page.getInstallabilityErrors, in a persistent profile) reports no installability error."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page
+
+from .conftest import CHROMIUM, CHROMIUM_FLAGS, PHONE, sign_in, wait_for_worker
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_service_worker_controls_every_page_and_precaches_the_shell(patient_page: Page):
+    page = patient_page
+    for path in ("/checkin", "/journal", "/progress"):
+        page.goto(path)
+        assert page.evaluate("navigator.serviceWorker.controller.scriptURL").endswith("/sw.js")
+    scope = page.evaluate("navigator.serviceWorker.getRegistration().then(r => new URL(r.scope).pathname)")
+    assert scope == "/"
+    caches = page.evaluate("caches.keys()")
+    shell = [name for name in caches if name.startswith("katapp-shell-")]
+    assert len(shell) == 1, caches
+    kept = page.evaluate(f"caches.open('{shell[0]}').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))")
+    assert {"/offline", "/manifest.webmanifest", "/static/css/app.css", "/static/js/offline.js"} <= set(kept)
+    # Pages that must open offline were warmed after sign-in; the API never is cached.
+    pages = page.evaluate("caches.open('katapp-pages').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))")
+    assert {"/checkin", "/journal/new", "/questionnaires/phq9"} <= set(pages)
+    everything = page.evaluate(
+        "caches.keys().then(ns => Promise.all(ns.map(n => caches.open(n).then(c => c.keys()))))"
+        ".then(all => all.flat().map(r => r.url))"
+    )
+    assert not [url for url in everything if "/api/" in url]
+
+
+def test_chromium_reports_no_installability_errors(playwright, live_server, tmp_path):
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True,
+        base_url=live_server.url, **PHONE,
+    )
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        sign_in(page, "patient2@demo.katapp.org")
+        wait_for_worker(page)
+        manifest = page.evaluate("fetch('/manifest.webmanifest').then(r => r.json())")
+        assert manifest["display"] == "standalone" and manifest["scope"] == "/"
+        assert {"192x192", "512x512"} <= {icon["sizes"] for icon in manifest["icons"]}
+        assert any(icon.get("purpose") == "maskable" for icon in manifest["icons"])
+        cdp = context.new_cdp_session(page)
+        manifest_info = cdp.send("Page.getAppManifest")
+        assert manifest_info["url"].endswith("/manifest.webmanifest")
+        assert manifest_info.get("errors", []) == [], manifest_info["errors"]
+        errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+        assert errors == [], errors
+    finally:
+        context.close()

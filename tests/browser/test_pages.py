@@ -1,0 +1,95 @@
+"""Every page of every role (built from the app's routes): no serious or critical axe-core
+violation, light and dark, and no sideways scrolling on a 360 px wide phone; chart pages draw
+every Plotly chart with all its traces.
+"""
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect
+
+from .conftest import DEMO_PASSWORD, sign_in
+from .pages import ACCOUNTS, anonymous_pages, role_pages
+
+pytestmark = pytest.mark.browser
+
+NARROW = {"viewport": {"width": 360, "height": 780}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+EXTRA = {"patient": ["/questionnaires/gad7", "/questionnaires/pcl5"]}
+AXE = Axe()
+
+
+def serious_violations(page: Page) -> list[str]:
+    results = AXE.run(page)
+    found = []
+    for violation in results.response["violations"]:
+        if violation.get("impact") in ("serious", "critical"):
+            targets = [", ".join(node["target"]) for node in violation["nodes"][:3]]
+            found.append(f"{violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
+    return found
+
+
+def sideways(page: Page) -> int:
+    """How far the page scrolls sideways (0 when it fits)."""
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def check_pages(browser: Browser, base_url: str, role: str | None, paths: list[str], scheme: str) -> list[str]:
+    context = browser.new_context(base_url=base_url, color_scheme=scheme, **NARROW)
+    page = context.new_page()
+    problems: list[str] = []
+    try:
+        if role:
+            sign_in(page, ACCOUNTS[role])
+        for path in paths:
+            page.goto(path)
+            if page.locator("[data-chart]").count():
+                page.locator(".main-svg").first.wait_for()
+            overflow = sideways(page)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if overflow > 0 or width > 360:
+                problems.append(f"{scheme} {role}:{path} scrolls sideways (scrollWidth {width})")
+            problems += [f"{scheme} {role}:{path} {v}" for v in serious_violations(page)]
+    finally:
+        context.close()
+    return problems
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("role", ["patient", "clinician", "admin", None])
+def test_every_page_is_accessible_and_fits_360px(browser: Browser, live_server, role, scheme):
+    if role is None:
+        paths = anonymous_pages(live_server.app)
+    else:
+        paths = role_pages(live_server.app, role, DEMO_PASSWORD) + EXTRA.get(role, [])
+    assert len(paths) >= 2, paths
+    problems = check_pages(browser, live_server.url, role, paths, scheme)
+    assert problems == [], "\n".join(problems)
+
+
+CHART_PAGES = {"patient": ["/progress"], "clinician": ["/patients/{patient_id}", "/caseload"], "admin": ["/clinic"]}
+
+
+@pytest.mark.parametrize("role", sorted(CHART_PAGES))
+def test_chart_pages_draw_every_chart_with_its_traces(page: Page, live_server, role):
+    from sqlalchemy import select
+
+    from katapp.models import User
+
+    patient_id = live_server.query(select(User.id).where(User.email == ACCOUNTS["patient"]))[0]
+    sign_in(page, ACCOUNTS[role])
+    drawn = 0
+    for template in CHART_PAGES[role]:
+        page.goto(template.format(patient_id=patient_id))
+        figures = page.evaluate(
+            """() => [...document.querySelectorAll('script[data-chart]')].map(s => ({
+                 id: s.dataset.chart, traces: JSON.parse(s.textContent).data.length}))"""
+        )
+        for figure in figures:
+            chart = page.locator(f"#{figure['id']}")
+            expect(chart.locator(".main-svg").first).to_be_attached(timeout=15000)
+            rendered = chart.evaluate("el => (el._fullData || []).length")
+            assert rendered == figure["traces"], f"{template}#{figure['id']}: {rendered} of {figure['traces']} traces"
+            svg_traces = chart.evaluate("el => el.querySelectorAll('g.trace, g.hm, g.imagelayer image').length")
+            assert svg_traces >= min(1, figure["traces"]), f"{template}#{figure['id']}: nothing drawn"
+            drawn += 1
+    assert drawn >= 1, f"no chart on {CHART_PAGES[role]}"
