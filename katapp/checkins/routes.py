@@ -28,7 +28,8 @@ def _home(form: CheckInForm, saved=None, status: int = 200):
     day = services.today(current_user)
     return render_template(
         "checkins/home.html", form=form, saved=saved, today=services.checkins_on(current_user, day),
-        streak=services.streak(current_user, day), crisis_text=clinic_settings().crisis_text,
+        streak=services.streak(current_user, day),
+        crisis_text=services.crisis_help(services.checkin_flags(saved)) if saved is not None else None,
     ), status
 
 
