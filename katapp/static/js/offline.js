@@ -463,7 +463,8 @@
 
   function problemItem(item) {
     var li = el("li", { class: "offline-problem" });
-    li.appendChild(el("p", { class: "offline-problem-title" }, item.label + " from " + when(item.created)));
+    var label = String(item.label || "entry");
+    li.appendChild(el("p", { class: "offline-problem-title" }, label.charAt(0).toUpperCase() + label.slice(1) + " from " + when(item.created)));
     li.appendChild(el("p", {}, (PROBLEM_TEXT[item.status] || "Not sent") + ": " + (item.error || "") + "."));
     var fields = item.fields || {};
     var names = Object.keys(fields);
@@ -484,6 +485,7 @@
   }
 
   var lastSignature = null;
+  var problemsOpen = false;
 
   async function render() {
     if (!banner) { return; }
@@ -528,11 +530,16 @@
       banner.appendChild(el("p", { class: "offline-status-line" })).appendChild(link);
     }
     if (problems.length) {
-      banner.appendChild(el("p", { class: "offline-status-line" },
-        problems.length === 1 ? "1 saved entry needs your attention:" : problems.length + " saved entries need your attention:"));
+      // Folded, so the sticky banner stays one or two lines tall while the patient scrolls.
+      var details = el("details", { class: "offline-problems-box" });
+      if (problemsOpen) { details.open = true; }
+      details.addEventListener("toggle", function () { problemsOpen = details.open; });
+      details.appendChild(el("summary", {},
+        problems.length === 1 ? "1 saved entry needs your attention" : problems.length + " saved entries need your attention"));
       var list = el("ul", { class: "offline-problems" });
       problems.forEach(function (p) { list.appendChild(problemItem(p)); });
-      banner.appendChild(list);
+      details.appendChild(list);
+      banner.appendChild(details);
     }
   }
 

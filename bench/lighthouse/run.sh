@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Lighthouse 12.2.3 (mobile) on katapp's sign-in page, check-in page, a patient's dashboard
+# (clinician) and the caseload. Starts the app with gunicorn on a fresh demo database, signs in
+# over HTTP and passes the session cookie to Lighthouse with --extra-headers.
+#   bash bench/lighthouse/run.sh          (npm install runs here first if node_modules is missing)
+# Env: CHROME_PATH (default /usr/bin/chromium), PORT (default 5077), OUT (default bench/out/lighthouse).
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+PY="$ROOT/.venv/bin/python"
+export CHROME_PATH="${CHROME_PATH:-/usr/bin/chromium}"
+PORT="${PORT:-5077}"
+BASE="http://127.0.0.1:$PORT"
+OUT="${OUT:-$ROOT/bench/out/lighthouse}"
+PASSWORD="katapp-demo-password"
+WORK="$(mktemp -d /tmp/katapp-lighthouse.XXXXXX)"
+mkdir -p "$OUT"
+
+[ -x "$HERE/node_modules/.bin/lighthouse" ] || (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error)
+
+export DATABASE_URL="sqlite:///$WORK/katapp.db" SECRET_KEY="lighthouse-only-$(date +%s)-not-a-secret" KATAPP_ENV=development RATELIMIT_ENABLED=false
+cd "$ROOT"
+"$ROOT/.venv/bin/flask" --app wsgi db upgrade >/dev/null
+"$ROOT/.venv/bin/flask" --app wsgi demo-data --patients 12 --days 120 --password "$PASSWORD" >/dev/null
+"$ROOT/.venv/bin/gunicorn" --bind "127.0.0.1:$PORT" --workers 2 --threads 4 --log-level warning wsgi:app &
+SERVER=$!
+cleanup() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+for _ in $(seq 50); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.2; done
+
+PATIENT_COOKIE="$("$PY" "$HERE/session.py" "$BASE" patient1@demo.katapp.org "$PASSWORD")"
+CLINICIAN_COOKIE="$("$PY" "$HERE/session.py" "$BASE" clinician1@demo.katapp.org "$PASSWORD")"
+PATIENT_ID="$("$PY" - <<PY
+import sqlite3; print(sqlite3.connect("$WORK/katapp.db").execute("select id from users where email='patient1@demo.katapp.org'").fetchone()[0])
+PY
+)"
+
+audit() { # name path cookie
+  local name="$1" path="$2" cookie="$3" headers="{}"
+  [ -n "$cookie" ] && headers="{\"Cookie\": \"$cookie\"}"
+  "$HERE/node_modules/.bin/lighthouse" "$BASE$path" --quiet --form-factor=mobile \
+    --only-categories=performance,accessibility,best-practices,seo \
+    --extra-headers="$headers" --disable-storage-reset \
+    --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync" \
+    --output=json --output=html --output-path="$OUT/$name" >/dev/null
+  mv "$OUT/$name.report.json" "$OUT/$name.json"; mv "$OUT/$name.report.html" "$OUT/$name.html"
+}
+audit sign-in /login ""
+audit check-in /checkin "$PATIENT_COOKIE"
+audit patient-dashboard "/patients/$PATIENT_ID" "$CLINICIAN_COOKIE"
+audit caseload /caseload "$CLINICIAN_COOKIE"
+"$PY" "$HERE/scores.py" "$OUT/sign-in.json" "$OUT/check-in.json" "$OUT/patient-dashboard.json" "$OUT/caseload.json"
+echo "reports: $OUT/*.html"
