@@ -80,6 +80,9 @@ def measure(url: str, patients: int) -> tuple[float, int, int]:
         rows = response.get_data(as_text=True).count('class="patient-name"')
         if rows != patients:
             raise SystemExit(f"expected {patients} patients on the caseload, saw {rows}")
+        # The requests shared this app context's session: end its transaction, or PostgreSQL's
+        # DROP TABLE waits for it forever.
+        db.session.remove()
         db.drop_all()
         db.engine.dispose()
     return statistics.median(times), len(statements), len(response.data)
