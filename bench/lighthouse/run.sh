@@ -36,6 +36,7 @@ PY
 )"
 
 audit() { # name path cookie
+  echo "auditing $1" >&2
   local name="$1" path="$2" cookie="$3" headers="{}"
   [ -n "$cookie" ] && headers="{\"Cookie\": \"$cookie\"}"
   "$HERE/node_modules/.bin/lighthouse" "$BASE$path" --quiet --form-factor=mobile \

@@ -43,6 +43,7 @@ def check_pages(browser: Browser, base_url: str, role: str | None, paths: list[s
         for path in paths:
             page.goto(path)
             if page.locator("[data-chart]").count():
+                page.locator(".chart-box").first.scroll_into_view_if_needed()  # drawn when near the screen
                 page.locator(".main-svg").first.wait_for()
             overflow = sideways(page)
             width = page.evaluate("document.documentElement.scrollWidth")
@@ -86,6 +87,7 @@ def test_chart_pages_draw_every_chart_with_its_traces(page: Page, live_server, r
         )
         for figure in figures:
             chart = page.locator(f"#{figure['id']}")
+            chart.scroll_into_view_if_needed()  # plotly.js loads, and each chart draws, near the screen
             expect(chart.locator(".main-svg").first).to_be_attached(timeout=15000)
             rendered = chart.evaluate("el => (el._fullData || []).length")
             assert rendered == figure["traces"], f"{template}#{figure['id']}: {rendered} of {figure['traces']} traces"

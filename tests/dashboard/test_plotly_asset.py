@@ -12,7 +12,8 @@ pytestmark = pytest.mark.skipif(False, reason="")
 def plotly_url(login_as, clinician, patient):
     assert plotly_asset.FILE.exists(), "run scripts/vendor_assets.py (make test does)"
     html = login_as(clinician).get(f"/patients/{patient.id}").get_data(as_text=True)
-    match = re.search(r'<script src="(/vendor/plotly-[0-9a-f]{16}\.min\.js)" defer>', html)
+    match = re.search(r'<script src="/static/js/charts\.js\?v=\w+" data-plotly="(/vendor/plotly-[0-9a-f]{16}\.min\.js)" defer>',
+                      html)
     assert match, "no plotly script on the dashboard"
     assert 'id="plotly.js-style-global" class="no-inline-styles"' in html
     return match.group(1)

@@ -1,8 +1,30 @@
 // katapp charts: draws every <script type="application/json" data-chart="ID"> into the element #ID
-// with Plotly.newPlot (figures are built on the server by katapp/charts.py). Light or dark colours
-// follow prefers-color-scheme; the layout stays responsive; tapping a point shows its label.
+// with Plotly (figures are built on the server by katapp/charts.py). plotly.js (the URL in this
+// script tag's data-plotly) is loaded only when a chart comes near the screen, and each chart is
+// drawn when it does: a phone parses 1.5 MB of JavaScript only for charts someone looks at, and
+// the summary above the charts is ready at once.
+// Light or dark colours follow prefers-color-scheme; the layout stays responsive; tapping a point
+// shows its label.
 (function () {
   "use strict";
+  var self = document.currentScript;
+  var plotlyUrl = self && self.getAttribute("data-plotly");
+  var plotlyLoading = null;
+
+  function loadPlotly() {
+    if (window.Plotly) { return Promise.resolve(window.Plotly); }
+    if (!plotlyLoading) {
+      plotlyLoading = new Promise(function (resolve, reject) {
+        if (!plotlyUrl) { reject(new Error("no plotly.js")); return; }
+        var script = document.createElement("script");
+        script.src = plotlyUrl;
+        script.onload = function () { window.Plotly ? resolve(window.Plotly) : reject(new Error("no Plotly")); };
+        script.onerror = function () { reject(new Error("plotly.js failed to load")); };
+        document.head.appendChild(script);
+      });
+    }
+    return plotlyLoading;
+  }
   var dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)");
 
   function theme() {
@@ -65,27 +87,50 @@
     });
   }
 
+  function showFallback(id, el) {
+    var note = document.querySelector('[data-chart-fallback="' + id + '"]');
+    if (note) { note.hidden = false; }
+    el.hidden = true;
+  }
+
+  function drawWhenReady(block, el) {
+    var id = block.getAttribute("data-chart");
+    loadPlotly().then(function () {
+      var chart = { el: el, figure: JSON.parse(block.textContent) };
+      charts.push(chart);
+      draw(chart);
+    }).catch(function () { showFallback(id, el); });
+  }
+
   function init() {
     var blocks = document.querySelectorAll('script[type="application/json"][data-chart]');
+    var pending = [];
     Array.prototype.forEach.call(blocks, function (block) {
-      var id = block.getAttribute("data-chart");
-      var el = document.getElementById(id);
-      if (!el) { return; }
-      if (!window.Plotly) {
-        var note = document.querySelector('[data-chart-fallback="' + id + '"]');
-        if (note) { note.hidden = false; }
-        el.hidden = true;
-        return;
-      }
-      try {
-        var chart = { el: el, figure: JSON.parse(block.textContent) };
-        charts.push(chart);
-        draw(chart);
-      } catch (err) {
-        var fallback = document.querySelector('[data-chart-fallback="' + id + '"]');
-        if (fallback) { fallback.hidden = false; }
-      }
+      var el = document.getElementById(block.getAttribute("data-chart"));
+      if (el) { pending.push({ block: block, el: el }); }
     });
+    if (!("IntersectionObserver" in window)) {
+      pending.forEach(function (p) { drawWhenReady(p.block, p.el); });
+    } else {
+      var byEl = new Map(pending.map(function (p) { return [p.el, p.block]; }));
+      var observer = new IntersectionObserver(function (entries) {
+        entries.forEach(function (entry) {
+          if (!entry.isIntersecting) { return; }
+          observer.unobserve(entry.target);
+          drawWhenReady(byEl.get(entry.target), entry.target);
+        });
+      }, { rootMargin: "0px" });
+      pending.forEach(function (p) { observer.observe(p.el); });
+      // The first scroll or touch starts loading plotly.js, so a chart further down is ready
+      // by the time it arrives on screen.
+      var warm = function () {
+        window.removeEventListener("scroll", warm);
+        window.removeEventListener("touchstart", warm);
+        if (pending.length) { loadPlotly().catch(function () {}); }
+      };
+      window.addEventListener("scroll", warm, { passive: true });
+      window.addEventListener("touchstart", warm, { passive: true });
+    }
     if (dark && dark.addEventListener) {
       dark.addEventListener("change", function () { charts.forEach(draw); });
     }
