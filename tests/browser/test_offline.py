@@ -85,6 +85,10 @@ def test_offline_entries_wait_on_the_phone_and_arrive_exactly_once(patient_page:
     page.get_by_role("button", name="Save entry").click()
     expect(banner(page)).to_contain_text("waiting: 3")
     assert page.locator('textarea[name="body"]').input_value() == ""
+    # the queue holds the entry now: no draft left to bring the same text back as a second entry
+    page.goto("/journal/new")
+    assert page.locator('textarea[name="body"]').input_value() == ""
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('katapp:draft:'))") == []
     assert live_server.count(CheckIn, CheckIn.note.in_(notes)) == 0
 
     context.set_offline(False)

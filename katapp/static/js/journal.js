@@ -130,6 +130,10 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") { save(); }
   });
+  // Once the offline queue holds the entry (or the server has it), the draft's job is done:
+  // keeping it would bring the same text back into the editor and invite a second entry.
+  form.addEventListener("katapp:offline-queued", function () { window.clearTimeout(timer); remove(key); });
+  form.addEventListener("katapp:offline-sent", function () { window.clearTimeout(timer); remove(key); });
   // Capture phase: runs before the offline queue's handler replaces client_id.
   document.addEventListener("submit", function (event) {
     if (event.target !== form) { return; }
