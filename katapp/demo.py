@@ -117,7 +117,9 @@ def _trajectory(profile: str, baseline: float, t_days: float, series_days: float
     days_after = t_days - series_days
     if profile == "relapser" and days_after > 12:  # relapse from about day 18 after the series
         return min(baseline - 2, end + (days_after - 12) * 0.45)
-    return end + min(days_after, 60) * 0.004 * (baseline - end)  # a little given back, not a relapse
+    # Remitters hold their gains; others give a little back over two months (not a relapse).
+    give_back = 0.0 if profile == "remitter" else 0.004
+    return end + min(days_after, 60) * give_back * (baseline - end)
 
 
 def reset_database() -> None:
