@@ -6,7 +6,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-fast bench lint assets icons setup clean
+.PHONY: run test test-fast bench lighthouse lint assets icons setup clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,12 @@ test: $(VENV)/.dev assets
 test-fast: $(VENV)/.dev assets
 	$(PY) -m pytest -q -m "not browser" $(ARGS)
 
-bench: $(VENV)/.dev assets
+bench: $(VENV)/.runtime assets
 	$(PY) -m bench
+
+# Mobile Lighthouse scores of four pages (needs npm: installs lighthouse 12.2.3 into bench/lighthouse).
+lighthouse: $(VENV)/.runtime assets
+	bash bench/lighthouse/run.sh
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check katapp tests bench scripts config.py wsgi.py
