@@ -94,6 +94,7 @@ def test_cookie_captured_before_sign_out_stops_working(app, make_user):
     response = thief.get("/checkin")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     assert db.session.get(User, user.id).session_version == 2
+    assert db.session.scalar(select(AuditEvent.actor_id).where(AuditEvent.action == "sign_out")) == user.id
 
 
 def test_remember_cookie_only_for_patients(app, make_user):

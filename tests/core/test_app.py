@@ -120,3 +120,17 @@ def test_datetimes_come_back_aware_utc(patient):
     db.session.expire_all()
     stored = db.session.query(CheckIn).one().recorded_at
     assert stored == moment and stored.utcoffset() == dt.timedelta(0)
+
+
+def test_sqlite_connections_enforce_foreign_keys_wal_and_wait(tmp_path):
+    from sqlalchemy import create_engine, text
+
+    from katapp.db_setup import configure_engine_events
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'pragmas.db'}")
+    configure_engine_events(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+    engine.dispose()
