@@ -4,11 +4,9 @@ Every query here is scoped to the acting user (a clinician's own sessions and ca
 patient's own sessions). The overlap rule itself is `domain.scheduling.conflicts`; this module
 only loads the candidates (one indexed range query) and owns the commit (one per user action).
 
-Races: two bookings at the same moment could both pass the overlap check. On PostgreSQL the
-clinician and patient rows are locked (SELECT ... FOR UPDATE, in id order so two bookings never
-deadlock) before the check, so the second booking waits and then sees the first. SQLite runs one
-writer at a time (WAL + busy timeout); a transaction whose read went stale fails instead of
-double-booking.
+Races: two bookings at the same moment could both pass the overlap check. `_lock` serialises
+them before the check: row locks on PostgreSQL, SQLite's write lock on SQLite, so the second
+booking waits and then sees the first (409). tests/schedule/test_concurrency.py races two.
 """
 from __future__ import annotations
 
@@ -18,7 +16,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload
 
 from katapp.clinic import clinic_settings
@@ -147,9 +145,21 @@ def screening_status(patient_id: int) -> ScreeningStatus:
 
 # --- Booking ------------------------------------------------------------------------------------------
 def _lock(*user_ids: int) -> None:
-    """PostgreSQL: lock these user rows (in id order) until commit, serialising bookings for them."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(User.id).where(User.id.in_(sorted(set(user_ids)))).order_by(User.id).with_for_update())
+    """Serialise bookings that involve these users, until this transaction commits.
+
+    PostgreSQL: lock their rows (in id order, so two bookings never deadlock). SQLite has no row
+    locks and its reads take no lock at all, so two bookings could both read "free": end the read
+    work (nothing is pending here), then write to the rows first thing, which takes SQLite's one
+    write lock; a booking at the same moment waits (busy timeout) and then sees this one.
+    """
+    ids = sorted(set(user_ids))
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        db.session.execute(select(User.id).where(User.id.in_(ids)).order_by(User.id).with_for_update())
+    elif dialect == "sqlite":
+        db.session.commit()
+        db.session.execute(update(User).where(User.id.in_(ids)).values(session_version=User.session_version)
+                           .execution_options(synchronize_session=False))
 
 
 def _busy(clinician_id: int, patient_id: int, start: dt.datetime, end: dt.datetime,
