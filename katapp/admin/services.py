@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from katapp.auth.services import create_invitation, normalize_email
 from katapp.extensions import db
@@ -41,7 +42,11 @@ def create_user(*, email: str, display_name: str, role: str, timezone: str,
         raise AccountError("email", "An account with this email already exists.")
     user = User(email=email, display_name=display_name.strip(), role=role, timezone=timezone, active=True)
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same email created at the same moment: the unique constraint decides
+        db.session.rollback()
+        raise AccountError("email", "An account with this email already exists.") from None
     if role == "patient" and clinician_ids:
         set_care_team(user, clinician_ids)
     token = create_invitation(user, created_by)

@@ -84,3 +84,26 @@ def test_settings_saved_and_validated(admin, login_as):
     assert bad.status_code == 200
     db.session.expire_all()
     assert db.session.get(ClinicSettings, 1).pcl5_cutpoint == 31
+
+
+def test_email_taken_between_check_and_insert_is_a_form_error(admin, login_as, make_user, monkeypatch):
+    """Two admins creating the same email at once: the unique constraint decides, not a 500."""
+    from katapp.admin import services
+
+    c = login_as(admin)
+    real_scalar = db.session.scalar
+    calls = {"n": 0}
+
+    def scalar_after_other_admin(stmt, *a, **k):
+        result = real_scalar(stmt, *a, **k)
+        if calls["n"] == 0 and "users.email" in str(stmt):
+            calls["n"] += 1
+            make_user("clinician", email="race@example.org")  # the other admin's insert lands now
+        return result
+
+    monkeypatch.setattr(services.db.session, "scalar", scalar_after_other_admin)
+    response = c.post("/admin/users/new", data={"csrf_token": c.csrf, "email": "race@example.org",
+                                                "display_name": "Race", "role": "patient", "timezone": "UTC"})
+    monkeypatch.undo()
+    assert response.status_code == 200 and "already exists" in response.get_data(as_text=True)
+    assert db.session.scalar(select(User.role).where(User.email == "race@example.org")) == "clinician"
