@@ -1,6 +1,6 @@
 """Every page of every role (built from the app's routes): no serious or critical axe-core
-violation, light and dark, and no sideways scrolling on a 360 px wide phone; chart pages draw
-every Plotly chart with all its traces.
+violation, light and dark, no sideways scrolling and no tap target under 44 px on a 360 px wide
+phone; chart pages draw every Plotly chart with all its traces.
 """
 from __future__ import annotations
 
@@ -28,6 +28,26 @@ def serious_violations(page: Page) -> list[str]:
     return found
 
 
+# Controls shorter than 44 CSS px. A checkbox or radio counts by its label (the real target);
+# a link inside running text is exempt (WCAG 2.5.8's inline exception).
+SMALL_TARGETS = """() => {
+  const small = [];
+  for (const el of document.querySelectorAll('a[href], button, select, input:not([type=hidden]), summary, textarea')) {
+    let box = el.getBoundingClientRect();
+    if (!box.width || !box.height || getComputedStyle(el).visibility === 'hidden') continue;
+    const label = el.closest('label');
+    if (label && (el.type === 'checkbox' || el.type === 'radio')) box = label.getBoundingClientRect();
+    const parent = el.parentElement;
+    const inText = el.tagName === 'A' && getComputedStyle(el).display === 'inline' && parent &&
+      parent.textContent.trim().length > el.textContent.trim().length + 10;
+    if (!inText && box.height < 43.5) {
+      small.push(`${el.tagName.toLowerCase()} "${(el.textContent || el.name || '').trim().slice(0, 30)}" ${Math.round(box.height)} px`);
+    }
+  }
+  return small;
+}"""
+
+
 def sideways(page: Page) -> int:
     """How far the page scrolls sideways (0 when it fits)."""
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
@@ -50,6 +70,7 @@ def check_pages(browser: Browser, base_url: str, role: str | None, paths: list[s
             if overflow > 0 or width > 360:
                 problems.append(f"{scheme} {role}:{path} scrolls sideways (scrollWidth {width})")
             problems += [f"{scheme} {role}:{path} {v}" for v in serious_violations(page)]
+            problems += [f"{scheme} {role}:{path} small tap target {t}" for t in page.evaluate(SMALL_TARGETS)]
     finally:
         context.close()
     return problems
