@@ -91,8 +91,12 @@ def test_offline_entries_wait_on_the_phone_and_arrive_exactly_once(patient_page:
     assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('katapp:draft:'))") == []
     assert live_server.count(CheckIn, CheckIn.note.in_(notes)) == 0
 
+    expect(banner(page)).to_have_class(re.compile(r"\bis-offline\b"))
+
     context.set_offline(False)
     expect(banner(page)).not_to_contain_text("waiting", timeout=15000)
+    expect(banner(page)).to_contain_text(re.compile(r"Sent \d+ saved entr"))
+    expect(banner(page)).to_have_class(re.compile(r"\bis-done\b"))  # delivered: the calm colour
     assert queued(page) == 0
     for note in notes:
         assert live_server.count(CheckIn, CheckIn.note == note) == 1

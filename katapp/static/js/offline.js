@@ -506,6 +506,8 @@
     banner.classList.toggle("is-active", active);
     banner.classList.toggle("is-offline", offline);
     banner.classList.toggle("has-problems", problems.length > 0);
+    // Everything delivered, nothing waiting: a calm "done" colour, not the waiting one.
+    banner.classList.toggle("is-done", !offline && !!notice && waiting + auth + problems.length === 0);
     if (!active) { return; }
 
     var line = el("p", { class: "offline-status-line" });
