@@ -12,6 +12,7 @@ from flask import jsonify, request
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
+from katapp import sync
 from katapp.api import bp
 from katapp.api.helpers import ApiError, json_body, list_answer
 from katapp.domain import scheduling
@@ -45,17 +46,11 @@ def session_json(s: TherapySession, viewer) -> dict:
 
 
 def _aware(value, name: str, errors: dict) -> dt.datetime | None:
-    if not isinstance(value, str):
-        errors[name] = "give an ISO 8601 time with an offset, e.g. 2026-06-01T09:00:00-04:00"
-        return None
     try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        errors[name] = "give an ISO 8601 time with an offset, e.g. 2026-06-01T09:00:00-04:00"
+        return sync.aware_utc(value)
+    except ValueError as exc:
+        errors[name] = f"{exc}"
         return None
-    return parsed.astimezone(dt.UTC)
 
 
 def _minutes(value, errors: dict) -> int | None:

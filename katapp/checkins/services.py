@@ -12,12 +12,11 @@ import math
 import re
 from dataclasses import dataclass
 from typing import Any
-from uuid import uuid4
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
+from katapp import sync
 from katapp.api.helpers import ApiError
 from katapp.clinic import clinic_settings
 from katapp.domain import instruments, scheduling
@@ -42,7 +41,6 @@ ASSESSMENT_FIELDS = frozenset({"client_id", "recorded_at", "instrument", "answer
 SCALES = ("mood", "anxiety", "energy", "pain")  # 0-10 numeric rating scales
 NOTE_MAX = 2000
 FUTURE_SLACK = dt.timedelta(minutes=10)  # a phone's clock may run a little fast
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 CHECKIN_FLAG_REASON = "Answered yes to the daily safety question (thoughts of harming themselves)"
 
 
@@ -63,30 +61,22 @@ class Due:
 
 # --- Validation (strict: bools are not ints, floats are not ints, strings are not numbers) -------------
 def _client_id(value: Any, errors: dict[str, str]) -> str | None:
-    if value is None:
-        return str(uuid4())
-    if not isinstance(value, str) or not UUID_RE.match(value):
-        errors["client_id"] = "must be a UUID like 3f2b…-…"
+    try:
+        return sync.client_id(value)
+    except ValueError as exc:
+        errors["client_id"] = str(exc)
         return None
-    return value.lower()
 
 
 def _recorded_at(value: Any, errors: dict[str, str], now: dt.datetime) -> dt.datetime | None:
     """An aware UTC datetime from ISO 8601 text with an offset; "now" when absent or empty."""
     if value is None or value == "":
         return now
-    if not isinstance(value, str):
-        errors["recorded_at"] = "must be an ISO 8601 time with an offset"
-        return None
     try:
-        moment = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        errors["recorded_at"] = "must be an ISO 8601 time with an offset, e.g. 2026-03-08T21:15:00-05:00"
+        moment = sync.aware_utc(value)
+    except ValueError as exc:
+        errors["recorded_at"] = str(exc)
         return None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        errors["recorded_at"] = "needs a time-zone offset (e.g. -05:00 or Z)"
-        return None
-    moment = moment.astimezone(dt.UTC)
     if moment > now + FUTURE_SLACK:
         errors["recorded_at"] = "is in the future"
         return None
@@ -229,23 +219,12 @@ def stored_by_client_id(model, patient_id: int, client_id: str):
 
 
 def _insert_once(model, patient: User, client_id: str, same, build) -> Saved:
-    """Insert once per (patient, client_id). The unique constraint decides between racing copies:
-    the loser's IntegrityError is rolled back and the winner's row re-read."""
+    """Store once per (patient, client_id) (katapp.sync.insert_once); a reused client_id is 409."""
     patient_id = patient.id
-    stored = stored_by_client_id(model, patient_id, client_id)
-    if stored is None:
-        try:
-            obj = build()
-            db.session.commit()
-            return Saved(obj, True)
-        except IntegrityError:
-            db.session.rollback()
-            stored = stored_by_client_id(model, patient_id, client_id)
-            if stored is None:
-                raise
-    if not same(stored):
-        raise ApiError(409, "client_id already used for different content", {"client_id": "already used"})
-    return Saved(stored, False)
+    obj, created = sync.insert_once(
+        lambda: stored_by_client_id(model, patient_id, client_id), build, same,
+        lambda: ApiError(409, "client_id already used for different content", {"client_id": "already used"}))
+    return Saved(obj, created)
 
 
 def _raise_flag(patient: User, source: str, reason: str, **ref: int) -> SafetyFlag:

@@ -16,9 +16,9 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from katapp import sync
 from katapp.extensions import db
 from katapp.journal import prompts as prompt_library
 from katapp.models import JournalEntry, JournalPrompt, TherapySession, User, utcnow
@@ -83,10 +83,8 @@ def check_prompt(prompt: object) -> str | None:
 
 def check_client_id(client_id: object) -> str:
     """A canonical UUID string (a fresh one when none was sent), or EntryError."""
-    if client_id is None or client_id == "":
-        return str(uuid.uuid4())
     try:
-        return str(uuid.UUID(str(client_id)))
+        return sync.client_id(client_id)
     except ValueError:
         raise EntryError({"client_id": "client_id must be a UUID."}) from None
 
@@ -99,15 +97,10 @@ def check_recorded_at(value: object, now: dt.datetime) -> dt.datetime:
     """
     if value is None or value == "":
         return now
-    if not isinstance(value, str):
-        raise EntryError({"recorded_at": "recorded_at must be an ISO 8601 time with an offset."})
     try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise EntryError({"recorded_at": "recorded_at must be an ISO 8601 time with an offset."}) from None
-    if when.tzinfo is None:
-        raise EntryError({"recorded_at": "recorded_at needs a time-zone offset."})
-    return min(when.astimezone(dt.UTC), now)
+        return min(sync.aware_utc(value), now)
+    except ValueError as exc:
+        raise EntryError({"recorded_at": f"recorded_at {exc}."}) from None
 
 
 def own_session(author: User, session_id: object) -> TherapySession | None:
@@ -166,26 +159,17 @@ def create_entry(author: User, *, body: object, client_id: object = None, shared
     wanted = dict(body=values["body"], prompt=values["prompt"], session_id=session.id if session else None,
                   shared=values["shared"])
 
-    existing = _by_client_id(author, values["client_id"])
-    if existing is None:
-        entry = JournalEntry(author_id=author.id, client_id=values["client_id"], created_at=values["recorded_at"], **wanted)
+    def build() -> JournalEntry:
+        entry = JournalEntry(author_id=author.id, client_id=values["client_id"], created_at=values["recorded_at"],
+                             **wanted)
         db.session.add(entry)
-        try:
-            db.session.flush()
-        except IntegrityError:
-            # A concurrent request with the same client_id won the race: answer with its entry.
-            db.session.rollback()
-            existing = _by_client_id(author, values["client_id"])
-            if existing is None:  # pragma: no cover - the constraint fired for another reason
-                raise
-        else:
-            audit("journal_created", patient_id=author.id, obj=entry, detail="shared" if entry.shared else "private")
-            db.session.commit()
-            return entry, True
+        db.session.flush()
+        audit("journal_created", patient_id=author.id, obj=entry, detail="shared" if entry.shared else "private")
+        return entry
+
     # A resend of the same text is the same entry, even if it was shared or re-linked since.
-    if existing.body != wanted["body"]:
-        raise EntryConflict()
-    return existing, False
+    return sync.insert_once(lambda: _by_client_id(author, values["client_id"]), build,
+                            lambda stored: stored.body == wanted["body"], EntryConflict)
 
 
 def update_entry(author: User, entry_id: int, *, body: object, prompt: object = None,

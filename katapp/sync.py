@@ -1,0 +1,77 @@
+"""Rules every write from the offline queue shares, written once.
+
+A queued write carries a `client_id` (a UUID made on the phone) and a `recorded_at` (ISO 8601
+with the phone's offset). Sending it again must store nothing new: the database's unique
+constraint on (owner, client_id) decides, so two copies arriving at the same moment cannot both
+be stored (CONTRACT.md).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError
+
+from katapp.extensions import db
+
+T = TypeVar("T")
+ISO_HINT = "an ISO 8601 time with an offset, e.g. 2026-03-08T21:15:00-05:00"
+
+
+def client_id(value: object) -> str:
+    """The canonical (lower-case, hyphenated) UUID text; a fresh one when none was sent (None).
+
+    Raises ValueError with a message for anything else that is not a UUID string ("" included:
+    the offline queue always sends one, so an empty one is a client bug worth reporting).
+    """
+    if value is None:
+        return str(uuid.uuid4())
+    if not isinstance(value, str):
+        raise ValueError("must be a UUID like 3f2b1c9e-…")
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        raise ValueError("must be a UUID like 3f2b1c9e-…") from None
+
+
+def aware_utc(value: object) -> dt.datetime:
+    """An aware UTC datetime from ISO 8601 text that carries an offset ("Z" included).
+
+    Raises ValueError with a message for other text, a missing offset, or a non-string.
+    """
+    if not isinstance(value, str):
+        raise ValueError(f"must be {ISO_HINT}")
+    try:
+        moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"must be {ISO_HINT}") from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("needs a time-zone offset (e.g. -05:00 or Z)")
+    return moment.astimezone(dt.UTC)
+
+
+def insert_once(find: Callable[[], T | None], build: Callable[[], T], same: Callable[[T], bool],
+                conflict: Callable[[], Exception]) -> tuple[T, bool]:
+    """Store what `build()` adds and commit, once per client_id; returns (object, created).
+
+    `find()` reads the owner's object stored under the client_id. When it exists (a resend), it is
+    returned if `same(stored)`, else `conflict()` is raised (the client_id was reused for other
+    content). Racing copies both miss `find()`; the loser's IntegrityError is rolled back and the
+    winner's row read instead.
+    """
+    stored = find()
+    if stored is None:
+        try:
+            obj = build()
+            db.session.commit()
+            return obj, True
+        except IntegrityError:
+            db.session.rollback()
+            stored = find()
+            if stored is None:  # the constraint that fired was another one
+                raise
+    if not same(stored):
+        raise conflict()
+    return stored, False
