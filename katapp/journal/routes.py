@@ -10,6 +10,7 @@ from katapp.journal import bp, services
 from katapp.journal.forms import DeleteForm, EditForm, EntryForm, ShareForm
 from katapp.journal.prompts import MOMENT_LABELS
 from katapp.pagination import paginate
+from katapp.schedule.services import KIND_LABELS
 from katapp.security import audit_view, get_patient_or_404, is_care_team, role_required
 from katapp.templating import local_time
 
@@ -24,8 +25,7 @@ def journal_prompts():
 
 
 def _session_label(session) -> str:
-    kind = {"ketamine": "Ketamine session", "integration": "Integration session", "intake": "Intake",
-            "follow_up": "Follow-up"}.get(session.kind, session.kind)
+    kind = KIND_LABELS[session.kind].capitalize()
     return f"{kind} · {local_time(session.starts_at, '%a %d %b %Y, %H:%M')}"
 
 
