@@ -41,7 +41,8 @@ def test_home_is_the_check_in_form_with_the_offline_protocol(pat):
     assert 'data-offline-label="check-in"' in html
     for name in ("mood", "anxiety", "energy", "pain", "sleep_hours", "self_harm_thoughts", "note"):
         assert f'name="{name}"' in html and f'data-error-for="{name}"' in html
-    assert html.count('name="mood" type="radio"') == 11 or html.count('name="mood"') == 11
+    mood_radios = [tag for tag in re.findall(r"<input[^>]*>", html) if 'name="mood"' in tag and 'type="radio"' in tag]
+    assert sorted(re.search(r'value="(\d+)"', t).group(1) for t in mood_radios) == sorted(str(v) for v in range(11))
     assert "0 = worst" in html and "10 = best" in html
     assert "Thoughts of harming yourself today?" in html
     ids = re.findall(r'value="([0-9a-f-]{36})"', html)
