@@ -31,30 +31,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.types import TypeDecorator
 
+from katapp.clock import utcnow
+from katapp.domain import vocabulary as vocab
 from katapp.extensions import db
 
 ROLES = ("patient", "clinician", "admin")
-SESSION_KINDS = ("ketamine", "integration", "intake", "follow_up")
-SESSION_STATUSES = ("scheduled", "completed", "cancelled", "no_show")
-ROUTES = ("iv", "im", "intranasal", "sublingual_oral")
+SESSION_KINDS = vocab.KIND_KEYS  # kept for old imports; new code reads katapp.domain.vocabulary
+SESSION_STATUSES = vocab.STATUS_KEYS
+ROUTES = vocab.ROUTE_KEYS
 INSTRUMENT_KEYS = ("phq9", "gad7", "pcl5")
 FLAG_SOURCES = ("assessment", "checkin")
-# The seven conditions to treat before ketamine (shared/clinical/instruments.md, from the
-# clinic's own material in context/what-is-kat.txt).
-CONTRAINDICATIONS = (
-    "hallucinations",
-    "untreated_mania",
-    "cardiovascular_disease",
-    "uncontrolled_hyperthyroidism",
-    "intracranial_pressure",
-    "cystitis",
-    "liver_disease",
-)
+CONTRAINDICATIONS = vocab.CONDITION_KEYS
 PROMPT_MOMENTS = ("before", "after_24h", "after_48h", "after_72h", "general")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

@@ -1,0 +1,102 @@
+"""The clinic's words, as data: session kinds, statuses, routes, screening conditions.
+
+One place names each clinical thing. Models take their CHECK-constraint keys from here
+(`KEYS`), forms and charts their labels, templates `label(...)`. A template never capitalises
+a key to make a label. To add a session kind, add one `SessionKind` below and a migration for
+the CHECK constraint; every form, chart and page picks it up.
+Sources: shared/clinical/instruments.md (conditions to treat before ketamine, routes).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SessionKind:
+    key: str
+    label: str  # in a sentence: "your ketamine session"
+    title: str  # on its own: a chip, a chart legend, a select option
+    colour: str  # chart colour (readable on light and dark backgrounds)
+    default_minutes: int
+
+
+@dataclass(frozen=True)
+class Term:
+    """A key with its label (statuses, routes)."""
+
+    key: str
+    label: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A screening condition: its label for staff and its plain-language question for patients."""
+
+    key: str
+    label: str
+    question: str
+
+
+SESSION_KINDS: tuple[SessionKind, ...] = (
+    SessionKind("ketamine", "ketamine session", "Ketamine", "#8e5cc7", 90),
+    SessionKind("integration", "integration session", "Integration", "#2a9d8f", 50),
+    SessionKind("intake", "intake", "Intake", "#8a9593", 60),
+    SessionKind("follow_up", "follow-up", "Follow-up", "#c58a1a", 30),
+)
+KIND = {k.key: k for k in SESSION_KINDS}
+KIND_KEYS = tuple(KIND)
+
+SESSION_STATUSES: tuple[Term, ...] = (
+    Term("scheduled", "scheduled", "Scheduled"),
+    Term("completed", "completed", "Completed"),
+    Term("cancelled", "cancelled", "Cancelled"),
+    Term("no_show", "no-show", "No-show"),
+)
+STATUS = {s.key: s for s in SESSION_STATUSES}
+STATUS_KEYS = tuple(STATUS)
+BUSY_STATUSES = ("scheduled", "completed")  # cancelled and no-show free the slot
+
+ROUTES: tuple[Term, ...] = (
+    Term("iv", "IV (intravenous)", "IV"),
+    Term("im", "IM (intramuscular)", "IM"),
+    Term("intranasal", "intranasal", "Intranasal"),
+    Term("sublingual_oral", "sublingual / oral", "Sublingual / oral"),
+)
+ROUTE = {r.key: r for r in ROUTES}
+ROUTE_KEYS = tuple(ROUTE)
+
+# The seven conditions to treat before ketamine (the clinic's own material, context/what-is-kat.txt).
+SCREENING_CONDITIONS: tuple[Condition, ...] = (
+    Condition("hallucinations", "Hallucinations (psychosis)",
+              "Have you ever seen or heard things that other people could not (hallucinations or psychosis)?"),
+    Condition("untreated_mania", "Untreated mania",
+              "Do you have mania or bipolar highs that are not currently treated?"),
+    Condition("cardiovascular_disease", "Cardiovascular disease",
+              "Do you have heart or blood-vessel disease (for example angina, heart failure, "
+              "a past heart attack or stroke, or high blood pressure that is not controlled)?"),
+    Condition("uncontrolled_hyperthyroidism", "Uncontrolled hyperthyroidism",
+              "Do you have an overactive thyroid that is not under control?"),
+    Condition("intracranial_pressure", "Increased intracranial pressure",
+              "Have you been told you have raised pressure inside your head "
+              "(for example after a head injury or from a brain tumour)?"),
+    Condition("cystitis", "Cystitis",
+              "Do you have bladder problems such as pain, burning or blood when passing urine (cystitis)?"),
+    Condition("liver_disease", "Liver disease",
+              "Have you been told you have liver disease or problems with your liver?"),
+)
+CONDITION = {c.key: c for c in SCREENING_CONDITIONS}
+CONDITION_KEYS = tuple(CONDITION)
+
+_TABLES = {"kind": KIND, "status": STATUS, "route": ROUTE, "condition": CONDITION}
+
+
+def label(table: str, key: str | None, *, title: bool = False) -> str:
+    """The label (or title) of `key` in one of the tables above; "" for None.
+
+    Raises KeyError for an unknown table or key: a missing label is a bug, not a blank.
+    """
+    if key is None:
+        return ""
+    term = _TABLES[table][key]
+    return term.title if title and hasattr(term, "title") else term.label
