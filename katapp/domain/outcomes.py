@@ -1,4 +1,4 @@
-"""Treatment outcomes from plain values: baseline, change, response, remission, durability.
+"""Treatment outcomes from plain values: series, baseline, change, response, remission, relapse.
 
 Rules follow /work/shared/clinical/instruments.md (measurement-based care conventions for
 PHQ-9 change). Scores are `Point`s with aware times; sessions are aware start times of
@@ -39,6 +39,8 @@ def _last_at_or_before(points: list[Point], moment: datetime) -> Point | None:
 
 def baseline(scores: Sequence[Point], ketamine_sessions: Sequence[datetime]) -> Point | None:
     """Return the baseline score, or None when there are no scores.
+
+    Superseded (#13) by `series_baseline` / `patient_outcome`, which never fall back to a later score.
 
     Baseline is the last score on or before the first ketamine session, else the first score
     (instruments.md). With no sessions yet every score precedes treatment, so it is the latest.
@@ -94,6 +96,8 @@ def classify(baseline: float, latest: float) -> str:
 
 def score_before_each_session(scores: Sequence[Point], sessions: Sequence[datetime]) -> list[Point | None]:
     """Return, for each session in time order, the last score at or before its start.
+
+    Superseded (#13) by `effect_points`, which never repeats an old score.
 
     This is simply the latest score by then, even if it was taken before an earlier session;
     None where no score precedes the session.
@@ -152,6 +156,8 @@ def durability(
 ) -> Durability:
     """Return how well the effect holds after the last ketamine session.
 
+    Superseded (#13) by `patient_outcome` (relapse, dated; boosters do not reset it).
+
     days_since_last: days from the last session's date (in `tz`, else in its own zone) to today.
     end_of_series: last score at or before the last session. latest: last score after it.
     rising: latest >= end_of_series + 5. The median time to relapse after a series was 18 days,
@@ -182,6 +188,8 @@ _PHRASES = {
 def summary_sentence(baseline: float | None, latest: float | None, sessions_completed: int) -> str:
     """Return a one-line PHQ-9 summary for a clinician.
 
+    Superseded (#13) by `Outcome.explanation`.
+
     E.g. "PHQ-9 21 → 9 after 6 sessions: response, not yet remission";
     "No PHQ-9 yet" without a baseline; "PHQ-9 21 at baseline, none since" without a latest.
     """
@@ -207,6 +215,8 @@ class SessionEffect:
 def effect_by_session(scores: Sequence[Point], sessions: Sequence[datetime]) -> list[SessionEffect]:
     """Return the cumulative effect indexed by session number (1..N, in time order).
 
+    Superseded (#13) by `effect_points` (pre-dose scores without repeats, post-series and latest).
+
     Each session carries the last score at or before its start (as `score_before_each_session`)
     and its change from the baseline (`baseline`, instruments.md). Ketamine's effect builds
     across a series, so the clinician reads this by session number rather than by date.
@@ -223,6 +233,8 @@ def effect_by_session(scores: Sequence[Point], sessions: Sequence[datetime]) -> 
 def series_completed(completed: int, scheduled_remaining: int, series_length: int) -> bool:
     """Return True when a series is over: `series_length` sessions done, or none left to do.
 
+    Superseded (#13) by `series_ended` (one session with nothing booked is not a finished series).
+
     A series that stopped early (the rest cancelled, none still booked) has ended too, as long
     as at least one session was completed. `series_length` is a clinic setting (default 6).
     """
@@ -238,7 +250,7 @@ INACTIVE_AFTER_DAYS = 3  # No check-in for this many days puts a patient near th
 
 
 def needs_attention_rank(open_flags: int, rising: bool, days_since_checkin: int | None) -> int:
-    """Return the caseload priority: 0 open safety flags, 1 rising after the series,
+    """Superseded (#13) by `need_key`. Return the caseload priority: 0 open safety flags, 1 rising after the series,
     2 no check-in for 3+ days (or never), 3 the rest. Lower comes first.
     """
     if open_flags > 0:
@@ -450,6 +462,9 @@ def patient_outcome(
     in the 14 days after it. A responder (held after the series or, when never assessed after
     it, during it) whose later PHQ-9 after the series passes the relapse threshold relapses,
     dated at the first such score; boosters change nothing in that.
+    States are checked in order: not_started, no_baseline, in_series, relapse, not_assessed,
+    then the post-series judgement (remission, response, partial, no_response). `booked` are
+    ketamine sessions booked and not yet done; `series_length` and `gap_days` are clinic settings.
     """
     scores = _sorted(phq9)
     latest = scores[-1] if scores else None
