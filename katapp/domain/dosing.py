@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from katapp.domain.scheduling import bp_exceeds, local_date
+from katapp.domain.scheduling import bp_exceeds, local_date, parse_bp
 from katapp.domain.vocabulary import CONDITION, ROUTE_KEYS, Term
 
 # ---------------------------------------------------------------------------------------------
@@ -265,6 +265,32 @@ class Screening:
     signed_off: bool = True
 
 
+HEART_RATE_RANGE = (20, 250)  # beats a minute; outside is a typing error
+SPO2_RANGE = (50, 100)  # %
+
+# Monitoring words (issue #12 §3). MOAA/S: Modified Observer's Assessment of Alertness/Sedation
+# (Chernik et al., J Clin Psychopharmacol 1990), 5 = responds readily to name, 0 = no response.
+MOAAS: tuple[Term, ...] = (
+    Term("5", "responds readily to name spoken in normal tone", "5 Alert"),
+    Term("4", "lethargic response to name spoken in normal tone", "4 Lethargic"),
+    Term("3", "responds only after name is called loudly or repeatedly", "3 Loud voice"),
+    Term("2", "responds only after mild prodding or shaking", "2 Prodding"),
+    Term("1", "does not respond to mild prodding or shaking", "1 No response to prodding"),
+    Term("0", "does not respond to deep stimulus", "0 Unresponsive"),
+)
+DISSOCIATION: tuple[Term, ...] = (
+    Term("none", "none", "None"),
+    Term("mild", "mild", "Mild"),
+    Term("moderate", "moderate", "Moderate"),
+    Term("severe", "severe", "Severe"),
+)
+SEVERITY: tuple[Term, ...] = (  # of an adverse event
+    Term("mild", "mild", "Mild"),
+    Term("moderate", "moderate", "Moderate"),
+    Term("severe", "severe", "Severe"),
+)
+
+
 @dataclass(frozen=True)
 class Reading:
     """Vital signs taken at `at` (aware). Any value may be missing; `action_note` is what the
@@ -280,6 +306,14 @@ class Reading:
     def __post_init__(self) -> None:
         if (self.systolic is None) != (self.diastolic is None):
             raise ValueError("a blood pressure needs both systolic and diastolic")
+        if self.has_bp:
+            parse_bp(f"{self.systolic}/{self.diastolic}")  # the one set of BP bounds
+        for value, (low, high), message in (
+            (self.heart_rate, HEART_RATE_RANGE, "heart rate must be between {} and {} beats a minute"),
+            (self.spo2, SPO2_RANGE, "SpO2 must be between {} and {} %"),
+        ):
+            if value is not None and not low <= value <= high:
+                raise ValueError(message.format(low, high))
 
     @property
     def has_bp(self) -> bool:
@@ -364,12 +398,18 @@ def _flag_problem(open_flags: int) -> str | None:
     return f"{what} not acknowledged: review before dosing"
 
 
+def needs_override(bp: Reading | None, settings: DosingSettings = DEFAULTS) -> bool:
+    """Return True when `bp` is above the dosing limit, so dosing needs a clinician's override
+    with a reason (the page shows the reason field; the service audits the override)."""
+    return bp is not None and bp.has_bp and bp_exceeds(bp.systolic, bp.diastolic, *settings.bp_limit)
+
+
 def _bp_problem(facts: PreDose, today: date, settings: DosingSettings) -> str | None:
     bp = facts.bp
     if bp is None or not bp.has_bp or local_date(bp.at, facts.tz) != today:
         return "take today's pre-dose blood pressure"
     limit_s, limit_d = settings.bp_limit
-    if bp_exceeds(bp.systolic, bp.diastolic, limit_s, limit_d) and not facts.override_reason.strip():
+    if needs_override(bp, settings) and not facts.override_reason.strip():
         return f"pre-dose BP {bp.bp} is above the limit {limit_s}/{limit_d}: do not dose, or record an override with a reason"
     return None
 
@@ -448,6 +488,13 @@ class DoseVerdict:
             return ""
         return (f"{format_mg_per_kg(self.mg_per_kg)} is outside the clinic's range {self.expected}: "
                 "confirm the dose with a reason")
+
+    def problem(self, reason: str = "") -> Check | None:
+        """Return the `dose_mg` check that refuses an out-of-range dose without a confirming
+        reason (blank counts as none), or None when the dose may be recorded."""
+        if self.in_range or reason.strip():
+            return None
+        return Check("dose_mg", self.message)
 
 
 def dose_check(route: str, mg: float, kg: float, settings: DosingSettings = DEFAULTS) -> DoseVerdict:

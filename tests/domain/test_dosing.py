@@ -560,3 +560,55 @@ def test_nothing_recorded_fails_everything_but_notes():
 
 def test_minutes_since():
     assert [minutes_since(START, START + d) for d in (timedelta(seconds=59), minutes(40), -minutes(1))] == [0, 40, -1]
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"systolic": 261, "diastolic": 90}, "systolic pressure must be between 60 and 260"),
+        ({"systolic": 90, "diastolic": 95}, "systolic pressure must be higher"),
+        ({"heart_rate": 19}, "heart rate must be between 20 and 250"),
+        ({"heart_rate": 251}, "heart rate must be between"),
+        ({"spo2": 49}, "SpO2 must be between 50 and 100"),
+        ({"spo2": 101}, "SpO2 must be between"),
+    ],
+)
+def test_reading_refuses_implausible_values(values, message):
+    with pytest.raises(ValueError, match=message):
+        Reading(START, **values)
+
+
+def test_reading_accepts_edge_values():
+    assert Reading(START, 260, 160 - 1, heart_rate=250, spo2=100).spo2 == 100
+    assert Reading(START, 60, 30, heart_rate=20, spo2=50).heart_rate == 20
+
+
+@pytest.mark.parametrize(
+    ("route", "mg", "reason", "blocked"),
+    [
+        ("iv", 35, "", False),
+        ("iv", 1000, "", True),  # the 1000 mg IV for 70 kg
+        ("iv", 1000, "  ", True),
+        ("iv", 84, "ordered 1.2 mg/kg after partial response at 1.0, Dr Ng", False),
+        ("intranasal", 28, "", True),
+        ("intranasal", 84, "", False),
+    ],
+)
+def test_out_of_range_dose_needs_a_reason(route, mg, reason, blocked):
+    problem = dose_check(route, mg, 70).problem(reason)
+    assert (problem is not None) is blocked
+    if blocked:
+        assert problem.key == "dose_mg" and "confirm the dose with a reason" in problem.message
+
+
+@pytest.mark.parametrize(("bp", "expected"), [(None, False), (Reading(START, heart_rate=70), False),
+                                              (Reading(START, 140, 90), False), (Reading(START, 141, 90), True),
+                                              (Reading(START, 120, 91), True)])
+def test_needs_override(bp, expected):
+    assert dosing.needs_override(bp) is expected
+
+
+def test_monitoring_words():
+    assert [t.key for t in dosing.MOAAS] == ["5", "4", "3", "2", "1", "0"]
+    assert [t.key for t in dosing.DISSOCIATION] == ["none", "mild", "moderate", "severe"]
+    assert [t.key for t in dosing.SEVERITY] == ["mild", "moderate", "severe"]
