@@ -1,4 +1,4 @@
-"""Scheduling forms: field checks only (overlaps and screening rules live in services/domain)."""
+"""Scheduling forms: field checks only (overlaps and screening rules live in booking/screening/domain)."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -18,12 +18,22 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from katapp.domain.scheduling import parse_bp
-from katapp.models import CONTRAINDICATIONS, ROUTES
-from katapp.schedule.services import KIND_LABELS, ROUTE_LABELS, SCREENING_QUESTIONS
+from katapp.domain.vocabulary import KIND, ROUTES, SCREENING_CONDITIONS, SESSION_KINDS
+from katapp.schedule.parse import minutes_error, sentence
 
-KIND_CHOICES = [(k, label[0].upper() + label[1:]) for k, label in KIND_LABELS.items()]
+KIND_CHOICES = [(k.key, k.title) for k in SESSION_KINDS]
+ROUTE_CHOICES = [(r.key, r.title) for r in ROUTES]
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
-LENGTH = [InputRequired("Enter the length in minutes."), NumberRange(5, 600, "From 5 to 600 minutes.")]
+
+
+def length_rule(_form, field):
+    """The one duration rule (`schedule.parse.minutes_error`), on a form field."""
+    error = minutes_error(field.data)
+    if error:
+        raise ValidationError(error)
+
+
+LENGTH = [InputRequired("Enter the length in minutes."), length_rule]
 
 
 def blood_pressure(_form, field):
@@ -31,7 +41,7 @@ def blood_pressure(_form, field):
         try:
             parse_bp(field.data)
         except ValueError as exc:
-            raise ValidationError(str(exc)[0].upper() + str(exc)[1:] + ".") from exc
+            raise ValidationError(sentence(str(exc))) from exc
 
 
 class WhenForm(FlaskForm):
@@ -57,7 +67,7 @@ class StatusForm(FlaskForm):
 class CompleteForm(FlaskForm):
     dose_mg = DecimalField("Dose (mg)", places=None,
                            validators=[InputRequired("Enter the dose in mg."), NumberRange(0.1, 1000, "From 0.1 to 1000 mg.")])
-    route = RadioField("Route", choices=[(r, ROUTE_LABELS[r]) for r in ROUTES],
+    route = RadioField("Route", choices=ROUTE_CHOICES,
                        validators=[InputRequired("Choose the route.")])
     bp_before = StringField("Blood pressure before dosing", description="Systolic/diastolic, for example 128/84",
                             validators=[InputRequired("Enter the blood pressure before dosing."), blood_pressure])
@@ -73,12 +83,14 @@ class SeriesForm(FlaskForm):
                                                                    NumberRange(1, 30, "From 1 to 30 sessions.")])
     weekdays = SelectMultipleField("Weekdays", coerce=int, choices=WEEKDAYS, default=[0, 2, 4])
     time = TimeField("Start time", validators=[InputRequired("Choose a time.")])
-    duration_minutes = IntegerField("Ketamine session length (minutes)", default=90, validators=LENGTH)
+    duration_minutes = IntegerField("Ketamine session length (minutes)", default=KIND["ketamine"].default_minutes,
+                                    validators=LENGTH)
     integration = BooleanField("Add an integration session after each ketamine session")
     integration_offset_days = SelectField("Integration session comes", coerce=int, default=1,
                                           choices=[(1, "1 day after"), (2, "2 days after")])
     integration_time = TimeField("Integration start time (empty: same time)", validators=[Optional()])
-    integration_minutes = IntegerField("Integration session length (minutes)", default=50, validators=LENGTH)
+    integration_minutes = IntegerField("Integration session length (minutes)",
+                                       default=KIND["integration"].default_minutes, validators=LENGTH)
     confirm = HiddenField()
 
     def validate_weekdays(self, field):
@@ -91,9 +103,9 @@ class ScreeningForm(FlaskForm):
                             validators=[Optional(), Length(max=2000)])
 
 
-for _name in CONTRAINDICATIONS:
-    setattr(ScreeningForm, _name, RadioField(SCREENING_QUESTIONS[_name], choices=[("no", "No"), ("yes", "Yes")],
-                                             validators=[InputRequired("Answer yes or no.")]))
+for _condition in SCREENING_CONDITIONS:
+    setattr(ScreeningForm, _condition.key, RadioField(_condition.question, choices=[("no", "No"), ("yes", "Yes")],
+                                                      validators=[InputRequired("Answer yes or no.")]))
 
 
 class ClearForm(FlaskForm):

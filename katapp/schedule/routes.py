@@ -1,17 +1,27 @@
-"""Schedule pages: the clinician's agenda, booking, series, session actions, screening, the feed."""
+"""Schedule pages: the clinician's agenda, booking, series, session actions, screening, the feed.
+
+Handlers read the form and call the schedule's services (`booking`, `agenda`, `screening`,
+`feed`); a service's `Refusal` goes onto the form with `show_on_form`. Labels come from
+`domain.vocabulary` (templates get its `label` as `label_of`).
+"""
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from katapp.clinic import clinic_settings
-from katapp.domain import scheduling
+from katapp.clock import local_now, local_today, utcnow
+from katapp.domain import vocabulary
+from katapp.errors import Invalid, NotFound, Refusal, show_on_form
 from katapp.extensions import db, limiter
-from katapp.models import CONTRAINDICATIONS, TherapySession, User, utcnow
-from katapp.schedule import bp, ics, services
+from katapp.models import TherapySession, User
+from katapp.schedule import agenda as agenda_service
+from katapp.schedule import booking, bp
+from katapp.schedule import feed as feed_service
+from katapp.schedule import screening as screening_service
 from katapp.schedule.forms import (
     BookForm,
     CalendarForm,
@@ -22,7 +32,8 @@ from katapp.schedule.forms import (
     SeriesForm,
     StatusForm,
 )
-from katapp.security import audit_view, get_patient_or_404, now_local, role_required, visible_patients
+from katapp.schedule.parse import local_start
+from katapp.security import audit_view, get_patient_or_404, role_required, visible_patients
 
 PHQ9_PATH = "/questionnaires/phq9"  # checkins.questionnaire (another feature's page)
 
@@ -30,12 +41,14 @@ PHQ9_PATH = "/questionnaires/phq9"  # checkins.questionnaire (another feature's 
 @bp.app_context_processor
 def schedule_helpers():
     """For other features' pages: `upcoming_sessions_for(user, limit=3)` and the labels."""
-    return {"upcoming_sessions_for": services.upcoming_for, "session_kind_labels": services.KIND_LABELS,
-            "session_status_labels": services.STATUS_LABELS}
+    return {"upcoming_sessions_for": agenda_service.upcoming_for,
+            "session_kind_labels": {k.key: k.title for k in vocabulary.SESSION_KINDS},
+            "session_status_labels": {s.key: s.label for s in vocabulary.SESSION_STATUSES}}
 
 
-def _zone() -> str:
-    return current_user.timezone or "UTC"
+def _page(template: str, status: int = 200, **context):
+    """A schedule page, with the vocabulary's labels (`label_of`) and the user's zone."""
+    return render_template(template, label_of=vocabulary.label, zone=current_user.timezone, **context), status
 
 
 def _patient_choices() -> list[tuple[int, str]]:
@@ -44,24 +57,16 @@ def _patient_choices() -> list[tuple[int, str]]:
 
 
 def _start(form) -> dt.datetime:
-    return scheduling.local_to_utc(form.date.data, form.time.data, _zone())
-
-
-def _own_session_or_404(session_id: int) -> TherapySession:
-    return services.own_session(current_user, session_id) or abort(404)
+    return local_start(current_user, form.date.data, form.time.data)
 
 
 # --- Agenda --------------------------------------------------------------------------------------------
 @bp.route("/agenda")
 @role_required("clinician")
 def agenda():
-    today = now_local(current_user).date()
-    days = services.agenda(current_user, today)
-    start = scheduling.day_bounds_utc(today, _zone())[0]
-    return render_template("schedule/agenda.html", days=days, today=today,
-                           overdue=services.awaiting_outcome(current_user, start),
-                           suggestions=services.follow_up_suggestions(current_user),
-                           total=sum(len(d.items) for d in days), now=utcnow())
+    page = agenda_service.agenda_page(current_user)
+    return _page("schedule/agenda.html", days=page.days, today=page.today, overdue=page.overdue,
+                 suggestions=page.suggestions, total=page.total, now=utcnow())
 
 
 @bp.route("/agenda/book", methods=["GET", "POST"])
@@ -71,45 +76,36 @@ def book():
     form.patient_id.choices = _patient_choices()
     if request.method == "GET":
         _prefill(form)
-    gate = None
-    if form.patient_id.data and form.patient_id.data in dict(form.patient_id.choices):
-        gate = services.screening_status(form.patient_id.data)
     if form.validate_on_submit():
-        patient = services.caseload_patient(current_user, form.patient_id.data) or abort(404)
+        patient = booking.caseload_patient(current_user, form.patient_id.data)
         try:
-            made = services.book(current_user, patient, kind=form.kind.data, starts_at=_start(form),
-                                 duration_minutes=form.duration_minutes.data, notes=form.notes.data)
-        except services.ScheduleError as exc:
-            _attach(form, exc)
+            made = booking.book(current_user, patient, kind=form.kind.data, starts_at=_start(form),
+                                duration_minutes=form.duration_minutes.data, notes=form.notes.data)
+        except Refusal as exc:
+            show_on_form(form, exc, "time")
         else:
-            when = made.starts_at.astimezone(scheduling.zone(_zone())).strftime("%a %d %b, %H:%M")
-            flash(f"Booked {services.KIND_LABELS[made.kind]}, {when}, with {patient.display_name}", "success")
+            when = local_now(current_user, made.starts_at).strftime("%a %d %b, %H:%M")
+            flash(f"Booked {vocabulary.label('kind', made.kind)}, {when}, with {patient.display_name}", "success")
             return redirect(url_for("schedule.session", session_id=made.id))
-    return render_template("schedule/book.html", form=form, gate=gate, zone=_zone())
+    chosen = form.patient_id.data in dict(form.patient_id.choices)
+    return _page("schedule/book.html", form=form, gate=screening_service.screening_status(form.patient_id.data)
+                 if chosen else None)
 
 
 def _prefill(form: BookForm) -> None:
+    """A booking form from the query (the agenda's suggestions link here with kind, date, time, length)."""
     args = request.args
     form.patient_id.data = args.get("patient_id", type=int)
-    if args.get("kind") in services.KIND_LABELS:
+    if args.get("kind") in vocabulary.KIND:
         form.kind.data = args["kind"]
     try:
-        form.date.data = dt.date.fromisoformat(args["date"]) if args.get("date") else now_local(current_user).date()
+        form.date.data = dt.date.fromisoformat(args["date"]) if args.get("date") else local_today(current_user)
         form.time.data = dt.time.fromisoformat(args["time"]) if args.get("time") else dt.time(9)
     except ValueError:
-        form.date.data, form.time.data = now_local(current_user).date(), dt.time(9)
-    form.duration_minutes.data = args.get("duration", type=int) or (90 if form.kind.data == "ketamine" else 50)
+        form.date.data, form.time.data = local_today(current_user), dt.time(9)
+    form.duration_minutes.data = args.get("duration", type=int) or vocabulary.KIND[form.kind.data].default_minutes
     if args.get("notes"):
         form.notes.data = args["notes"][:200]
-
-
-def _attach(form, exc: services.ScheduleError) -> None:
-    """Put a service's refusal on the form field it is about (the date/time for overlaps)."""
-    for name, message in exc.fields.items():
-        target = {"starts_at": "time", "bp_confirmed": "bp_confirmed"}.get(name, name)
-        field = getattr(form, target, None) or getattr(form, "time", None)
-        if field is not None:
-            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
 
 
 @bp.route("/agenda/series", methods=["GET", "POST"])
@@ -118,61 +114,56 @@ def series():
     form = SeriesForm()
     form.patient_id.choices = _patient_choices()
     if request.method == "GET":
-        form.patient_id.data = request.args.get("patient_id", type=int)
-        form.count.data = clinic_settings().series_length
-        form.start_date.data = now_local(current_user).date() + dt.timedelta(days=1)
-        form.time.data = dt.time(9)
-    proposals, error = None, None
+        _series_defaults(form)
+    plan, error = None, None
     if form.validate_on_submit():
-        patient = services.caseload_patient(current_user, form.patient_id.data) or abort(404)
+        patient = booking.caseload_patient(current_user, form.patient_id.data)
         try:
-            slots = scheduling.induction_series(
-                form.start_date.data, form.count.data, form.weekdays.data, form.time.data, _zone(),
-                form.duration_minutes.data, integration=form.integration.data,
+            plan = booking.plan_series(current_user, patient, _pattern(form), book=form.confirm.data == "book")
+        except Refusal as exc:
+            error = exc.message
+        if plan and plan.booked:
+            flash(f"Booked {len(plan.booked)} sessions for {patient.display_name}.", "success")
+            return redirect(url_for("schedule.agenda"))
+    return _page("schedule/series.html", form=form, proposals=plan.proposals if plan else None,
+                 error=error or (plan.error if plan else None), clashes=plan.clashes if plan else 0)
+
+
+def _series_defaults(form: SeriesForm) -> None:
+    form.patient_id.data = request.args.get("patient_id", type=int)
+    form.count.data = clinic_settings().series_length
+    form.start_date.data = local_today(current_user) + dt.timedelta(days=1)
+    form.time.data = dt.time(9)
+
+
+def _pattern(form: SeriesForm) -> dict:
+    """The series form as `domain.scheduling.induction_series`'s arguments (the zone aside)."""
+    return dict(start_date=form.start_date.data, count=form.count.data, weekdays=form.weekdays.data,
+                at=form.time.data, duration_minutes=form.duration_minutes.data, integration=form.integration.data,
                 integration_offset_days=form.integration_offset_days.data,
                 integration_minutes=form.integration_minutes.data, integration_at=form.integration_time.data)
-        except ValueError as exc:
-            error = str(exc)[0].upper() + str(exc)[1:] + "."
-        else:
-            if form.confirm.data == "book":
-                try:
-                    made = services.book_series(current_user, patient, slots)
-                except services.ScheduleError as exc:
-                    error = exc.message + " Nothing was booked."
-                    proposals = services.propose_series(current_user, patient, slots)
-                else:
-                    flash(f"Booked {len(made)} sessions for {patient.display_name}.", "success")
-                    return redirect(url_for("schedule.agenda"))
-            else:
-                proposals = services.propose_series(current_user, patient, slots)
-            gate = services.screening_status(patient.id)
-            if gate.message and not error:
-                error = gate.message
-    return render_template("schedule/series.html", form=form, proposals=proposals, error=error, zone=_zone(),
-                           clashes=sum(1 for p in proposals or [] if p.clash))
 
 
 # --- One session: move, cancel, no-show, complete -----------------------------------------------------------
 def _session_page(s: TherapySession, *, move_form=None, complete_form=None, status=200):
     if move_form is None:
         move_form = MoveForm(formdata=None)
-        local = s.starts_at.astimezone(scheduling.zone(_zone()))
+        local = local_now(current_user, s.starts_at)
         move_form.date.data, move_form.time.data = local.date(), local.time().replace(second=0, microsecond=0)
         move_form.duration_minutes.data = s.duration_minutes
     settings = clinic_settings()
-    return render_template("schedule/session.html", s=s, move_form=move_form,
-                           complete_form=complete_form or CompleteForm(formdata=None), status_form=StatusForm(),
-                           gate=services.screening_status(s.patient_id),
-                           bp_limit=(settings.bp_limit_systolic, settings.bp_limit_diastolic),
-                           bp_before=services.bp_text(s.bp_before_systolic, s.bp_before_diastolic),
-                           bp_after=services.bp_text(s.bp_after_systolic, s.bp_after_diastolic),
-                           route_labels=services.ROUTE_LABELS, zone=_zone()), status
+    return _page("schedule/session.html", status, s=s, move_form=move_form,
+                 complete_form=complete_form or CompleteForm(formdata=None), status_form=StatusForm(),
+                 gate=screening_service.screening_status(s.patient_id),
+                 bp_limit=(settings.bp_limit_systolic, settings.bp_limit_diastolic),
+                 bp_before=booking.bp_text(s.bp_before_systolic, s.bp_before_diastolic),
+                 bp_after=booking.bp_text(s.bp_after_systolic, s.bp_after_diastolic))
 
 
 @bp.route("/agenda/sessions/<int:session_id>")
 @role_required("clinician")
 def session(session_id: int):
-    s = _own_session_or_404(session_id)
+    s = booking.own_session(current_user, session_id)
     audit_view(s.patient_id, "session", obj=s)
     return _session_page(s)
 
@@ -180,13 +171,13 @@ def session(session_id: int):
 @bp.route("/agenda/sessions/<int:session_id>/move", methods=["POST"])
 @role_required("clinician")
 def move(session_id: int):
-    s = _own_session_or_404(session_id)
+    s = booking.own_session(current_user, session_id)
     form = MoveForm()
     if form.validate_on_submit():
         try:
-            services.move(current_user, s, _start(form), form.duration_minutes.data)
-        except services.ScheduleError as exc:
-            _attach(form, exc)
+            booking.move(current_user, s, _start(form), form.duration_minutes.data)
+        except Refusal as exc:
+            show_on_form(form, exc, "time")
         else:
             flash("Session moved.", "success")
             return redirect(url_for("schedule.session", session_id=s.id))
@@ -196,62 +187,61 @@ def move(session_id: int):
 @bp.route("/agenda/sessions/<int:session_id>/status", methods=["POST"])
 @role_required("clinician")
 def set_status(session_id: int):
-    s = _own_session_or_404(session_id)
+    s = booking.own_session(current_user, session_id)
     form = StatusForm()
-    if form.validate_on_submit() and form.status.data in ("cancelled", "no_show", "completed"):
-        if form.status.data == "completed" and s.kind == "ketamine":
-            abort(400)  # a ketamine session is completed through its form (dose, route, BP)
-        try:
-            services.set_status(current_user, s, form.status.data)
-        except services.ScheduleError as exc:
-            flash(exc.message, "error")
-        else:
-            flash(f"Marked {services.STATUS_LABELS[form.status.data]}.", "success")
-        return redirect(url_for("schedule.session", session_id=s.id))
-    abort(400)
+    status = form.status.data if form.validate_on_submit() else None
+    if status not in booking.OUTCOMES or (status == "completed" and s.kind == "ketamine"):
+        raise Invalid("Choose an outcome.")  # a ketamine session is completed through its form
+    try:
+        booking.set_status(current_user, s, status)
+    except Refusal as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Marked {vocabulary.label('status', status)}.", "success")
+    return redirect(url_for("schedule.session", session_id=s.id))
 
 
 @bp.route("/agenda/sessions/<int:session_id>/complete", methods=["POST"])
 @role_required("clinician")
 def complete(session_id: int):
-    s = _own_session_or_404(session_id)
+    s = booking.own_session(current_user, session_id)
     if s.kind != "ketamine":
-        abort(404)
+        raise NotFound("no such session")
     form = CompleteForm()
     if form.validate_on_submit():
-        dose = form.dose_mg.data
-        completion = services.Completion(
-            dose_mg=float(dose) if isinstance(dose, Decimal) else dose, route=form.route.data,
-            bp_before=form.bp_before.data, bp_after=form.bp_after.data, bp_confirmed=form.bp_confirmed.data)
         try:
-            services.set_status(current_user, s, "completed", completion)
-        except services.ScheduleError as exc:
-            _attach(form, exc)
+            booking.set_status(current_user, s, "completed", _completion(form))
+        except Refusal as exc:
+            show_on_form(form, exc, "dose_mg")
         else:
             flash("Session completed and recorded.", "success")
             return redirect(url_for("schedule.session", session_id=s.id))
     return _session_page(s, complete_form=form, status=400)
 
 
+def _completion(form: CompleteForm) -> booking.Completion:
+    dose = form.dose_mg.data
+    return booking.Completion(dose_mg=float(dose) if isinstance(dose, Decimal) else dose, route=form.route.data,
+                              bp_before=form.bp_before.data, bp_after=form.bp_after.data,
+                              bp_confirmed=form.bp_confirmed.data)
+
+
 # --- Screening ------------------------------------------------------------------------------------------
-def _answers(form: ScreeningForm) -> dict[str, bool]:
-    return {name: getattr(form, name).data == "yes" for name in CONTRAINDICATIONS}
-
-
 @bp.route("/screening", methods=["GET", "POST"])
 @role_required("patient")
 def my_screening():
     form = ScreeningForm()
     if form.validate_on_submit():
-        row = services.record_screening(current_user, current_user, _answers(form), form.details.data)
+        row = screening_service.record_screening(current_user, current_user, screening_service.answers_of(form),
+                                                 form.details.data)
         if row.flags:
             flash("Thank you. Your care team will talk with you about your answers before any ketamine session.",
                   "warning")
         else:
             flash("Thank you. Your screening is saved.", "success")
         return redirect(url_for("schedule.mine"))
-    return render_template("schedule/my_screening.html", form=form, latest=services.screenings(current_user.id, 1),
-                           conditions=CONTRAINDICATIONS)
+    return _page("schedule/my_screening.html", form=form, latest=screening_service.screenings(current_user.id, 1),
+                 conditions=vocabulary.SCREENING_CONDITIONS)
 
 
 @bp.route("/patients/<int:patient_id>/screening", methods=["GET", "POST"])
@@ -262,31 +252,34 @@ def screening(patient_id: int):
     if request.method == "POST" and request.form.get("what") == "clear":
         form = ScreeningForm(prefix="rec", formdata=None)
         if clear_form.validate_on_submit():
-            cleared = services.clear_screenings(current_user, patient, clear_form.note.data)
-            flash(f"Cleared {cleared} screening{'s' if cleared != 1 else ''}: ketamine can be booked."
-                  if cleared else "There was nothing to clear.", "success")
-            return redirect(url_for("schedule.screening", patient_id=patient.id))
+            return _cleared(patient, screening_service.clear_screenings(current_user, patient, clear_form.note.data))
     elif request.method == "POST":
         clear_form = ClearForm(prefix="clear", formdata=None)
         if form.validate_on_submit():
-            row = services.record_screening(patient, current_user, _answers(form), form.details.data)
+            row = screening_service.record_screening(patient, current_user, screening_service.answers_of(form),
+                                                     form.details.data)
             flash("Screening recorded" + (": it has flags to review and clear below." if row.flags else "."), "success")
             return redirect(url_for("schedule.screening", patient_id=patient.id))
     else:
         audit_view(patient.id, "screening")
-    return render_template("schedule/screening.html", patient=patient, form=form, clear_form=clear_form,
-                           rows=services.screenings(patient.id), gate=services.screening_status(patient.id),
-                           conditions=CONTRAINDICATIONS, labels=services.CONDITION_LABELS,
-                           questions=services.SCREENING_QUESTIONS)
+    return _page("schedule/screening.html", patient=patient, form=form, clear_form=clear_form,
+                 rows=screening_service.screenings(patient.id), gate=screening_service.screening_status(patient.id),
+                 conditions=vocabulary.SCREENING_CONDITIONS)
+
+
+def _cleared(patient: User, cleared: int):
+    flash(f"Cleared {cleared} screening{'s' if cleared != 1 else ''}: ketamine can be booked."
+          if cleared else "There was nothing to clear.", "success")
+    return redirect(url_for("schedule.screening", patient_id=patient.id))
 
 
 # --- The patient's sessions -----------------------------------------------------------------------------
 @bp.route("/sessions")
 @role_required("patient")
 def mine():
-    upcoming, past = services.patient_sessions(current_user)
-    return render_template("schedule/mine.html", upcoming=upcoming, past=past, phq9_path=PHQ9_PATH,
-                           has_screening=services.screening_status(current_user.id).screened)
+    upcoming, past = agenda_service.patient_sessions(current_user)
+    return _page("schedule/mine.html", upcoming=upcoming, past=past, phq9_path=PHQ9_PATH,
+                 has_screening=screening_service.screening_status(current_user.id).screened)
 
 
 # --- Calendar feed ----------------------------------------------------------------------------------------
@@ -295,18 +288,17 @@ def mine():
 def calendar():
     form = CalendarForm()
     if form.validate_on_submit() and form.action.data in ("on", "off"):
-        services.set_calendar_feed(current_user, form.action.data == "on")
+        feed_service.set_calendar_feed(current_user, form.action.data == "on")
         flash("Calendar feed turned on: add the address below to your calendar app." if form.action.data == "on"
               else "Calendar feed turned off: the old address no longer works.", "success")
         return redirect(url_for("schedule.calendar"))
     url = (url_for("schedule.feed", token=current_user.calendar_token, _external=True)
            if current_user.calendar_token else None)
-    return render_template("schedule/calendar.html", form=form, feed_url=url)
+    return _page("schedule/calendar.html", form=form, feed_url=url)
 
 
 @bp.route("/calendar/<token>.ics")
 @limiter.limit("120 per hour")
 def feed(token: str):
-    user = services.feed_owner(token) or abort(404)
-    body = ics.feed(user, *services.feed_sessions(user))
-    return Response(body, mimetype="text/calendar", headers={"Content-Disposition": 'inline; filename="katapp.ics"'})
+    return Response(feed_service.feed_for(token), mimetype="text/calendar",
+                    headers={"Content-Disposition": 'inline; filename="katapp.ics"'})

@@ -280,3 +280,32 @@ def test_patch_unknown_and_empty_bodies(patient, clinician, make_session, login_
     assert r.status_code == 400 and "status" in r.get_json()["fields"]
     r = api(c, "PATCH", f"/api/v1/sessions/{s.id}", json={"status": "deleted"})
     assert r.status_code == 400 and "status" in r.get_json()["fields"]
+
+
+# --- Refusals keep CONTRACT.md's error shape -------------------------------------------------------------
+def test_refusals_answer_exactly_the_error_shape(patient, clinician, make_session, make_screening, login_as, book_api):
+    """400, 409 and 422 refusals raised by the schedule services: exactly {"error", "fields"}, nothing stored."""
+    make_screening(patient, cystitis=True)
+    make_session(patient, clinician, kind="integration", starts_at=ny(3, 9))
+    c = login_as(clinician)
+    invalid = book_api(c, patient.id, ny(5, 9), 4)
+    assert invalid.status_code == 400 and invalid.is_json
+    assert invalid.get_json() == {"error": "invalid fields", "fields": {"duration_minutes": "From 5 to 600 minutes."}}
+    clash = book_api(c, patient.id, ny(3, 9, 30))
+    assert clash.status_code == 409 and set(clash.get_json()) == {"error", "fields"}
+    assert clash.get_json()["fields"] == {"starts_at": clash.get_json()["error"]}
+    assert clash.get_json()["error"] == "This overlaps your integration session with this patient on Mon 03 Jun 09:00–10:30."
+    blocked = book_api(c, patient.id, ny(6, 9), 90, kind="ketamine")
+    assert blocked.status_code == 422 and set(blocked.get_json()) == {"error", "fields"}
+    assert blocked.get_json()["fields"] == {"kind": blocked.get_json()["error"]}
+    assert len(sessions()) == 1
+
+
+def test_refusal_on_a_finished_session_is_409_with_fields(patient, clinician, make_session, login_as):
+    s = make_session(patient, clinician, kind="integration", starts_at=ny(3, 9), status="cancelled")
+    r = api(login_as(clinician), "PATCH", f"/api/v1/sessions/{s.id}", json={"status": "completed"})
+    assert r.status_code == 409
+    assert r.get_json() == {"error": "This session is already cancelled.",
+                            "fields": {"status": "This session is already cancelled."}}
+    missing = api(login_as(clinician), "PATCH", f"/api/v1/sessions/{s.id + 1000}", json={"status": "completed"})
+    assert missing.status_code == 404 and missing.get_json() == {"error": "no such session", "fields": {}}

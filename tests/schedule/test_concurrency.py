@@ -12,20 +12,20 @@ from sqlalchemy import func, select
 
 from katapp.extensions import db
 from katapp.models import TherapySession
-from katapp.schedule import services
+from katapp.schedule import booking
 from tests.conftest import api
 from tests.schedule.conftest import ny
 
 
 def _race(app, clients, payloads, monkeypatch):
     barrier = threading.Barrier(len(clients))
-    real_lock = services._lock
+    real_lock = booking._lock
 
     def held_lock(*ids):
         barrier.wait(timeout=10)  # both have read (screening, caseload) before either takes the lock
         real_lock(*ids)
 
-    monkeypatch.setattr(services, "_lock", held_lock)
+    monkeypatch.setattr(booking, "_lock", held_lock)
     results, errors = [None] * len(clients), []
 
     def send(i):

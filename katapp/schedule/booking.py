@@ -1,0 +1,330 @@
+"""Booking rules with the database: book, book a series, move, complete, cancel, mark no-show.
+
+Every query here is scoped to the acting clinician (own sessions, own caseload). The overlap rule
+itself is `domain.scheduling.conflicts`; this module only loads the candidates (one indexed range
+query) and owns the commit (one per user action). Refusals are `katapp.errors` types: Invalid
+(400), NotFound (404), Conflict (409), NotAllowed (422), with `fields` naming what is wrong.
+
+Races: two bookings at the same moment could both pass the overlap check. `_lock` serialises
+them before the check: row locks on PostgreSQL, SQLite's write lock on SQLite, so the second
+booking waits and then sees the first (409). tests/schedule/test_concurrency.py races two.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload
+
+from katapp.clinic import clinic_settings
+from katapp.clock import utcnow, zone_of
+from katapp.domain import scheduling
+from katapp.domain.vocabulary import BUSY_STATUSES, KIND, KIND_KEYS, ROUTE_KEYS, STATUS, label
+from katapp.errors import Conflict, Invalid, NotAllowed, NotFound, Refusal
+from katapp.extensions import db
+from katapp.models import TherapySession, User
+from katapp.schedule.parse import Reader, check_minutes, sentence
+from katapp.schedule.screening import screening_status
+from katapp.security import audit, is_care_team
+
+OUTCOMES = ("completed", "cancelled", "no_show")
+POST_FIELDS = frozenset({"patient_id", "kind", "starts_at", "duration_minutes", "notes"})
+PATCH_FIELDS = frozenset({"status", "dose_mg", "route", "bp_before", "bp_after", "bp_confirmed",
+                          "starts_at", "duration_minutes"})
+RECORD_FIELDS = ("dose_mg", "route", "bp_before", "bp_after")
+
+
+# --- Whose ---------------------------------------------------------------------------------------------
+def own_session(clinician: User, session_id: int) -> TherapySession:
+    """The session if `clinician` is its clinician; NotFound otherwise."""
+    session = db.session.scalar(
+        select(TherapySession).options(joinedload(TherapySession.patient))
+        .where(TherapySession.id == session_id, TherapySession.clinician_id == clinician.id)
+    )
+    if session is None:
+        raise NotFound("no such session")
+    return session
+
+
+def caseload_patient(clinician: User, patient_id) -> User:
+    """The patient if on `clinician`'s caseload; NotFound otherwise."""
+    if isinstance(patient_id, bool) or not isinstance(patient_id, int) or not is_care_team(clinician, patient_id):
+        raise NotFound("no such patient")
+    return db.session.get(User, patient_id)
+
+
+# --- Overlaps ------------------------------------------------------------------------------------------
+def _lock(*user_ids: int) -> None:
+    """Serialise bookings that involve these users, until this transaction commits.
+
+    PostgreSQL: lock their rows (in id order, so two bookings never deadlock). SQLite has no row
+    locks and its reads take no lock at all, so two bookings could both read "free": end the read
+    work (nothing is pending here), then write to the rows first thing, which takes SQLite's one
+    write lock; a booking at the same moment waits (busy timeout) and then sees this one.
+    """
+    ids = sorted(set(user_ids))
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        db.session.execute(select(User.id).where(User.id.in_(ids)).order_by(User.id).with_for_update())
+    elif dialect == "sqlite":
+        db.session.commit()
+        db.session.execute(update(User).where(User.id.in_(ids)).values(session_version=User.session_version)
+                           .execution_options(synchronize_session=False))
+
+
+def _busy(clinician_id: int, patient_id: int, start: dt.datetime, end: dt.datetime,
+          exclude_id: int | None = None) -> list[scheduling.Slot]:
+    """The clinician's and the patient's scheduled/completed sessions touching [start, end): one query."""
+    stmt = select(TherapySession).where(
+        or_(TherapySession.clinician_id == clinician_id, TherapySession.patient_id == patient_id),
+        TherapySession.status.in_(BUSY_STATUSES),
+        TherapySession.starts_at < end,
+        TherapySession.ends_at > start,
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(TherapySession.id != exclude_id)
+    return [scheduling.Slot(s.starts_at, s.ends_at, s.kind, ref=s) for s in db.session.scalars(stmt)]
+
+
+def describe_clash(clash: TherapySession, clinician: User, patient_id: int) -> str:
+    """A sentence for the form: whose time is taken and when (in the clinician's zone)."""
+    when = clash.starts_at.astimezone(zone_of(clinician)).strftime("%a %d %b %H:%M")
+    end = clash.ends_at.astimezone(zone_of(clinician)).strftime("%H:%M")
+    kind = label("kind", clash.kind)
+    if clash.clinician_id == clinician.id:
+        who = "this patient" if clash.patient_id == patient_id else clash.patient.display_name
+        return f"This overlaps your {kind} with {who} on {when}–{end}."
+    article = "an" if kind[0] in "aeiou" else "a"
+    return f"The patient already has {article} {kind} with another clinician on {when}–{end}."
+
+
+def _refuse_clash(slot: scheduling.Slot, existing: list[scheduling.Slot], clinician: User, patient_id: int) -> None:
+    clashes = scheduling.conflicts(slot, existing)
+    if clashes:
+        db.session.rollback()
+        message = describe_clash(clashes[0].ref, clinician, patient_id)
+        raise Conflict(message, {"starts_at": message})
+
+
+# --- Booking -------------------------------------------------------------------------------------------
+def book(clinician: User, patient: User, *, kind: str, starts_at: dt.datetime, duration_minutes: int,
+         notes: str | None = None) -> TherapySession:
+    """Book one session and commit. Invalid for a bad kind/length, NotAllowed for ketamine while the
+    screening blocks it (or none is on file), Conflict for an overlap with either person's sessions.
+    """
+    return book_many(clinician, patient, [(kind, starts_at, duration_minutes)], notes=notes)[0]
+
+
+def book_request(clinician: User, body: Mapping) -> TherapySession:
+    """Book from an API body (POST_FIELDS): every bad field named at once, then `book`."""
+    read = Reader(body)
+    patient_id = read.identifier("patient_id", "required: the patient's id")
+    kind = read.choice("kind", KIND_KEYS)
+    starts_at, minutes, notes = read.moment("starts_at"), read.minutes(), read.text("notes", 2000)
+    read.done()
+    patient = caseload_patient(clinician, patient_id)
+    return book(clinician, patient, kind=kind, starts_at=starts_at, duration_minutes=minutes, notes=notes)
+
+
+def book_many(clinician: User, patient: User, items: list[tuple[str, dt.datetime, int]], *,
+              notes: str | None = None, series_id: str | None = None) -> list[TherapySession]:
+    """Book every (kind, start, minutes) or nothing (one transaction); same refusals as `book`."""
+    if not items:
+        raise Invalid("Nothing to book.", {"starts_at": "Nothing to book."})
+    for kind, starts_at, minutes in items:
+        if kind not in KIND:
+            raise Invalid("Choose ketamine, integration, intake or follow-up.",
+                          {"kind": "Choose ketamine, integration, intake or follow-up."})
+        _check_aware(starts_at)
+        check_minutes(minutes)
+    if any(kind == "ketamine" for kind, _, _ in items):
+        message = screening_status(patient.id).message
+        if message:
+            raise NotAllowed(message, {"kind": message})
+    _lock(clinician.id, patient.id)
+    wanted = [scheduling.Slot(s, s + dt.timedelta(minutes=m), k) for k, s, m in items]
+    existing = _busy(clinician.id, patient.id, min(w.start for w in wanted), max(w.end for w in wanted))
+    for slot in wanted:
+        _refuse_clash(slot, existing, clinician, patient.id)
+    made = [
+        TherapySession(patient_id=patient.id, clinician_id=clinician.id, kind=w.kind, status="scheduled",
+                       starts_at=w.start, ends_at=w.end, series_id=series_id, notes=notes or None)
+        for w in wanted
+    ]
+    db.session.add_all(made)
+    db.session.flush()
+    for s in made:
+        audit("session_booked", patient_id=patient.id, obj=s, detail=f"{s.kind} {s.starts_at.isoformat()}")
+    db.session.commit()
+    return made
+
+
+def _check_aware(starts_at: dt.datetime) -> None:
+    if starts_at.tzinfo is None:
+        raise Invalid("Give the time with its UTC offset.", {"starts_at": "Give the time with its UTC offset."})
+
+
+# --- Series --------------------------------------------------------------------------------------------
+@dataclass
+class Proposal:
+    slot: scheduling.Slot
+    clash: str | None = None
+
+
+@dataclass
+class SeriesPlan:
+    """A series' proposed slots with their clashes, why it cannot be booked (if so), or what was booked."""
+
+    proposals: list[Proposal]
+    error: str | None = None
+    booked: list[TherapySession] | None = None
+
+    @property
+    def clashes(self) -> int:
+        return sum(1 for p in self.proposals if p.clash)
+
+
+def propose_series(clinician: User, patient: User, slots: list[scheduling.Slot]) -> list[Proposal]:
+    """Each proposed slot with the clash (a sentence) it would hit, if any. Reads only."""
+    existing = _busy(clinician.id, patient.id, slots[0].start, max(s.end for s in slots))
+    out = []
+    for slot in slots:
+        clashes = scheduling.conflicts(slot, existing)
+        out.append(Proposal(slot, describe_clash(clashes[0].ref, clinician, patient.id) if clashes else None))
+    return out
+
+
+def book_series(clinician: User, patient: User, slots: list[scheduling.Slot], notes: str | None = None) -> list[TherapySession]:
+    """Book an induction series all or nothing, every session with one new series_id."""
+    items = [(s.kind, s.start, int((s.end - s.start).total_seconds() // 60)) for s in slots]
+    return book_many(clinician, patient, items, notes=notes, series_id=str(uuid.uuid4()))
+
+
+def plan_series(clinician: User, patient: User, pattern: dict, *, book: bool = False) -> SeriesPlan:
+    """Lay out a series (`pattern`: `domain.scheduling.induction_series`'s arguments but the zone,
+    which is the clinician's) and book it when `book` and nothing clashes; Invalid for a bad pattern.
+    """
+    try:
+        slots = scheduling.induction_series(tz=clinician.timezone, **pattern)
+    except ValueError as exc:
+        raise Invalid(sentence(str(exc))) from None
+    error = None
+    if book:
+        try:
+            return SeriesPlan([], booked=book_series(clinician, patient, slots))
+        except Refusal as exc:
+            error = exc.message + " Nothing was booked."
+    return SeriesPlan(propose_series(clinician, patient, slots), error or screening_status(patient.id).message)
+
+
+# --- Moving and outcomes -------------------------------------------------------------------------------
+def move(clinician: User, session: TherapySession, starts_at: dt.datetime, duration_minutes: int) -> TherapySession:
+    """Move a scheduled session (overlap-checked, itself excluded) and commit."""
+    if session.status != "scheduled":
+        raise Conflict(f"Only scheduled sessions can be moved; this one is {STATUS[session.status].label}.")
+    check_minutes(duration_minutes)
+    _check_aware(starts_at)
+    _lock(clinician.id, session.patient_id)
+    end = starts_at + dt.timedelta(minutes=duration_minutes)
+    existing = _busy(clinician.id, session.patient_id, starts_at, end, exclude_id=session.id)
+    _refuse_clash(scheduling.Slot(starts_at, end), existing, clinician, session.patient_id)
+    before = session.starts_at
+    session.starts_at, session.ends_at = starts_at, end
+    session.updated_at = utcnow()
+    audit("session_moved", patient_id=session.patient_id, obj=session,
+          detail=f"{before.isoformat()} -> {starts_at.isoformat()}")
+    db.session.commit()
+    return session
+
+
+@dataclass
+class Completion:
+    dose_mg: float | None = None
+    route: str | None = None
+    bp_before: str | None = None
+    bp_after: str | None = None
+    bp_confirmed: bool = False
+
+
+def set_status(clinician: User, session: TherapySession, status: str, completion: Completion | None = None) -> TherapySession:
+    """Complete, cancel or mark no-show a scheduled session, and commit.
+
+    Completing a ketamine session needs dose_mg, route, bp_before and bp_after ("128/84").
+    A pre-dose BP above the clinic's limit needs `bp_confirmed` (NotAllowed otherwise). Invalid
+    names every invalid field; Conflict when the session is not scheduled.
+    """
+    if status not in OUTCOMES:
+        raise Invalid("Status must be completed, cancelled or no_show.", {"status": "one of " + ", ".join(OUTCOMES)})
+    if session.status != "scheduled":
+        message = f"This session is already {STATUS[session.status].label}."
+        raise Conflict(message, {"status": message})
+    completion = completion or Completion()
+    given = any(getattr(completion, name) is not None for name in RECORD_FIELDS)
+    if status == "completed" and session.kind == "ketamine":
+        _record_ketamine(session, completion)
+    elif given:
+        message = "Dose, route and blood pressure are recorded only when completing a ketamine session."
+        raise Invalid(message, {"dose_mg": message})
+    session.status = status
+    session.updated_at = utcnow()
+    if status == "completed":
+        session.completed_at = utcnow()
+    audit(f"session_{status}", patient_id=session.patient_id, obj=session)
+    db.session.commit()
+    return session
+
+
+def _record_ketamine(session: TherapySession, c: Completion) -> None:
+    errors: dict[str, str] = {}
+    dose = c.dose_mg
+    if isinstance(dose, bool) or not isinstance(dose, int | float) or not 0.1 <= dose <= 1000:
+        errors["dose_mg"] = "Enter the dose in mg (0.1 to 1000)."
+    if c.route not in ROUTE_KEYS:
+        errors["route"] = "Choose the route: " + ", ".join(ROUTE_KEYS) + "."
+    bps = {}
+    for name in ("bp_before", "bp_after"):
+        try:
+            bps[name] = scheduling.parse_bp(getattr(c, name))
+        except ValueError as exc:
+            errors[name] = sentence(str(exc))
+    Invalid.check(errors, "Some fields are not valid.")
+    settings = clinic_settings()
+    high = scheduling.bp_exceeds(*bps["bp_before"], settings.bp_limit_systolic, settings.bp_limit_diastolic)
+    if high and not c.bp_confirmed:
+        message = (f"Pre-dose blood pressure {c.bp_before.strip()} is above the clinic limit "
+                   f"{settings.bp_limit_systolic}/{settings.bp_limit_diastolic}. Confirm to record it anyway.")
+        raise NotAllowed(message, {"bp_before": message, "bp_confirmed": "Confirm the high reading."})
+    session.dose_mg = float(dose)
+    session.route = c.route
+    session.bp_before_systolic, session.bp_before_diastolic = bps["bp_before"]
+    session.bp_after_systolic, session.bp_after_diastolic = bps["bp_after"]
+    session.bp_warning_confirmed = bool(high)
+
+
+def update_request(clinician: User, session: TherapySession, body: Mapping) -> TherapySession:
+    """Apply an API PATCH body (PATCH_FIELDS): a move, or an outcome with its record; never both."""
+    read = Reader(body)
+    status = read.choice("status", OUTCOMES, optional=True)
+    moving = "starts_at" in body or "duration_minutes" in body
+    starts_at = read.moment("starts_at") if "starts_at" in body else session.starts_at
+    minutes = read.minutes() if "duration_minutes" in body else session.duration_minutes
+    confirmed = read.flag("bp_confirmed")
+    for name in RECORD_FIELDS:
+        if name in body and status != "completed":
+            read.refuse(name, "recorded only with status completed")
+    if moving and status is not None:
+        read.refuse("status", "move a session and change its status in separate requests")
+    if not moving and status is None and "status" not in read.errors:
+        read.refuse("status", "give a status, or starts_at/duration_minutes to move the session")
+    read.done()
+    if moving:
+        return move(clinician, session, starts_at, minutes)
+    record = Completion(**{name: body.get(name) for name in RECORD_FIELDS}, bp_confirmed=confirmed)
+    return set_status(clinician, session, status, record)
+
+
+def bp_text(systolic: int | None, diastolic: int | None) -> str | None:
+    return f"{systolic}/{diastolic}" if systolic is not None and diastolic is not None else None
