@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, Select, and_, case, func, or_, select, type_coerce
 
+from katapp import clock
 from katapp.clinic import clinic_settings
 from katapp.domain import outcomes
 from katapp.domain.instruments import INSTRUMENTS
 from katapp.domain.outcomes import Durability, Point
 from katapp.extensions import db
-from katapp.models import Assessment, CheckIn, SafetyFlag, TherapySession, User, utcnow
+from katapp.models import Assessment, CheckIn, SafetyFlag, TherapySession, User
 from katapp.security import visible_patients
 
 SPARK_POINTS = 12  # PHQ-9 totals drawn in a caseload sparkline.
@@ -85,31 +85,6 @@ class PatientSummary:
             self.latest.value if self.latest and self.latest != self.baseline else None,
             self.sessions_completed,
         )
-
-    def as_api(self) -> dict:
-        """CONTRACT.md's GET /api/v1/patients/<id>/summary answer."""
-        change = self.change_pct
-        return {
-            "patient_id": self.patient.id,
-            "baseline": _whole(self.baseline),
-            "latest": _whole(self.latest),
-            "change_pct": round(change, 1) if change is not None else None,
-            "response": self.response,
-            "remission": self.remission,
-            "sessions_completed": self.sessions_completed,
-            "last_checkin": self.last_checkin.isoformat() if self.last_checkin else None,
-            "open_flags": self.open_flags,
-        }
-
-
-def _whole(point: Point | None) -> int | float | None:
-    if point is None:
-        return None
-    return int(point.value) if float(point.value).is_integer() else point.value
-
-
-def today_for(user: User) -> dt.date:
-    return utcnow().astimezone(ZoneInfo(user.timezone or "UTC")).date()
 
 
 # --- Aggregates shared by every page ----------------------------------------------------------------
@@ -183,7 +158,7 @@ def summaries(patients_stmt: Select) -> list[PatientSummary]:
         return []
     ids = patients_stmt.with_only_columns(User.id).order_by(None)
     series_length = clinic_settings().series_length
-    now = utcnow()
+    now = clock.utcnow()
     totals_q = _session_totals(ids, now)
     totals = {row.patient_id: row for row in db.session.execute(totals_q)}
     phq: dict[int, dict[dt.datetime, Point]] = {}
@@ -238,7 +213,7 @@ def summarise(
 ) -> PatientSummary:
     """One patient's summary from plain values (time-sorted PHQ-9 points, session totals)."""
     sessions = [s for s in (first_ketamine, last_ketamine) if s is not None]
-    today = today_for(patient)
+    today = clock.local_today(patient)
     return PatientSummary(
         patient=patient,
         baseline=outcomes.baseline(phq9, sessions),
@@ -317,7 +292,7 @@ def history(patient: User) -> History:
     flags = db.session.scalars(
         select(SafetyFlag).where(SafetyFlag.patient_id == patient.id).order_by(SafetyFlag.raised_at)
     ).all()
-    now = utcnow()
+    now = clock.utcnow()
     ketamine = [s.starts_at for s in sessions if s.kind == "ketamine" and s.status == "completed"]
     booked = [s for s in sessions if s.status == "scheduled" and s.starts_at > now]
     summary = summarise(
@@ -360,7 +335,7 @@ def overview(user: User) -> Overview:
     """Clinic outcomes for an admin: rates among completed series, check-in adherence, sessions a week."""
     rows = summaries(visible_patients(user).order_by(User.id))
     done = [s for s in rows if s.series_completed and s.status is not None]
-    today = utcnow().astimezone(ZoneInfo(clinic_settings().timezone or "UTC")).date()
+    today = clock.local_today(clinic_settings())  # the clinic's own day
     since = today - dt.timedelta(days=ADHERENCE_DAYS - 1)
     ids = visible_patients(user).with_only_columns(User.id).order_by(None)
     checkin_days = db.session.scalar(
@@ -382,7 +357,7 @@ def overview(user: User) -> Overview:
     )
     patient_days = 0
     for s in rows:
-        joined = s.patient.created_at.astimezone(ZoneInfo(s.patient.timezone or "UTC")).date()
+        joined = clock.local_day(s.patient, s.patient.created_at)
         joined = min(joined, first_checkin.get(s.patient.id, joined))
         patient_days += max(0, (today - max(since, joined)).days + 1)
     first_week = outcomes.week_start(today) - dt.timedelta(weeks=WEEKS_SHOWN - 1)
