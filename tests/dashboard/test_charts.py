@@ -97,3 +97,43 @@ def test_overview_adherence_counts_patient_days_since_joining(login_as, admin, c
 
     checked, days = map(int, re.search(r"\((\d+) of (\d+)\)", html).groups())
     assert days == 31 and checked in (29, 30)  # today's check-in may not be due yet
+
+
+def test_phq9_heatmap_hover_text_is_the_instruments_answer_labels(monkeypatch):
+    import dataclasses
+
+    from katapp import charts
+    from katapp.domain import instruments
+
+    phq9 = instruments.INSTRUMENTS["phq9"]
+    answers = [0, 1, 2, 3, 0, 1, 2, 3, 0]
+    heat = charts.phq9_items([(dt.date(2026, 3, 1), answers)])["data"][0]
+    labels = {o.value: o.label for o in phq9.options}
+    assert [row[0] for row in heat["text"]] == [labels[v] for v in answers]
+    assert heat["text"][3][0] == "Nearly every day"
+    # The labels come from the instrument's definition, not a copy: renaming an option renames the text.
+    renamed = tuple(dataclasses.replace(o, label=f"option {o.value}") for o in phq9.options)
+    monkeypatch.setitem(instruments.INSTRUMENTS, "phq9", dataclasses.replace(phq9, options=renamed))
+    heat = charts.phq9_items([(dt.date(2026, 3, 1), answers)])["data"][0]
+    assert [row[0] for row in heat["text"]] == [f"option {v}" for v in answers]
+
+
+def test_session_charts_name_and_colour_kinds_from_the_vocabulary():
+    from katapp import charts
+    from katapp.domain.vocabulary import KIND, SESSION_KINDS
+
+    monday = dt.date(2026, 3, 2)
+    bars = charts.sessions_per_week([(monday, {"ketamine": 2, "follow_up": 1})])["data"]
+    assert [(b["name"], b["marker"]["color"]) for b in bars] == [(k.title, k.colour) for k in SESSION_KINDS]
+    assert [b["y"] for b in bars] == [[2], [0], [0], [1]]
+    lines = charts.mood_timeline([], [], [(monday, "integration"), (monday, "ketamine")])["data"][2:]
+    assert [(t["name"], t["line"]["color"]) for t in lines] == [
+        (KIND["ketamine"].title, KIND["ketamine"].colour), (KIND["integration"].title, KIND["integration"].colour)]
+
+
+def test_overview_table_heads_are_the_session_kind_titles(login_as, admin):
+    from katapp.domain.vocabulary import SESSION_KINDS
+
+    html = login_as(admin).get("/clinic").get_data(as_text=True)
+    for kind in SESSION_KINDS:
+        assert f'<th scope="col">{kind.title}</th>' in html
