@@ -336,8 +336,27 @@ def overview(user: User) -> Overview:
     rows = summaries(visible_patients(user).order_by(User.id))
     done = [s for s in rows if s.series_completed and s.status is not None]
     today = clock.local_today(clinic_settings())  # the clinic's own day
-    since = today - dt.timedelta(days=ADHERENCE_DAYS - 1)
     ids = visible_patients(user).with_only_columns(User.id).order_by(None)
+    checkin_days, patient_days = _adherence(rows, ids, today)
+    return Overview(
+        patients=len(rows),
+        completed_series=len(done),
+        responders=sum(1 for s in done if s.response),
+        remitters=sum(1 for s in done if s.remission),
+        adherence_pct=outcomes.rate(checkin_days, patient_days),
+        checkin_days=checkin_days,
+        patient_days=patient_days,
+        weeks=_sessions_per_week(ids, today),
+    )
+
+
+def _adherence(rows: list[PatientSummary], ids: Select, today: dt.date) -> tuple[int, int]:
+    """(days with a check-in, patient-days) over the last ADHERENCE_DAYS days. Two queries.
+
+    Patient-days: each patient counts from the day they joined (account made, or first check-in
+    if that is earlier, e.g. imported history), at most ADHERENCE_DAYS days.
+    """
+    since = today - dt.timedelta(days=ADHERENCE_DAYS - 1)
     checkin_days = db.session.scalar(
         select(func.count()).select_from(
             select(CheckIn.patient_id, CheckIn.local_date)
@@ -346,8 +365,6 @@ def overview(user: User) -> Overview:
             .subquery()
         )
     )
-    # Patient-days: each patient counts from the day they joined (account made, or first check-in
-    # if that is earlier, e.g. imported history), at most ADHERENCE_DAYS days.
     first_checkin = dict(
         db.session.execute(
             select(CheckIn.patient_id, func.min(CheckIn.local_date))
@@ -360,6 +377,11 @@ def overview(user: User) -> Overview:
         joined = clock.local_day(s.patient, s.patient.created_at)
         joined = min(joined, first_checkin.get(s.patient.id, joined))
         patient_days += max(0, (today - max(since, joined)).days + 1)
+    return checkin_days or 0, patient_days
+
+
+def _sessions_per_week(ids: Select, today: dt.date) -> list[tuple[dt.date, dict[str, int]]]:
+    """Completed sessions by kind for each of the last WEEKS_SHOWN weeks (Monday first), oldest first."""
     first_week = outcomes.week_start(today) - dt.timedelta(weeks=WEEKS_SHOWN - 1)
     day = type_coerce(func.date(TherapySession.starts_at), Date)
     by_kind: dict[str, list[tuple[dt.date, int]]] = {}
@@ -373,19 +395,8 @@ def overview(user: User) -> Overview:
         .group_by(TherapySession.kind, day)
     ):
         by_kind.setdefault(kind, []).append((on if isinstance(on, dt.date) else dt.date.fromisoformat(on), count))
-    weeks: dict[dt.date, dict[str, int]] = {}
+    weeks: dict[dt.date, dict[str, int]] = {monday: {} for monday, _ in outcomes.per_week([], first_week, today)}
     for kind, counts in by_kind.items():
         for monday, n in outcomes.per_week(counts, first_week, today):
             weeks.setdefault(monday, {})[kind] = n
-    if not weeks:
-        weeks = {monday: {} for monday, _ in outcomes.per_week([], first_week, today)}
-    return Overview(
-        patients=len(rows),
-        completed_series=len(done),
-        responders=sum(1 for s in done if s.response),
-        remitters=sum(1 for s in done if s.remission),
-        adherence_pct=outcomes.rate(checkin_days or 0, patient_days),
-        checkin_days=checkin_days or 0,
-        patient_days=patient_days,
-        weeks=sorted(weeks.items()),
-    )
+    return sorted(weeks.items())
