@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 
 from katapp.domain.instruments import INSTRUMENTS
 from katapp.domain.outcomes import REMISSION_BELOW, SessionEffect
+from katapp.domain.vocabulary import SESSION_KINDS
 
 COLOURS = {
     "phq9": "#3b7dd8",
@@ -24,12 +25,10 @@ COLOURS = {
     "reference": "#8a9593",
     "flag": "#d33c2c",
 }
-SESSION_COLOURS = {"ketamine": "#8e5cc7", "integration": "#2a9d8f", "intake": "#8a9593", "follow_up": "#c58a1a"}
-SESSION_LABELS = {"ketamine": "Ketamine", "integration": "Integration", "intake": "Intake",
-                  "follow_up": "Follow-up"}
+# Short names of the PHQ-9 items for a heatmap row or a table header (the full wording is in
+# domain/instruments.py; these must stay in its order).
 PHQ9_ITEMS = ("Interest", "Low mood", "Sleep", "Energy", "Appetite", "Self-worth", "Concentration",
               "Slow/restless", "Self-harm")
-FREQUENCY = ("Not at all", "Several days", "More than half the days", "Nearly every day")
 
 
 # Few, unrotated date ticks: readable at 360 px.
@@ -113,8 +112,8 @@ def effect_by_session(effects: dict[str, list[SessionEffect]], baseline: float |
 def _session_lines(sessions: Sequence[tuple[dt.date, str]], low: float, high: float) -> list:
     """Vertical lines for sessions, one legend entry per kind (None breaks the line between days)."""
     traces = []
-    for kind in SESSION_LABELS:
-        days = [d for d, k in sessions if k == kind]
+    for kind in SESSION_KINDS:
+        days = [d for d, k in sessions if k == kind.key]
         if not days:
             continue
         x: list = []
@@ -122,10 +121,10 @@ def _session_lines(sessions: Sequence[tuple[dt.date, str]], low: float, high: fl
         for d in days:
             x += [d.isoformat(), d.isoformat(), None]
             y += [low, high, None]
+        ketamine = kind.key == "ketamine"
         traces.append(go.Scatter(
-            name=SESSION_LABELS[kind], x=x, y=y, mode="lines", hoverinfo="x+name",
-            line={"color": SESSION_COLOURS[kind], "width": 2 if kind == "ketamine" else 1,
-                  "dash": "solid" if kind == "ketamine" else "dot"},
+            name=kind.title, x=x, y=y, mode="lines", hoverinfo="x+name",
+            line={"color": kind.colour, "width": 2 if ketamine else 1, "dash": "solid" if ketamine else "dot"},
         ))
     return traces
 
@@ -167,7 +166,8 @@ def phq9_items(columns: Sequence[tuple[dt.date, Sequence[int]]]) -> dict:
     n = len(columns)
     dates = [d.strftime("%d %b %Y") for d, _ in columns]
     z = [[answers[i] for _, answers in columns] for i in range(len(PHQ9_ITEMS))]
-    text = [[FREQUENCY[v] for v in row] for row in z]
+    answer_label = {option.value: option.label for option in INSTRUMENTS["phq9"].options}
+    text = [[answer_label[v] for v in row] for row in z]
     ticks = sorted({round(i * (n - 1) / 3) for i in range(4)}) if n > 1 else [0]
     heat = go.Heatmap(
         x=list(range(n)), y=list(PHQ9_ITEMS), z=z, zmin=0, zmax=3, text=text, name="PHQ-9 items",
@@ -214,10 +214,10 @@ def sessions_per_week(weeks: Sequence[tuple[dt.date, dict[str, int]]]) -> dict:
     """Stacked bars of completed sessions per week (x = the week's Monday), one colour per kind."""
     x = [monday.isoformat() for monday, _ in weeks]
     traces = [
-        go.Bar(name=SESSION_LABELS[kind], x=x, y=[counts.get(kind, 0) for _, counts in weeks],
-               marker={"color": SESSION_COLOURS[kind]},
-               hovertemplate=f"Week of %{{x|%d %b}}: %{{y}} {SESSION_LABELS[kind].lower()}<extra></extra>")
-        for kind in SESSION_LABELS
+        go.Bar(name=kind.title, x=x, y=[counts.get(kind.key, 0) for _, counts in weeks],
+               marker={"color": kind.colour},
+               hovertemplate=f"Week of %{{x|%d %b}}: %{{y}} {kind.title.lower()}<extra></extra>")
+        for kind in SESSION_KINDS
     ]
     return _figure(traces, _layout(barmode="stack", xaxis=DATE_AXIS,
                                    yaxis={"title": {"text": "Sessions"}, "fixedrange": True, "rangemode": "tozero"}))

@@ -8,8 +8,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, HiddenField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from katapp.errors import Refusal, show_on_form
+
 SCALE = [(i, str(i)) for i in range(11)]
 YES_NO = [("false", "No"), ("true", "Yes")]
+CLIENT_ID_REUSED = ("This form was already sent with other answers; check today's entries below. "
+                    "Sending again saves a new check-in.")
 
 
 def _scale(label: str, required: bool = False) -> RadioField:
@@ -52,16 +56,13 @@ class CheckInForm(FlaskForm):
             data["recorded_at"] = self.recorded_at.data or None
         return {k: v for k, v in data.items() if v is not None}
 
-    def add_errors(self, fields: dict[str, str]) -> None:
-        """Show a service's field errors on the form (a reused client_id gets a fresh one)."""
+    def show_refusal(self, refusal: Refusal) -> None:
+        """`show_on_form` in sentence case; a reused client_id gets a fresh one and an explanation."""
+        fields = {name: message[:1].upper() + message[1:] for name, message in refusal.fields.items()}
         if "client_id" in fields:
             self.fresh()
-            fields = {**fields, "client_id": "This form was already sent with other answers; "
-                      "check today's entries below. Sending again saves a new check-in."}
-        for name, message in fields.items():
-            target = getattr(self, name, None)
-            if target is not None and hasattr(target, "errors"):
-                target.errors = [*target.errors, message[:1].upper() + message[1:]]
+            fields["client_id"] = CLIENT_ID_REUSED
+        show_on_form(self, Refusal(refusal.message, fields, status=refusal.status))
 
 
 class AcknowledgeForm(FlaskForm):
@@ -81,3 +82,8 @@ class QuestionnaireForm(FlaskForm):
 
     client_id = HiddenField()
     recorded_at = HiddenField()
+
+    def payload(self, instrument: str, answers: list[int | None]) -> dict[str, Any]:
+        """The questionnaire as the API would receive it."""
+        return {"instrument": instrument, "answers": answers,
+                "client_id": self.client_id.data or None, "recorded_at": self.recorded_at.data or None}

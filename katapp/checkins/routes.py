@@ -9,11 +9,12 @@ from uuid import uuid4
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from katapp.api.helpers import ApiError
+from katapp import clock
 from katapp.checkins import bp, services
 from katapp.checkins.forms import AcknowledgeForm, CheckInForm, InstrumentPlanForm, QuestionnaireForm
 from katapp.clinic import clinic_settings
 from katapp.domain.instruments import INSTRUMENTS
+from katapp.errors import Refusal, show_on_form
 from katapp.pagination import paginate
 from katapp.security import get_patient_or_404, role_required, safe_next
 
@@ -25,7 +26,7 @@ def partial_data():
 
 
 def _home(form: CheckInForm, saved=None, status: int = 200):
-    day = services.today(current_user)
+    day = clock.local_today(current_user)
     return render_template(
         "checkins/home.html", form=form, saved=saved, today=services.checkins_on(current_user, day),
         streak=services.streak(current_user, day),
@@ -40,8 +41,8 @@ def home():
     if form.validate_on_submit():
         try:
             saved = services.record_checkin(current_user, form.payload())
-        except ApiError as exc:
-            form.add_errors(exc.fields)
+        except Refusal as refusal:
+            form.show_refusal(refusal)
         else:
             return _home(CheckInForm(formdata=None).fresh(), saved.obj)
     if request.method == "POST":
@@ -60,8 +61,8 @@ def edit(checkin_id: int):
     if form.validate_on_submit():
         try:
             services.update_checkin(current_user, checkin, form.payload(with_ids=False))
-        except ApiError as exc:
-            form.add_errors(exc.fields)
+        except Refusal as refusal:
+            form.show_refusal(refusal)
         else:
             flash("Check-in updated.", "success")
             return redirect(url_for("checkins.home", saved=checkin.id))
@@ -94,12 +95,10 @@ def questionnaire(instrument: str):
     form, errors, chosen = QuestionnaireForm(), {}, {}
     if form.validate_on_submit():
         chosen = {i: request.form.get(f"answer_{i}", type=int) for i in range(inst.item_count)}
-        data = {"instrument": inst.key, "answers": [chosen[i] for i in range(inst.item_count)],
-                "client_id": form.client_id.data or None, "recorded_at": form.recorded_at.data or None}
         try:
-            return _result(services.record_assessment(current_user, data).obj)
-        except ApiError as exc:
-            errors = exc.fields
+            return _result(services.record_assessment(current_user, form.payload(inst.key, list(chosen.values()))).obj)
+        except Refusal as refusal:
+            errors = refusal.fields
     if request.method == "GET":
         form.client_id.data = str(uuid4())
     return render_template("checkins/questionnaire.html", inst=inst, form=form, errors=errors, chosen=chosen,
@@ -142,8 +141,8 @@ def acknowledge_flag(flag_id: int):
     if form.validate_on_submit():
         try:
             done = services.acknowledge_flag(current_user, flag, form.note.data)
-        except ApiError as exc:
-            form.note.errors = [exc.fields["note"]]
+        except Refusal as refusal:
+            show_on_form(form, refusal, "note")
         else:
             flash("Safety flag acknowledged." if done else "That flag was already acknowledged.", "success")
             return redirect(back)

@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import contains_eager
 
-from katapp import sync
-from katapp.api.helpers import ApiError
+from katapp import clock, sync
 from katapp.clinic import clinic_settings
 from katapp.domain import instruments, scheduling
+from katapp.errors import Conflict, Invalid
 from katapp.extensions import db
 from katapp.models import (
     INSTRUMENT_KEYS,
@@ -29,16 +29,15 @@ from katapp.models import (
     SafetyFlag,
     TherapySession,
     User,
-    care_team,
-    utcnow,
 )
-from katapp.security import audit
+from katapp.security import audit, visible_patient_ids
 
 CHECKIN_FIELDS = frozenset(
     {"client_id", "recorded_at", "mood", "anxiety", "energy", "pain", "sleep_hours", "self_harm_thoughts", "note"}
 )
 ASSESSMENT_FIELDS = frozenset({"client_id", "recorded_at", "instrument", "answers"})
 SCALES = ("mood", "anxiety", "energy", "pain")  # 0-10 numeric rating scales
+ANSWERS = (*SCALES, "sleep_hours", "self_harm_thoughts", "note")  # what a check-in records (and an edit changes)
 NOTE_MAX = 2000
 FUTURE_SLACK = dt.timedelta(minutes=10)  # a phone's clock may run a little fast
 CHECKIN_FLAG_REASON = "Answered yes to the daily safety question (thoughts of harming themselves)"
@@ -98,7 +97,7 @@ def _int_0_10(name: str, value: Any, errors: dict[str, str], required: bool = Fa
 
 
 def validate_checkin(data: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-    """Cleaned check-in values; ApiError(400) naming every bad field. Unknown fields are refused."""
+    """Cleaned check-in values; Invalid (400) naming every bad field. Unknown fields are refused."""
     errors: dict[str, str] = {name: "unknown field" for name in sorted(set(data) - CHECKIN_FIELDS)}
     clean: dict[str, Any] = {
         "client_id": _client_id(data.get("client_id"), errors),
@@ -123,13 +122,13 @@ def validate_checkin(data: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
         errors["note"] = f"must be at most {NOTE_MAX} characters ({len(note)} given)"
     clean["note"] = (note.strip() or None) if isinstance(note, str) and "note" not in errors else None
     if errors:
-        raise ApiError(400, "invalid check-in", errors)
+        raise Invalid("invalid check-in", errors)
     clean["recorded_at_given"] = data.get("recorded_at") not in (None, "")
     return clean
 
 
 def validate_assessment(data: dict[str, Any], now: dt.datetime) -> tuple[dict[str, Any], instruments.Score]:
-    """Cleaned values and the score; ApiError(400) naming every bad field (answers[i] included)."""
+    """Cleaned values and the score; Invalid (400) naming every bad field (answers[i] included)."""
     errors: dict[str, str] = {name: "unknown field" for name in sorted(set(data) - ASSESSMENT_FIELDS)}
     clean = {
         "client_id": _client_id(data.get("client_id"), errors),
@@ -144,7 +143,7 @@ def validate_assessment(data: dict[str, Any], now: dt.datetime) -> tuple[dict[st
     except instruments.ScoreError as exc:
         errors.update(exc.fields)
     if errors or result is None:
-        raise ApiError(400, "invalid questionnaire", errors)
+        raise Invalid("invalid questionnaire", errors)
     clean["answers"] = list(clean["answers"])
     return clean, result
 
@@ -153,11 +152,11 @@ def validate_assessment(data: dict[str, Any], now: dt.datetime) -> tuple[dict[st
 def record_checkin(patient: User, data: dict[str, Any], *, now: dt.datetime | None = None) -> Saved:
     """Store a check-in (201) or return the one already stored under its client_id (200).
 
-    Raises ApiError 400 (invalid; nothing stored) or 409 (client_id reused with another body).
+    Raises Invalid (400; nothing stored) or Conflict (409: client_id reused with another body).
     A "yes" to the safety question raises a SafetyFlag in the same transaction.
     """
-    clean = validate_checkin(data, now or utcnow())
-    values = {name: clean[name] for name in (*SCALES, "sleep_hours", "self_harm_thoughts", "note")}
+    clean = validate_checkin(data, now or clock.utcnow())
+    values = {name: clean[name] for name in ANSWERS}
 
     def same(stored: CheckIn) -> bool:
         if clean["recorded_at_given"] and stored.recorded_at != clean["recorded_at"]:
@@ -166,7 +165,7 @@ def record_checkin(patient: User, data: dict[str, Any], *, now: dt.datetime | No
 
     def build() -> CheckIn:
         checkin = CheckIn(patient_id=patient.id, client_id=clean["client_id"], recorded_at=clean["recorded_at"],
-                          local_date=scheduling.local_date(clean["recorded_at"], patient.timezone), **values)
+                          local_date=clock.local_day(patient, clean["recorded_at"]), **values)
         db.session.add(checkin)
         if checkin.self_harm_thoughts:
             db.session.flush()
@@ -179,9 +178,9 @@ def record_checkin(patient: User, data: dict[str, Any], *, now: dt.datetime | No
 def record_assessment(patient: User, data: dict[str, Any], *, now: dt.datetime | None = None) -> Saved:
     """Score and store a questionnaire (201), or return the stored one for its client_id (200).
 
-    Raises ApiError 400 / 409 as record_checkin. PHQ-9 item 9 above 0 raises a SafetyFlag.
+    Raises Invalid / Conflict as record_checkin. PHQ-9 item 9 above 0 raises a SafetyFlag.
     """
-    clean, result = validate_assessment(data, now or utcnow())
+    clean, result = validate_assessment(data, now or clock.utcnow())
 
     def same(stored: Assessment) -> bool:
         if clean["recorded_at_given"] and stored.recorded_at != clean["recorded_at"]:
@@ -192,7 +191,7 @@ def record_assessment(patient: User, data: dict[str, Any], *, now: dt.datetime |
         assessment = Assessment(
             patient_id=patient.id, client_id=clean["client_id"], instrument=clean["instrument"],
             answers=clean["answers"], total=result.total, severity=result.severity, flags=list(result.flags),
-            recorded_at=clean["recorded_at"], local_date=scheduling.local_date(clean["recorded_at"], patient.timezone),
+            recorded_at=clean["recorded_at"], local_date=clock.local_day(patient, clean["recorded_at"]),
         )
         db.session.add(assessment)
         safety = sorted(instruments.SAFETY_FLAGS & set(result.flags))
@@ -223,12 +222,12 @@ def _insert_once(model, patient: User, client_id: str, same, build) -> Saved:
     patient_id = patient.id
     obj, created = sync.insert_once(
         lambda: stored_by_client_id(model, patient_id, client_id), build, same,
-        lambda: ApiError(409, "client_id already used for different content", {"client_id": "already used"}))
+        lambda: Conflict("client_id already used for different content", {"client_id": "already used"}))
     return Saved(obj, created)
 
 
 def _raise_flag(patient: User, source: str, reason: str, **ref: int) -> SafetyFlag:
-    flag = SafetyFlag(patient_id=patient.id, source=source, reason=reason[:255], raised_at=utcnow(), **ref)
+    flag = SafetyFlag(patient_id=patient.id, source=source, reason=reason[:255], raised_at=clock.utcnow(), **ref)
     db.session.add(flag)
     db.session.flush()
     audit("safety_flag.raise", actor=patient, patient_id=patient.id, obj=flag, detail=source)
@@ -237,9 +236,9 @@ def _raise_flag(patient: User, source: str, reason: str, **ref: int) -> SafetyFl
 
 def update_checkin(patient: User, checkin: CheckIn, data: dict[str, Any]) -> CheckIn:
     """Change an own check-in's answers (not its time or client_id); a new "yes" raises a flag."""
-    clean = validate_checkin({"recorded_at": None, **data, "client_id": checkin.client_id}, utcnow())
+    clean = validate_checkin({"recorded_at": None, **data, "client_id": checkin.client_id}, clock.utcnow())
     was_flagged = checkin.self_harm_thoughts
-    for name in (*SCALES, "sleep_hours", "self_harm_thoughts", "note"):
+    for name in ANSWERS:
         setattr(checkin, name, clean[name])
     if checkin.self_harm_thoughts and not was_flagged:
         _raise_flag(patient, "checkin", CHECKIN_FLAG_REASON, checkin_id=checkin.id)
@@ -267,10 +266,6 @@ def own_assessment(patient: User, assessment_id: int) -> Assessment | None:
     return db.session.scalar(
         select(Assessment).where(Assessment.id == assessment_id, Assessment.patient_id == patient.id)
     )
-
-
-def today(patient: User) -> dt.date:
-    return scheduling.local_date(utcnow(), patient.timezone)
 
 
 def checkins_on(patient: User, day: dt.date) -> list[CheckIn]:
@@ -324,17 +319,23 @@ def checkins_for_days(patient: User, days: list[dt.date]) -> dict[dt.date, list[
 
 
 def parse_day(value: str | None, name: str) -> dt.date | None:
-    """A YYYY-MM-DD query parameter, or None when absent; ApiError(400) when malformed."""
+    """A YYYY-MM-DD query parameter, or None when absent; Invalid (400) when malformed."""
     if value in (None, ""):
         return None
     try:
-        return dt.date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else _bad_day(name)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return dt.date.fromisoformat(value)
     except ValueError:
-        return _bad_day(name)
+        pass
+    raise Invalid("invalid date", {name: "must be a date as YYYY-MM-DD"})
 
 
-def _bad_day(name: str):
-    raise ApiError(400, "invalid date", {name: "must be a date as YYYY-MM-DD"})
+def parse_range(args) -> tuple[dt.date | None, dt.date | None]:
+    """The `from` and `to` query dates (each optional, inclusive); Invalid (400) when malformed or reversed."""
+    start, end = parse_day(args.get("from"), "from"), parse_day(args.get("to"), "to")
+    if start and end and start > end:
+        raise Invalid("invalid date range", {"from": "must not be after 'to'"})
+    return start, end
 
 
 # --- Due questionnaires -------------------------------------------------------------------------------
@@ -356,7 +357,7 @@ def due_questionnaires(patient: User, day: dt.date | None = None) -> list[Due]:
     """
     if patient.role != "patient":
         return []
-    day = day or today(patient)
+    day = day or clock.local_today(patient)
     settings = clinic_settings()
     plan = instrument_plan(patient.id)
     last = dict(db.session.execute(
@@ -399,7 +400,7 @@ def set_instrument_plan(clinician: User, patient: User, enabled: dict[str, bool]
             if row is None:
                 row = InstrumentPlan(patient_id=patient.id, instrument=key)
                 db.session.add(row)
-            row.enabled, row.changed_by_id, row.changed_at = enabled[key], clinician.id, utcnow()
+            row.enabled, row.changed_by_id, row.changed_at = enabled[key], clinician.id, clock.utcnow()
             change = f"{key} {'on' if enabled[key] else 'off'}"
             audit("instrument_plan.change", patient_id=patient.id, detail=change)
             changes.append(change)
@@ -412,39 +413,37 @@ def open_flags_for(user: User) -> list[SafetyFlag]:
     """Open safety flags of the clinician's caseload, newest first, patients loaded (one query)."""
     if not getattr(user, "is_authenticated", False) or user.role != "clinician":
         return []
-    caseload = select(care_team.c.patient_id).where(care_team.c.clinician_id == user.id)
     return list(db.session.scalars(
         select(SafetyFlag).join(SafetyFlag.patient).options(contains_eager(SafetyFlag.patient))
-        .where(SafetyFlag.acknowledged_at.is_(None), SafetyFlag.patient_id.in_(caseload))
+        .where(SafetyFlag.acknowledged_at.is_(None), SafetyFlag.patient_id.in_(visible_patient_ids(user)))
         .order_by(SafetyFlag.raised_at.desc(), SafetyFlag.id.desc())
     ))
 
 
 def flag_for_care_team(clinician: User, flag_id: int) -> SafetyFlag | None:
-    """The flag if its patient is on `clinician`'s caseload, else None."""
-    caseload = select(care_team.c.patient_id).where(care_team.c.clinician_id == clinician.id)
-    return db.session.scalar(select(SafetyFlag).where(SafetyFlag.id == flag_id, SafetyFlag.patient_id.in_(caseload)))
+    """The flag if its patient is on `clinician`'s caseload (security.visible_patient_ids), else None."""
+    if clinician.role != "clinician":
+        return None
+    return db.session.scalar(select(SafetyFlag).where(
+        SafetyFlag.id == flag_id, SafetyFlag.patient_id.in_(visible_patient_ids(clinician))))
 
 
 def acknowledge_flag(clinician: User, flag: SafetyFlag, note: str) -> bool:
     """Close an open flag with the clinician's note (audited); False when it was already closed."""
     note = (note or "").strip()
     if not note:
-        raise ApiError(400, "a note is required", {"note": "Write what you did or decided."})
+        raise Invalid("a note is required", {"note": "Write what you did or decided."})
     if flag.acknowledged_at is not None:
         return False
-    flag.acknowledged_at, flag.acknowledged_by_id, flag.note = utcnow(), clinician.id, note
+    flag.acknowledged_at, flag.acknowledged_by_id, flag.note = clock.utcnow(), clinician.id, note
     audit("safety_flag.acknowledge", patient_id=flag.patient_id, obj=flag)
     db.session.commit()
     return True
 
 
-# --- JSON shapes (the API and the offline queue) ------------------------------------------------------------
-def _iso(moment: dt.datetime, tz: str) -> str:
-    return moment.astimezone(scheduling.zone(tz)).isoformat()
-
-
+# --- What the shapes and pages show with a result --------------------------------------------------------
 def crisis_help(flags: list[str] | tuple[str, ...]) -> str | None:
+    """The clinic's crisis text when `flags` hold a safety flag, else None."""
     return clinic_settings().crisis_text if set(flags) & instruments.SAFETY_FLAGS else None
 
 
@@ -452,27 +451,7 @@ def checkin_flags(checkin: CheckIn) -> list[str]:
     return ["self_harm"] if checkin.self_harm_thoughts else []
 
 
-def checkin_json(checkin: CheckIn, tz: str, crisis_text: str | None = None) -> dict[str, Any]:
-    flags = checkin_flags(checkin)
-    return {
-        "id": checkin.id, "client_id": checkin.client_id, "recorded_at": _iso(checkin.recorded_at, tz),
-        "local_date": checkin.local_date.isoformat(),
-        **{name: getattr(checkin, name) for name in (*SCALES, "sleep_hours", "self_harm_thoughts", "note")},
-        "flags": flags, "crisis_help": (crisis_text if crisis_text is not None else crisis_help(flags)) if flags else None,
-    }
-
-
-def assessment_json(assessment: Assessment, tz: str) -> dict[str, Any]:
-    flags = list(assessment.flags or [])
-    return {
-        "id": assessment.id, "client_id": assessment.client_id, "instrument": assessment.instrument,
-        "answers": list(assessment.answers), "total": assessment.total, "severity": assessment.severity,
-        "flags": flags, "recorded_at": _iso(assessment.recorded_at, tz),
-        "local_date": assessment.local_date.isoformat(), "crisis_help": crisis_help(flags),
-        "meaning": describe(assessment),
-    }
-
-
 def describe(assessment: Assessment) -> str:
+    """The plain-language meaning of a stored questionnaire's score."""
     score = instruments.Score(assessment.total, assessment.severity, tuple(assessment.flags or ()))
     return instruments.describe(assessment.instrument, score)

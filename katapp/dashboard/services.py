@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, Select, and_, case, func, or_, select, type_coerce
 
+from katapp import clock
 from katapp.clinic import clinic_settings
 from katapp.domain import outcomes
 from katapp.domain.instruments import INSTRUMENTS
 from katapp.domain.outcomes import Durability, Point
 from katapp.extensions import db
-from katapp.models import Assessment, CheckIn, SafetyFlag, TherapySession, User, utcnow
+from katapp.models import Assessment, CheckIn, SafetyFlag, TherapySession, User
 from katapp.security import visible_patients
 
 SPARK_POINTS = 12  # PHQ-9 totals drawn in a caseload sparkline.
@@ -85,31 +85,6 @@ class PatientSummary:
             self.latest.value if self.latest and self.latest != self.baseline else None,
             self.sessions_completed,
         )
-
-    def as_api(self) -> dict:
-        """CONTRACT.md's GET /api/v1/patients/<id>/summary answer."""
-        change = self.change_pct
-        return {
-            "patient_id": self.patient.id,
-            "baseline": _whole(self.baseline),
-            "latest": _whole(self.latest),
-            "change_pct": round(change, 1) if change is not None else None,
-            "response": self.response,
-            "remission": self.remission,
-            "sessions_completed": self.sessions_completed,
-            "last_checkin": self.last_checkin.isoformat() if self.last_checkin else None,
-            "open_flags": self.open_flags,
-        }
-
-
-def _whole(point: Point | None) -> int | float | None:
-    if point is None:
-        return None
-    return int(point.value) if float(point.value).is_integer() else point.value
-
-
-def today_for(user: User) -> dt.date:
-    return utcnow().astimezone(ZoneInfo(user.timezone or "UTC")).date()
 
 
 # --- Aggregates shared by every page ----------------------------------------------------------------
@@ -183,7 +158,7 @@ def summaries(patients_stmt: Select) -> list[PatientSummary]:
         return []
     ids = patients_stmt.with_only_columns(User.id).order_by(None)
     series_length = clinic_settings().series_length
-    now = utcnow()
+    now = clock.utcnow()
     totals_q = _session_totals(ids, now)
     totals = {row.patient_id: row for row in db.session.execute(totals_q)}
     phq: dict[int, dict[dt.datetime, Point]] = {}
@@ -238,7 +213,7 @@ def summarise(
 ) -> PatientSummary:
     """One patient's summary from plain values (time-sorted PHQ-9 points, session totals)."""
     sessions = [s for s in (first_ketamine, last_ketamine) if s is not None]
-    today = today_for(patient)
+    today = clock.local_today(patient)
     return PatientSummary(
         patient=patient,
         baseline=outcomes.baseline(phq9, sessions),
@@ -317,7 +292,7 @@ def history(patient: User) -> History:
     flags = db.session.scalars(
         select(SafetyFlag).where(SafetyFlag.patient_id == patient.id).order_by(SafetyFlag.raised_at)
     ).all()
-    now = utcnow()
+    now = clock.utcnow()
     ketamine = [s.starts_at for s in sessions if s.kind == "ketamine" and s.status == "completed"]
     booked = [s for s in sessions if s.status == "scheduled" and s.starts_at > now]
     summary = summarise(
@@ -360,9 +335,28 @@ def overview(user: User) -> Overview:
     """Clinic outcomes for an admin: rates among completed series, check-in adherence, sessions a week."""
     rows = summaries(visible_patients(user).order_by(User.id))
     done = [s for s in rows if s.series_completed and s.status is not None]
-    today = utcnow().astimezone(ZoneInfo(clinic_settings().timezone or "UTC")).date()
-    since = today - dt.timedelta(days=ADHERENCE_DAYS - 1)
+    today = clock.local_today(clinic_settings())  # the clinic's own day
     ids = visible_patients(user).with_only_columns(User.id).order_by(None)
+    checkin_days, patient_days = _adherence(rows, ids, today)
+    return Overview(
+        patients=len(rows),
+        completed_series=len(done),
+        responders=sum(1 for s in done if s.response),
+        remitters=sum(1 for s in done if s.remission),
+        adherence_pct=outcomes.rate(checkin_days, patient_days),
+        checkin_days=checkin_days,
+        patient_days=patient_days,
+        weeks=_sessions_per_week(ids, today),
+    )
+
+
+def _adherence(rows: list[PatientSummary], ids: Select, today: dt.date) -> tuple[int, int]:
+    """(days with a check-in, patient-days) over the last ADHERENCE_DAYS days. Two queries.
+
+    Patient-days: each patient counts from the day they joined (account made, or first check-in
+    if that is earlier, e.g. imported history), at most ADHERENCE_DAYS days.
+    """
+    since = today - dt.timedelta(days=ADHERENCE_DAYS - 1)
     checkin_days = db.session.scalar(
         select(func.count()).select_from(
             select(CheckIn.patient_id, CheckIn.local_date)
@@ -371,8 +365,6 @@ def overview(user: User) -> Overview:
             .subquery()
         )
     )
-    # Patient-days: each patient counts from the day they joined (account made, or first check-in
-    # if that is earlier, e.g. imported history), at most ADHERENCE_DAYS days.
     first_checkin = dict(
         db.session.execute(
             select(CheckIn.patient_id, func.min(CheckIn.local_date))
@@ -382,9 +374,14 @@ def overview(user: User) -> Overview:
     )
     patient_days = 0
     for s in rows:
-        joined = s.patient.created_at.astimezone(ZoneInfo(s.patient.timezone or "UTC")).date()
+        joined = clock.local_day(s.patient, s.patient.created_at)
         joined = min(joined, first_checkin.get(s.patient.id, joined))
         patient_days += max(0, (today - max(since, joined)).days + 1)
+    return checkin_days or 0, patient_days
+
+
+def _sessions_per_week(ids: Select, today: dt.date) -> list[tuple[dt.date, dict[str, int]]]:
+    """Completed sessions by kind for each of the last WEEKS_SHOWN weeks (Monday first), oldest first."""
     first_week = outcomes.week_start(today) - dt.timedelta(weeks=WEEKS_SHOWN - 1)
     day = type_coerce(func.date(TherapySession.starts_at), Date)
     by_kind: dict[str, list[tuple[dt.date, int]]] = {}
@@ -398,19 +395,8 @@ def overview(user: User) -> Overview:
         .group_by(TherapySession.kind, day)
     ):
         by_kind.setdefault(kind, []).append((on if isinstance(on, dt.date) else dt.date.fromisoformat(on), count))
-    weeks: dict[dt.date, dict[str, int]] = {}
+    weeks: dict[dt.date, dict[str, int]] = {monday: {} for monday, _ in outcomes.per_week([], first_week, today)}
     for kind, counts in by_kind.items():
         for monday, n in outcomes.per_week(counts, first_week, today):
             weeks.setdefault(monday, {})[kind] = n
-    if not weeks:
-        weeks = {monday: {} for monday, _ in outcomes.per_week([], first_week, today)}
-    return Overview(
-        patients=len(rows),
-        completed_series=len(done),
-        responders=sum(1 for s in done if s.response),
-        remitters=sum(1 for s in done if s.remission),
-        adherence_pct=outcomes.rate(checkin_days or 0, patient_days),
-        checkin_days=checkin_days or 0,
-        patient_days=patient_days,
-        weeks=sorted(weeks.items()),
-    )
+    return sorted(weeks.items())

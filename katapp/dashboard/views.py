@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 from statistics import fmean
-from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
 
-from katapp import charts
+from katapp import charts, clock
 from katapp.dashboard import plotly_asset, services
 from katapp.domain import outcomes
 from katapp.domain.instruments import INSTRUMENTS
+from katapp.domain.vocabulary import KIND, SESSION_KINDS
 
 PUBLISHED_RESPONSE = (30, 60)  # % of treatment-resistant depression responding after a series (instruments.md)
 STATUS_BADGES = {
@@ -45,36 +45,37 @@ def caseload(rows: list[services.PatientSummary], show: str) -> dict:
     }
 
 
-def _local_day(moment: dt.datetime, tz: str) -> dt.date:
-    return moment.astimezone(ZoneInfo(tz)).date()
-
-
 def _common(data: services.History, *, plain: bool) -> dict:
     """Mood timeline figure and rows, shared by the clinician dashboard and the patient's page."""
-    tz = data.patient.timezone or "UTC"
+    person = data.patient
     rolling = outcomes.rolling_mean(data.mood, 7)
-    done = [(_local_day(s.starts_at, tz), s.kind) for s in data.sessions if s.status == "completed"]
-    flags = [] if plain else [(_local_day(f.raised_at, tz), f.reason) for f in data.flags]
+    done = _completed(data)
+    flags = [] if plain else [(clock.local_day(person, f.raised_at), f.reason) for f in data.flags]
     sessions_on = {}
     for day, kind in done:
-        sessions_on.setdefault(day, []).append(charts.SESSION_LABELS[kind])
+        sessions_on.setdefault(day, []).append(KIND[kind].title)
     mood_rows = [
         (day, value, mean, ", ".join(sessions_on.get(day, [])))
         for (day, value), (_, mean) in zip(data.mood, rolling, strict=True)
     ]
     return {
-        "person": data.patient,
+        "person": person,
         "summary": data.summary,
         "plotly_url": plotly_asset.url(),
         "mood_figure": charts.mood_timeline(data.mood, rolling, done, flags, plain=plain),
         "mood_rows": list(reversed(mood_rows)),
-        "flag_rows": [(_local_day(f.raised_at, tz), f) for f in reversed(data.flags)],
+        "flag_rows": [(clock.local_day(person, f.raised_at), f) for f in reversed(data.flags)],
     }
+
+
+def _completed(data: services.History) -> list[tuple[dt.date, str]]:
+    """(local day, kind) of each completed session, oldest first."""
+    return [(clock.local_day(data.patient, s.starts_at), s.kind) for s in data.sessions if s.status == "completed"]
 
 
 def patient(data: services.History) -> dict:
     """The per-patient dashboard: effect by session, mood timeline, PHQ-9 items, links onwards."""
-    tz = data.patient.timezone or "UTC"
+    person = data.patient
     ketamine = data.ketamine_done
     effects = {key: outcomes.effect_by_session(data.points(key), ketamine)
                for key in ("phq9", "gad7", "pcl5") if data.assessments.get(key)}
@@ -82,7 +83,7 @@ def patient(data: services.History) -> dict:
     effect_rows = []
     for i, start in enumerate(sorted(ketamine)):
         cells = {key: rows[i] for key, rows in effects.items()}
-        effect_rows.append((i + 1, _local_day(start, tz), cells))
+        effect_rows.append((i + 1, clock.local_day(person, start), cells))
     phq = data.assessments.get("phq9", [])
     pid = data.patient.id
     links = [
@@ -98,7 +99,7 @@ def patient(data: services.History) -> dict:
         "effect_figure": charts.effect_by_session(effects, baseline.value if baseline else None) if ketamine else None,
         "effect_rows": effect_rows,
         "baseline": baseline,
-        "baseline_day": _local_day(baseline.when, tz) if baseline else None,
+        "baseline_day": clock.local_day(person, baseline.when) if baseline else None,
         "items_figure": charts.phq9_items([(a.local_date, a.answers) for a in phq]) if phq else None,
         "item_labels": charts.PHQ9_ITEMS,
         "item_rows": list(reversed(phq)),
@@ -114,12 +115,11 @@ def _week_mean(mood: list[tuple[dt.date, float]], end: dt.date) -> float | None:
 
 def progress(data: services.History) -> dict:
     """The patient's own page: plain words, their mood and questionnaires, sessions marked."""
-    tz = data.patient.timezone or "UTC"
     mood = data.mood
-    this_week = _week_mean(mood, services.today_for(data.patient)) if mood else None
+    this_week = _week_mean(mood, clock.local_today(data.patient)) if mood else None
     first_week = _week_mean(mood, mood[0][0] + dt.timedelta(days=6)) if mood else None
     series = {key: [(a.local_date, a.total) for a in data.assessments.get(key, [])] for key in ("phq9", "gad7", "pcl5")}
-    sessions = [(_local_day(s.starts_at, tz), s.kind) for s in data.sessions if s.status == "completed"]
+    sessions = _completed(data)
     score_rows = sorted(
         ((a.local_date, INSTRUMENTS[key].short_title, a.total, INSTRUMENTS[key].max_total, a.severity)
          for key in series for a in data.assessments.get(key, [])),
@@ -160,5 +160,5 @@ def overview(data: services.Overview) -> dict:
         "published": PUBLISHED_RESPONSE,
         "plotly_url": plotly_asset.url(),
         "weeks_figure": charts.sessions_per_week(data.weeks),
-        "kinds": charts.SESSION_LABELS,
+        "kinds": SESSION_KINDS,
     }

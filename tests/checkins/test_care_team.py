@@ -8,6 +8,7 @@ from flask import render_template_string
 from flask_login import login_user
 from sqlalchemy import select
 
+from katapp import clock
 from katapp.checkins import services
 from katapp.extensions import db
 from katapp.models import AuditEvent, InstrumentPlan, SafetyFlag
@@ -156,7 +157,7 @@ def test_everything_is_due_before_any_questionnaire(patient):
 
 @pytest.mark.parametrize(("days_ago", "due"), [(0, False), (6, False), (7, True), (20, True)])
 def test_phq9_and_gad7_are_due_weekly(patient, make_assessment, days_ago, due):
-    today = services.today(patient)
+    today = clock.local_today(patient)
     for key in ("phq9", "gad7", "pcl5"):
         make_assessment(patient, key, recorded_at=at_noon(patient, today - dt.timedelta(days=days_ago if key != "pcl5" else 0)))
     got = [d.instrument for d in services.due_questionnaires(patient, today)]
@@ -165,7 +166,7 @@ def test_phq9_and_gad7_are_due_weekly(patient, make_assessment, days_ago, due):
 
 @pytest.mark.parametrize(("days_ago", "due"), [(27, False), (28, True)])
 def test_pcl5_is_due_every_four_weeks(patient, make_assessment, days_ago, due):
-    today = services.today(patient)
+    today = clock.local_today(patient)
     make_assessment(patient, "phq9", recorded_at=at_noon(patient, today))
     make_assessment(patient, "gad7", recorded_at=at_noon(patient, today))
     make_assessment(patient, "pcl5", [0] * 20, recorded_at=at_noon(patient, today - dt.timedelta(days=days_ago)))
@@ -177,14 +178,14 @@ def test_intervals_follow_clinic_settings(patient, make_assessment):
 
     db.session.add(ClinicSettings(id=1, **{**ClinicSettings.defaults(), "phq9_every_days": 3, "gad7_every_days": 14}))
     db.session.commit()
-    today = services.today(patient)
+    today = clock.local_today(patient)
     for key in ("phq9", "gad7", "pcl5"):
         make_assessment(patient, key, recorded_at=at_noon(patient, today - dt.timedelta(days=3)))
     assert [d.instrument for d in services.due_questionnaires(patient, today)] == ["phq9"]
 
 
 def test_phq9_is_due_the_day_before_a_ketamine_session(patient, clinician, make_assessment, make_session):
-    today = services.today(patient)
+    today = clock.local_today(patient)
     for key in ("phq9", "gad7", "pcl5"):
         make_assessment(patient, key, recorded_at=at_noon(patient, today - dt.timedelta(days=2)))
     assert services.due_questionnaires(patient, today) == []
@@ -204,7 +205,7 @@ def test_phq9_is_due_the_day_before_a_ketamine_session(patient, clinician, make_
 @pytest.mark.parametrize(("kind", "status", "days_ahead"), [("integration", "scheduled", 1), ("ketamine", "cancelled", 1),
                                                             ("ketamine", "scheduled", 2), ("ketamine", "scheduled", 0)])
 def test_no_pre_session_phq9_for_other_sessions(patient, clinician, make_assessment, make_session, kind, status, days_ahead):
-    today = services.today(patient)
+    today = clock.local_today(patient)
     for key in ("phq9", "gad7", "pcl5"):
         make_assessment(patient, key, recorded_at=at_noon(patient, today - dt.timedelta(days=2)))
     make_session(patient, clinician, kind=kind, status=status, starts_at=at_noon(patient, today + dt.timedelta(days=days_ahead)))
@@ -214,7 +215,7 @@ def test_no_pre_session_phq9_for_other_sessions(patient, clinician, make_assessm
 def test_switched_off_phq9_is_not_due_even_before_a_session(patient, clinician, make_session):
     db.session.add(InstrumentPlan(patient_id=patient.id, instrument="phq9", enabled=False))
     db.session.commit()
-    today = services.today(patient)
+    today = clock.local_today(patient)
     make_session(patient, clinician, starts_at=at_noon(patient, today + dt.timedelta(days=1)))
     assert "phq9" not in [d.instrument for d in services.due_questionnaires(patient, today)]
 
@@ -231,7 +232,7 @@ def test_due_questionnaires_show_on_the_home(pat, patient, make_assessment):
 @pytest.mark.parametrize(("offsets", "expected"), [([], 0), ([0], 1), ([0, 1, 2], 3), ([1, 2], 2), ([0, 2, 3], 1),
                                                    ([2, 3], 0), ([0, 0, 1], 2)])
 def test_streak_counts_consecutive_local_days(patient, make_checkin, offsets, expected):
-    today = services.today(patient)
+    today = clock.local_today(patient)
     for off in offsets:
         make_checkin(patient, recorded_at=at_noon(patient, today - dt.timedelta(days=off)))
     assert services.streak(patient, today) == expected

@@ -24,9 +24,14 @@ def phq_answers(total: int) -> list[int]:
     return answers
 
 
-def charts_in(html: str) -> dict[str, dict]:
-    """The figures a page hands to charts.js, by element id."""
-    return {chart_id: json.loads(body) for chart_id, body in CHART.findall(html)}
+@pytest.fixture
+def charts_in():
+    """charts_in(html) -> the figures a page hands to charts.js, by element id."""
+
+    def read(html: str) -> dict[str, dict]:
+        return {chart_id: json.loads(body) for chart_id, body in CHART.findall(html)}
+
+    return read
 
 
 @pytest.fixture

@@ -2,10 +2,9 @@
 import datetime as dt
 
 from katapp.models import utcnow
-from tests.dashboard.conftest import charts_in
 
 
-def test_effect_by_session_chart_is_indexed_by_session_number(login_as, clinician, patient, seed_history):
+def test_effect_by_session_chart_is_indexed_by_session_number(charts_in, login_as, clinician, patient, seed_history):
     seed_history(patient, clinician, days=20, phq=[21, 17, 13, 11, 9, 9, 8], sessions=6)
     html = login_as(clinician).get(f"/patients/{patient.id}").get_data(as_text=True)
     figure = charts_in(html)["chart-effect"]
@@ -23,7 +22,7 @@ def test_effect_by_session_chart_is_indexed_by_session_number(login_as, clinicia
     assert "<th scope=\"row\">6</th>" in html and "-57 %" in html
 
 
-def test_mood_timeline_has_daily_mood_rolling_mean_sessions_and_flags(login_as, clinician, patient, seed_history,
+def test_mood_timeline_has_daily_mood_rolling_mean_sessions_and_flags(charts_in, login_as, clinician, patient, seed_history,
                                                                       make_flag):
     starts = seed_history(patient, clinician, days=20, phq=[20, 15, 12], sessions=2)
     make_flag(patient, reason="Answered yes to the safety question")
@@ -40,7 +39,7 @@ def test_mood_timeline_has_daily_mood_rolling_mean_sessions_and_flags(login_as, 
     assert traces["Safety flag"]["hovertext"][0].endswith("Answered yes to the safety question")
 
 
-def test_phq9_item_heatmap_has_one_column_per_questionnaire(login_as, admin, clinician, patient, seed_history):
+def test_phq9_item_heatmap_has_one_column_per_questionnaire(charts_in, login_as, admin, clinician, patient, seed_history):
     seed_history(patient, clinician, days=20, phq=[20, 9], sessions=1)
     figure = charts_in(login_as(admin).get(f"/patients/{patient.id}").get_data(as_text=True))["chart-items"]
     heat = figure["data"][0]
@@ -51,13 +50,13 @@ def test_phq9_item_heatmap_has_one_column_per_questionnaire(login_as, admin, cli
     assert sum(row[1] for row in heat["z"]) == 9
 
 
-def test_patient_dashboard_without_data_says_so(login_as, clinician, patient):
+def test_patient_dashboard_without_data_says_so(charts_in, login_as, clinician, patient):
     html = login_as(clinician).get(f"/patients/{patient.id}").get_data(as_text=True)
     assert "No PHQ-9 yet" in html and "No ketamine session completed yet." in html and "No check-ins yet." in html
     assert charts_in(html) == {}
 
 
-def test_progress_page_speaks_plainly_and_marks_sessions(login_as, clinician, patient, seed_history):
+def test_progress_page_speaks_plainly_and_marks_sessions(charts_in, login_as, clinician, patient, seed_history):
     seed_history(patient, clinician, days=20, phq=[20, 14, 10], sessions=2)
     html = login_as(patient).get("/progress").get_data(as_text=True)
     assert "come down from 20 to 10" in html
@@ -69,7 +68,7 @@ def test_progress_page_speaks_plainly_and_marks_sessions(login_as, clinician, pa
     assert [t["name"] for t in figures["chart-mood"]["data"]] == ["Mood each day", "Week average", "Ketamine"]
 
 
-def test_overview_rates_among_completed_series(login_as, admin, clinician, make_user, seed_history):
+def test_overview_rates_among_completed_series(charts_in, login_as, admin, clinician, make_user, seed_history):
     responder = make_user("patient", clinician=clinician)
     remitter = make_user("patient", clinician=clinician)
     nonresponder = make_user("patient", clinician=clinician)
@@ -97,3 +96,43 @@ def test_overview_adherence_counts_patient_days_since_joining(login_as, admin, c
 
     checked, days = map(int, re.search(r"\((\d+) of (\d+)\)", html).groups())
     assert days == 31 and checked in (29, 30)  # today's check-in may not be due yet
+
+
+def test_phq9_heatmap_hover_text_is_the_instruments_answer_labels(monkeypatch):
+    import dataclasses
+
+    from katapp import charts
+    from katapp.domain import instruments
+
+    phq9 = instruments.INSTRUMENTS["phq9"]
+    answers = [0, 1, 2, 3, 0, 1, 2, 3, 0]
+    heat = charts.phq9_items([(dt.date(2026, 3, 1), answers)])["data"][0]
+    labels = {o.value: o.label for o in phq9.options}
+    assert [row[0] for row in heat["text"]] == [labels[v] for v in answers]
+    assert heat["text"][3][0] == "Nearly every day"
+    # The labels come from the instrument's definition, not a copy: renaming an option renames the text.
+    renamed = tuple(dataclasses.replace(o, label=f"option {o.value}") for o in phq9.options)
+    monkeypatch.setitem(instruments.INSTRUMENTS, "phq9", dataclasses.replace(phq9, options=renamed))
+    heat = charts.phq9_items([(dt.date(2026, 3, 1), answers)])["data"][0]
+    assert [row[0] for row in heat["text"]] == [f"option {v}" for v in answers]
+
+
+def test_session_charts_name_and_colour_kinds_from_the_vocabulary():
+    from katapp import charts
+    from katapp.domain.vocabulary import KIND, SESSION_KINDS
+
+    monday = dt.date(2026, 3, 2)
+    bars = charts.sessions_per_week([(monday, {"ketamine": 2, "follow_up": 1})])["data"]
+    assert [(b["name"], b["marker"]["color"]) for b in bars] == [(k.title, k.colour) for k in SESSION_KINDS]
+    assert [b["y"] for b in bars] == [[2], [0], [0], [1]]
+    lines = charts.mood_timeline([], [], [(monday, "integration"), (monday, "ketamine")])["data"][2:]
+    assert [(t["name"], t["line"]["color"]) for t in lines] == [
+        (KIND["ketamine"].title, KIND["ketamine"].colour), (KIND["integration"].title, KIND["integration"].colour)]
+
+
+def test_overview_table_heads_are_the_session_kind_titles(login_as, admin):
+    from katapp.domain.vocabulary import SESSION_KINDS
+
+    html = login_as(admin).get("/clinic").get_data(as_text=True)
+    for kind in SESSION_KINDS:
+        assert f'<th scope="col">{kind.title}</th>' in html

@@ -1,0 +1,41 @@
+"""The check-in feature's JSON shapes (CONTRACT.md), written once: the API answers with these.
+
+Times are ISO 8601 in the patient's own zone (katapp.clock); dates are the patient's local day.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from katapp import clock
+from katapp.checkins.services import ANSWERS, checkin_flags, crisis_help, describe
+from katapp.models import Assessment, CheckIn, User
+
+
+def _iso(moment: dt.datetime, patient: User) -> str:
+    return clock.local_now(patient, moment).isoformat()
+
+
+def checkin_json(checkin: CheckIn, patient: User, crisis_text: str | None = None) -> dict[str, Any]:
+    """One check-in; `crisis_text` (the clinic's, read once for a list) saves a query per flagged row."""
+    flags = checkin_flags(checkin)
+    if flags and crisis_text is None:
+        crisis_text = crisis_help(flags)
+    return {
+        "id": checkin.id, "client_id": checkin.client_id, "recorded_at": _iso(checkin.recorded_at, patient),
+        "local_date": checkin.local_date.isoformat(),
+        **{name: getattr(checkin, name) for name in ANSWERS},
+        "flags": flags, "crisis_help": crisis_text if flags else None,
+    }
+
+
+def assessment_json(assessment: Assessment, patient: User) -> dict[str, Any]:
+    """One scored questionnaire, with its plain-language meaning and crisis help for a safety flag."""
+    flags = list(assessment.flags or [])
+    return {
+        "id": assessment.id, "client_id": assessment.client_id, "instrument": assessment.instrument,
+        "answers": list(assessment.answers), "total": assessment.total, "severity": assessment.severity,
+        "flags": flags, "recorded_at": _iso(assessment.recorded_at, patient),
+        "local_date": assessment.local_date.isoformat(), "crisis_help": crisis_help(flags),
+        "meaning": describe(assessment),
+    }
