@@ -47,10 +47,24 @@ class Config:
     INVITATION_TTL = timedelta(days=7)
     # Trust one proxy (X-Forwarded-For/Proto) in front of the app; 0 = none.
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
+    # Email (Flask-Mailman), sent only by `flask send-alerts` from the outbox.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or "localhost"
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)  # STARTTLS, usually port 587
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)  # TLS from the start, usually port 465
+    MAIL_PORT = int(os.environ.get("MAIL_PORT") or (465 if MAIL_USE_SSL else 587 if MAIL_USE_TLS else 25))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or "katapp <no-reply@localhost>"
+    MAIL_TIMEOUT = 15  # seconds; a hung server fails the attempt, the row is retried later
+    MAIL_BACKEND = "smtp"
+    # The address put in emails ("sign in to katapp <PUBLIC_URL>"); the request's host when unset.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL")
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    # Without MAIL_SERVER, `make run` prints each email to its console instead of sending it.
+    MAIL_BACKEND = "smtp" if os.environ.get("MAIL_SERVER") else "console"
 
 
 class TestingConfig(Config):
@@ -59,6 +73,16 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key-not-for-production"  # noqa: S105
     RATELIMIT_STORAGE_URI = "memory://"
     WTF_CSRF_ENABLED = True  # tests send real tokens
+    # Tests point MAIL_PORT at their own SMTP server on 127.0.0.1 (tests/alerts/conftest.py).
+    MAIL_BACKEND = "smtp"
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_TIMEOUT = 5
+    PUBLIC_URL = "https://katapp.test"
 
 
 class ProductionConfig(Config):

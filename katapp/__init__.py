@@ -48,7 +48,7 @@ def load_config(app: Flask, overrides: dict | str | None) -> None:
 
 
 def init_extensions(app: Flask) -> None:
-    from katapp import models  # noqa: F401  (registers the tables with the metadata)
+    from katapp import extensions, models  # noqa: F401  (models registers the tables with the metadata)
     from katapp.db_setup import configure_engine_events
 
     db.init_app(app)
@@ -56,6 +56,7 @@ def init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    extensions.mail.init_app(app)  # `katapp.mail` is the sending module, so no bare `mail` here
     with app.app_context():
         configure_engine_events(db.engine)
 
@@ -75,9 +76,11 @@ def register_errors(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from katapp.alerts.cli import register_commands as register_alert_commands
     from katapp.cli import register_commands
 
     register_commands(app)
+    register_alert_commands(app)
 
 
 def register_security(app: Flask) -> None:

@@ -93,6 +93,8 @@ class User(db.Model):
         # Emails are stored lower-cased, so the unique constraint is case-insensitive.
         CheckConstraint("email = lower(email)", name="email_lower"),
         CheckConstraint("session_version >= 1", name="session_version"),
+        CheckConstraint("country IS NULL OR (length(country) = 2 AND country = upper(country))", name="country"),
+        CheckConstraint("phone IS NULL OR length(phone) <= 32", name="phone_length"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,6 +110,10 @@ class User(db.Model):
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Optional contact number (domain/crisis.normalize_phone), shown to the care team with a tel: link.
+    phone: Mapped[str | None] = mapped_column(String(32))
+    # ISO 3166 alpha-2; None means the clinic's country. Picks the crisis resources a patient sees.
+    country: Mapped[str | None] = mapped_column(String(2))
 
     clinicians: Mapped[list[User]] = relationship(
         secondary=care_team,
@@ -291,6 +297,8 @@ class SafetyFlag(db.Model):
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     note: Mapped[str | None] = mapped_column(Text)
+    # Set once, by `flask send-alerts`, when the flag was still open after the clinic's escalation_hours.
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     patient: Mapped[User] = relationship(foreign_keys=[patient_id])
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
@@ -474,6 +482,8 @@ class ClinicSettings(db.Model):
         CheckConstraint(_range("gad7_every_days", 1, 90, nullable=False), name="gad7_every"),
         CheckConstraint(_range("pcl5_every_days", 1, 180, nullable=False), name="pcl5_every"),
         CheckConstraint(_range("series_length", 1, 30, nullable=False), name="series_length"),
+        CheckConstraint(_range("escalation_hours", 1, 72, nullable=False), name="escalation_hours"),
+        CheckConstraint("length(country) = 2 AND country = upper(country)", name="country"),
     )
 
     DEFAULT_CRISIS_TEXT = (
@@ -492,6 +502,12 @@ class ClinicSettings(db.Model):
     gad7_every_days: Mapped[int] = mapped_column(Integer, default=7)
     pcl5_every_days: Mapped[int] = mapped_column(Integer, default=28)
     series_length: Mapped[int] = mapped_column(Integer, default=6)
+    # The country of patients whose own country is not set (ISO 3166 alpha-2).
+    country: Mapped[str] = mapped_column(String(2), default="US", server_default="US")
+    # An open safety flag is escalated to the on-call clinicians and the admins after this long.
+    escalation_hours: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
+    # {country code or "*": [{label, kind, value}]}; None: domain/crisis.DEFAULT_RESOURCES.
+    crisis_resources: Mapped[dict[str, list[dict[str, str]]] | None] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), onupdate=utcnow)
 
     @classmethod
@@ -502,6 +518,50 @@ class ClinicSettings(db.Model):
             for c in cls.__table__.columns
             if c.default is not None and not callable(c.default.arg) and c.name != "id"
         }
+
+
+# The clinicians who take a flag when a patient has no active care-team clinician, and escalations.
+on_call = Table(
+    "on_call",
+    db.metadata,
+    Column("clinician_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("added_at", UTCDateTime(), nullable=False, default=utcnow),
+)
+
+OUTBOX_KINDS = ("flag", "escalation")
+
+
+class OutboxEmail(db.Model):
+    """An email waiting to be sent by `flask send-alerts` (written in the user's transaction).
+
+    Claimed by one sender at a time (`claim_token` until `claimed_until`); sent once (`sent_at`);
+    a failure counts an attempt, keeps the error and waits until `send_after` to be tried again.
+    """
+
+    __tablename__ = "outbox_emails"
+    __table_args__ = (
+        CheckConstraint(_in("kind", OUTBOX_KINDS), name="kind"),
+        CheckConstraint("attempts >= 0", name="attempts"),
+        # One email of each kind per flag and address: escalating twice cannot write it twice.
+        UniqueConstraint("flag_id", "kind", "to_address"),
+        Index("ix_outbox_emails_due", "sent_at", "send_after"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    flag_id: Mapped[int | None] = mapped_column(ForeignKey("safety_flags.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    send_after: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+
+    flag: Mapped[SafetyFlag | None] = relationship()
 
 
 class AuditLogIsAppendOnly(RuntimeError):
