@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, or_, select
@@ -123,6 +124,19 @@ def _check_shared(shared: object) -> bool:
     return shared
 
 
+def _checked(**checks: Callable[[], object]) -> dict[str, object]:
+    """Every check's value by name; Invalid naming every bad field at once (nothing stored)."""
+    errors: dict[str, str] = {}
+    values: dict[str, object] = {}
+    for name, check in checks.items():
+        try:
+            values[name] = check()
+        except Invalid as exc:
+            errors.update(exc.fields)
+    Invalid.check(errors, INVALID)
+    return values
+
+
 # --- Writing ------------------------------------------------------------------------------------------
 def _by_client_id(author: User, client_id: str) -> JournalEntry | None:
     return db.session.scalar(
@@ -141,17 +155,10 @@ def create_entry(author: User, *, body: object = None, client_id: object = None,
     Raises Invalid (nothing stored) for invalid input.
     """
     now = now or utcnow()
-    errors: dict[str, str] = {}
-    values: dict[str, object] = {}
-    for name, check in (("body", lambda: check_body(body)), ("prompt", lambda: check_prompt(prompt)),
-                        ("client_id", lambda: check_client_id(client_id)), ("shared", lambda: _check_shared(shared)),
-                        ("recorded_at", lambda: check_recorded_at(recorded_at, now)),
-                        ("session", lambda: own_session(author, session_id))):
-        try:
-            values[name] = check()
-        except Invalid as exc:
-            errors.update(exc.fields)
-    Invalid.check(errors, INVALID)
+    values = _checked(body=lambda: check_body(body), prompt=lambda: check_prompt(prompt),
+                      client_id=lambda: check_client_id(client_id), shared=lambda: _check_shared(shared),
+                      recorded_at=lambda: check_recorded_at(recorded_at, now),
+                      session=lambda: own_session(author, session_id))
     session = values["session"]
     wanted = dict(body=values["body"], prompt=values["prompt"], session_id=session.id if session else None,
                   shared=values["shared"])
@@ -176,16 +183,9 @@ def update_entry(author: User, entry_id: int, *, body: object, prompt: object = 
     Raises NotFound (not the author's) or Invalid (invalid; nothing changed).
     """
     entry = own_entry(author, entry_id)
-    errors: dict[str, str] = {}
-    values: dict[str, object] = {}
-    for name, check in (("body", lambda: check_body(body)), ("prompt", lambda: check_prompt(prompt)),
-                        ("session", lambda: own_session(author, session_id)),
-                        ("shared", lambda: entry.shared if shared is None else _check_shared(shared))):
-        try:
-            values[name] = check()
-        except Invalid as exc:
-            errors.update(exc.fields)
-    Invalid.check(errors, INVALID)
+    values = _checked(body=lambda: check_body(body), prompt=lambda: check_prompt(prompt),
+                      session=lambda: own_session(author, session_id),
+                      shared=lambda: entry.shared if shared is None else _check_shared(shared))
     _record_sharing(entry, values["shared"])
     entry.body, entry.prompt = values["body"], values["prompt"]
     entry.session_id = values["session"].id if values["session"] else None
