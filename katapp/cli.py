@@ -53,45 +53,41 @@ def demo_data(patients: int, days: int, password: str | None, seed: int, reset: 
 @click.option("--name", default=None, help="Display name (default: the part of the email before @).")
 @click.option("--timezone", default="America/New_York", show_default=True)
 def create_user(email: str, role: str, clinician_email: str | None, name: str | None, timezone: str) -> None:
-    """Create an account; the password is read from standard input (prompted on a terminal)."""
+    """Create an account; the password is read from standard input (prompted on a terminal).
+
+    Input is checked here; the account is made by the one user-creation service.
+    """
     from zoneinfo import available_timezones
 
-    from sqlalchemy import insert, select
+    from katapp.admin.services import create_user as create_account
+    from katapp.errors import Refusal
 
-    from katapp.auth.passwords import hash_password, validate_password
-    from katapp.auth.services import normalize_email
-    from katapp.models import User, care_team
-    from katapp.security import audit
-
-    email = normalize_email(email)
-    if "@" not in email or len(email) > 254:
+    if "@" not in email or len(email.strip()) > 254:
         raise click.ClickException("Give a valid email address.")
     if timezone not in available_timezones():
         raise click.ClickException(f"Unknown time zone {timezone!r}.")
-    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise click.ClickException(f"An account with email {email} already exists.")
-    clinician = None
-    if clinician_email:
-        if role != "patient":
-            raise click.ClickException("--clinician is only for patients.")
-        clinician = db.session.scalar(select(User).where(User.email == normalize_email(clinician_email),
-                                                         User.role == "clinician"))
-        if clinician is None:
-            raise click.ClickException(f"No clinician with email {clinician_email}.")
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
-    problem = validate_password(password, email=email)
-    if problem:
-        raise click.ClickException(problem)
-    user = User(email=email, display_name=name or email.split("@")[0], role=role, timezone=timezone,
-                active=True, password_hash=hash_password(password))
-    db.session.add(user)
-    db.session.flush()
-    if clinician is not None:
-        db.session.execute(insert(care_team), [{"clinician_id": clinician.id, "patient_id": user.id}])
-    audit("account_created", actor=None, obj=user, patient_id=user.id if role == "patient" else None,
-          detail=f"{role} (command line)")
-    db.session.commit()
-    click.echo(f"Created {role} {email} (id {user.id}).")
+    if clinician_email and role != "patient":
+        raise click.ClickException("--clinician is only for patients.")
+    clinician_ids = [_clinician_id(clinician_email)] if clinician_email else None
+    password = (click.prompt("Password", hide_input=True, confirmation_prompt=True) if sys.stdin.isatty()
+                else sys.stdin.readline().rstrip("\r\n"))
+    try:
+        user, _ = create_account(email=email, display_name=name or email.strip().split("@")[0], role=role,
+                                 timezone=timezone, clinician_ids=clinician_ids, created_by=None, password=password)
+    except Refusal as refusal:
+        raise click.ClickException(" ".join(refusal.fields.values()) or refusal.message) from None
+    click.echo(f"Created {role} {user.email} (id {user.id}).")
+
+
+def _clinician_id(clinician_email: str) -> int:
+    """The id of the clinician with this email, or a ClickException."""
+    from sqlalchemy import select
+
+    from katapp.auth.services import normalize_email
+    from katapp.models import User
+
+    found = db.session.scalar(select(User.id).where(User.email == normalize_email(clinician_email),
+                                                    User.role == "clinician"))
+    if found is None:
+        raise click.ClickException(f"No clinician with email {clinician_email}.")
+    return found

@@ -157,10 +157,6 @@ class User(db.Model):
         return self.role == "clinician"
 
     @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    @property
     def is_staff(self) -> bool:
         return self.role in ("clinician", "admin")
 

@@ -5,7 +5,6 @@ so scoping is decided here and nowhere else. Foreign and missing objects are bot
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -14,6 +13,7 @@ from flask import Flask, abort, current_app, g, jsonify, redirect, request, sess
 from flask_login import current_user, logout_user
 from sqlalchemy import Select, select
 
+from katapp.clock import local_now as now_local  # noqa: F401  deprecated alias: schedule/routes.py still imports it
 from katapp.extensions import db, login_manager
 from katapp.models import AuditEvent, User, care_team, utcnow
 
@@ -46,6 +46,7 @@ def init_security(app: Flask) -> None:
     login_manager.unauthorized_handler(unauthorized)
     app.before_request(enforce_idle_timeout)
     app.after_request(set_security_headers)
+    app.after_request(commit_audit_of_reads)
 
 
 def load_user(user_id: str) -> User | None:
@@ -217,14 +218,26 @@ def audit(
 
 
 def audit_view(patient_id: int, what: str, obj: object | None = None, *, export: bool = False) -> None:
-    """Record that the current user viewed (or exported) a patient's records, and commit.
+    """Record that the current user viewed (or exported) a patient's records; never commits.
 
-    Nothing is recorded when patients look at their own records.
+    The row joins the request's transaction and `commit_audit_of_reads` stores it once the read
+    handler has answered (a read handler never commits). Nothing is recorded when patients look at
+    their own records.
     """
     if current_user.is_authenticated and current_user.id == patient_id:
         return
-    audit(("export:" if export else "view:") + what, patient_id=patient_id, obj=obj)
-    db.session.commit()
+    event = audit(("export:" if export else "view:") + what, patient_id=patient_id, obj=obj)
+    g.setdefault("audited_reads", []).append(event)
+
+
+def commit_audit_of_reads(response):
+    """After a request that recorded views (`audit_view`): commit the audit rows, once.
+
+    A refusal or error rolled the session back already, so nothing is stored for a failed read.
+    """
+    if any(event in db.session for event in g.pop("audited_reads", ())):
+        db.session.commit()
+    return response
 
 
 # --- Redirect safety ---------------------------------------------------------------------------------
@@ -242,8 +255,3 @@ def safe_next(target: str | None) -> str | None:
         return None
     return target
 
-
-def now_local(user: User) -> dt.datetime:
-    from zoneinfo import ZoneInfo
-
-    return utcnow().astimezone(ZoneInfo(user.timezone or "UTC"))

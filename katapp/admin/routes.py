@@ -7,6 +7,7 @@ from flask_login import current_user
 from katapp.admin import bp, services
 from katapp.admin.forms import EditUserForm, NewUserForm, PersonForm, SettingsForm
 from katapp.clinic import clinic_settings
+from katapp.errors import Refusal, show_on_form
 from katapp.extensions import db
 from katapp.models import User
 from katapp.pagination import paginate
@@ -40,8 +41,8 @@ def new_user():
                 email=form.email.data, display_name=form.display_name.data, role=form.role.data,
                 timezone=form.timezone.data, clinician_ids=form.clinicians.data, created_by=current_user,
             )
-        except services.AccountError as exc:
-            form.email.errors.append(exc.message)
+        except Refusal as refusal:
+            show_on_form(form, refusal, default_field="email")
         else:
             return render_template("admin/invited.html", user=user, invite_url=_invite_url(token))
     return render_template("admin/new_user.html", form=form)
@@ -56,12 +57,13 @@ def edit_user(user_id: int):
     if request.method == "GET":
         form.clinicians.data = [c.id for c in user.clinicians]
     if form.validate_on_submit():
-        if user.id == current_user.id and not form.active.data:
-            form.active.errors.append("You cannot deactivate your own account.")
-        else:
+        try:
             services.update_user(user, display_name=form.display_name.data, timezone=form.timezone.data,
-                                 active=form.active.data,
+                                 active=form.active.data, by=current_user,
                                  clinician_ids=form.clinicians.data if user.is_patient else None)
+        except Refusal as refusal:
+            show_on_form(form, refusal)
+        else:
             flash(f"Saved {user.display_name}.", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
     return render_template("admin/edit_user.html", form=form, user=user)
@@ -97,8 +99,8 @@ def add_patient():
             user, token = services.add_patient_to_caseload(
                 current_user, email=form.email.data, display_name=form.display_name.data, timezone=form.timezone.data
             )
-        except services.AccountError as exc:
-            form.email.errors.append(exc.message + " Ask a clinic admin to add them to your caseload.")
+        except Refusal as refusal:
+            show_on_form(form, refusal, default_field="email")
         else:
             return render_template("admin/invited.html", user=user, invite_url=_invite_url(token))
     return render_template("admin/add_patient.html", form=form)

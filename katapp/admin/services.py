@@ -4,17 +4,18 @@ from __future__ import annotations
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from katapp.auth.passwords import hash_password, validate_password
 from katapp.auth.services import create_invitation, normalize_email
+from katapp.errors import Conflict, Invalid, NotAllowed
 from katapp.extensions import db
 from katapp.models import ClinicSettings, User, care_team
 from katapp.security import audit
 
+EMAIL_TAKEN = "An account with this email already exists."
 
-class AccountError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+
+def _email_taken(extra: str = "") -> Conflict:
+    return Conflict(EMAIL_TAKEN, {"email": f"{EMAIL_TAKEN} {extra}".strip()})
 
 
 def clinicians() -> list[User]:
@@ -31,26 +32,32 @@ def users_query(role: str | None = None, q: str | None = None):
     return stmt
 
 
-def create_user(*, email: str, display_name: str, role: str, timezone: str,
-                clinician_ids: list[int] | None, created_by: User) -> tuple[User, str]:
-    """Create an account without a password and return it with its invitation token.
+def create_user(*, email: str, display_name: str, role: str, timezone: str, clinician_ids: list[int] | None,
+                created_by: User | None, password: str | None = None) -> tuple[User, str | None]:
+    """Create an account, commit, and return it with its invitation token.
 
-    Raises AccountError when the email is taken. Commits.
+    The pages create it without a password (the token is the invitation); the command line
+    (`created_by` None) gives a `password`, which is checked and set, and gets no token.
+    Raises Invalid for a weak password, Conflict when the email is taken.
     """
     email = normalize_email(email)
+    problem = None if password is None else validate_password(password, email=email)
+    Invalid.check({"password": problem} if problem else {}, "weak password")
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise AccountError("email", "An account with this email already exists.")
-    user = User(email=email, display_name=display_name.strip(), role=role, timezone=timezone, active=True)
+        raise _email_taken()
+    user = User(email=email, display_name=display_name.strip(), role=role, timezone=timezone, active=True,
+                password_hash=None if password is None else hash_password(password))
     db.session.add(user)
     try:
         db.session.flush()
     except IntegrityError:  # the same email created at the same moment: the unique constraint decides
         db.session.rollback()
-        raise AccountError("email", "An account with this email already exists.") from None
+        raise _email_taken() from None
     if role == "patient" and clinician_ids:
         set_care_team(user, clinician_ids)
-    token = create_invitation(user, created_by)
-    audit("account_created", patient_id=user.id if role == "patient" else None, obj=user, detail=role)
+    token = None if password is not None else create_invitation(user, created_by)
+    audit("account_created", patient_id=user.id if role == "patient" else None, obj=user,
+          detail=role if created_by is not None else f"{role} (command line)")
     db.session.commit()
     return user, token
 
@@ -63,8 +70,14 @@ def set_care_team(patient: User, clinician_ids: list[int]) -> None:
         db.session.execute(insert(care_team), [{"clinician_id": c, "patient_id": patient.id} for c in sorted(valid)])
 
 
-def update_user(user: User, *, display_name: str, timezone: str, active: bool, clinician_ids: list[int] | None) -> None:
-    """Edit an account; deactivating signs it out everywhere. Commits."""
+def update_user(user: User, *, display_name: str, timezone: str, active: bool, clinician_ids: list[int] | None,
+                by: User) -> None:
+    """Edit an account; deactivating signs it out everywhere. Commits.
+
+    Raises NotAllowed when `by` would deactivate their own account.
+    """
+    if user.id == by.id and not active:
+        raise NotAllowed("cannot deactivate yourself", {"active": "You cannot deactivate your own account."})
     user.display_name = display_name.strip()
     user.timezone = timezone
     if user.active and not active:
@@ -87,9 +100,15 @@ def reissue_invitation(user: User, by: User) -> str:
 
 
 def add_patient_to_caseload(clinician: User, *, email: str, display_name: str, timezone: str) -> tuple[User, str]:
-    """A clinician adds a new patient; they join the clinician's caseload. Returns the invitation token."""
-    return create_user(email=email, display_name=display_name, role="patient", timezone=timezone,
-                       clinician_ids=[clinician.id], created_by=clinician)
+    """A clinician adds a new patient; they join the clinician's caseload. Returns the invitation token.
+
+    Raises Conflict when the email is taken (only an admin can add an existing patient to a caseload).
+    """
+    try:
+        return create_user(email=email, display_name=display_name, role="patient", timezone=timezone,
+                           clinician_ids=[clinician.id], created_by=clinician)
+    except Conflict:
+        raise _email_taken("Ask a clinic admin to add them to your caseload.") from None
 
 
 def save_settings(values: dict) -> ClinicSettings:

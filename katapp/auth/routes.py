@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from katapp.auth import bp, services
 from katapp.auth.forms import ChangePasswordForm, LoginForm, SetPasswordForm
+from katapp.errors import Refusal, show_on_form
 from katapp.extensions import limiter
 from katapp.security import safe_next
 
@@ -71,13 +72,15 @@ def accept_invite(token: str):
         return render_template("auth/invite_invalid.html"), 404
     form = SetPasswordForm()
     if form.validate_on_submit():
-        result = services.accept_invitation(token, form.password.data)
-        if result.user is not None:
+        try:
+            user = services.accept_invitation(token, form.password.data)
+        except Refusal as refusal:
+            show_on_form(form, refusal, default_field="password")
+        else:
             session.clear()
-            login_user(result.user)
+            login_user(user)
             flash("Welcome to katapp. Your password is set.", "success")
             return redirect(url_for("main.home"))
-        form.password.errors.append(result.error)
     return render_template("auth/invite.html", form=form, invited=invitation.user)
 
 
@@ -89,9 +92,8 @@ def change_password():
         user = current_user._get_current_object()
         try:
             services.change_password(user, form.current_password.data, form.password.data)
-        except services.PasswordError as exc:
-            field = form.current_password if exc.field == "current_password" else form.password
-            field.errors.append(exc.message)
+        except Refusal as refusal:
+            show_on_form(form, refusal, default_field="password")
         else:
             login_user(user)  # this device stays signed in with the new session version
             flash("Password changed. Other devices were signed out.", "success")

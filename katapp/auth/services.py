@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from katapp.auth.passwords import hash_password, needs_rehash, validate_password, verify_password
+from katapp.errors import Invalid, NotFound
 from katapp.extensions import db
 from katapp.models import Invitation, User, utcnow
 from katapp.security import audit
+
+USED_INVITATION = "This invitation link has expired or was already used."
 
 
 def normalize_email(email: str) -> str:
@@ -48,20 +50,12 @@ def end_session(user: User) -> None:
     db.session.commit()
 
 
-class PasswordError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
 def change_password(user: User, current: str, new: str) -> None:
-    """Set a new password; raises PasswordError(field, message). Other devices are signed out."""
+    """Set a new password and commit; other devices are signed out. Raises Invalid naming the field
+    (`current_password` or `password`)."""
     if not verify_password(user.password_hash, current):
-        raise PasswordError("current_password", "That is not your current password.")
-    problem = validate_password(new, email=user.email)
-    if problem:
-        raise PasswordError("new_password", problem)
+        raise Invalid("wrong current password", {"current_password": "That is not your current password."})
+    _check_password(new, user)
     user.password_hash = hash_password(new)
     user.session_version += 1
     audit("password_changed", actor=user)
@@ -108,24 +102,23 @@ def open_invitation(token: str) -> Invitation | None:
     return invitation
 
 
-@dataclass
-class AcceptResult:
-    user: User | None
-    error: str | None = None
-
-
-def accept_invitation(token: str, password: str) -> AcceptResult:
-    """Set the invited user's password and use up the invitation (single use), or say why not."""
-    invitation = open_invitation(token)
-    if invitation is None:
-        return AcceptResult(None, "This invitation link has expired or was already used.")
-    user = invitation.user
+def _check_password(password: str, user: User) -> None:
     problem = validate_password(password, email=user.email)
     if problem:
-        return AcceptResult(None, problem)
-    # Mark used with a guarded UPDATE so two simultaneous submissions cannot both succeed.
-    from sqlalchemy import update
+        raise Invalid("weak password", {"password": problem})
 
+
+def accept_invitation(token: str, password: str) -> User:
+    """Set the invited user's password, use up the invitation (single use), commit; returns the user.
+
+    Raises NotFound for an expired or used invitation, Invalid for a weak password.
+    """
+    invitation = open_invitation(token)
+    if invitation is None:
+        raise NotFound(USED_INVITATION)
+    user = invitation.user
+    _check_password(password, user)
+    # Mark used with a guarded UPDATE so two simultaneous submissions cannot both succeed.
     used = db.session.execute(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
@@ -133,9 +126,9 @@ def accept_invitation(token: str, password: str) -> AcceptResult:
     )
     if used.rowcount != 1:
         db.session.rollback()
-        return AcceptResult(None, "This invitation link has expired or was already used.")
+        raise NotFound(USED_INVITATION)
     user.password_hash = hash_password(password)
     user.session_version += 1
     audit("invitation_accepted", actor=user)
     db.session.commit()
-    return AcceptResult(user)
+    return user

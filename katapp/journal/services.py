@@ -13,35 +13,34 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from katapp import sync
+from katapp.errors import Conflict, Invalid, NotFound
 from katapp.extensions import db
 from katapp.journal import prompts as prompt_library
 from katapp.models import JournalEntry, JournalPrompt, TherapySession, User, utcnow
-from katapp.security import audit, is_care_team
+from katapp.security import audit, audit_view, is_care_team
 
 MAX_BODY = 20_000
 MAX_PROMPT = 500
+INVALID = "invalid journal entry"
+WRITE_FIELDS = frozenset({"client_id", "body", "shared", "session_id", "prompt", "recorded_at"})
+EDIT_FIELDS = frozenset({"body", "shared", "session_id", "prompt"})
 
 
-class EntryError(Exception):
-    """Invalid input: `fields` maps field names to messages; nothing was stored."""
-
-    def __init__(self, fields: dict[str, str]):
-        super().__init__("invalid journal entry")
-        self.fields = fields
 
 
-class EntryConflict(Exception):
-    """The client_id was already used for a different entry (409)."""
+def _invalid(field: str, message: str) -> Invalid:
+    return Invalid(INVALID, {field: message})
 
 
-class EntryNotFound(Exception):
-    """Missing, or not the asker's to see: the caller answers 404 either way."""
+def _conflict() -> Conflict:
+    return Conflict("client_id already used for a different entry", {"client_id": "already used"})
 
 
 # --- Validation ---------------------------------------------------------------------------------------
@@ -58,35 +57,35 @@ def _text_problem(value: str, *, limit: int, what: str) -> str | None:
 
 
 def check_body(body: object) -> str:
-    """The body unchanged, or EntryError: required, not blank, ≤ 20,000 characters, no NUL."""
+    """The body unchanged, or Invalid: required, not blank, ≤ 20,000 characters, no NUL."""
     if not isinstance(body, str):
-        raise EntryError({"body": "Write something before saving."})
+        raise _invalid("body", "Write something before saving.")
     problem = _text_problem(body, limit=MAX_BODY, what="entry")
     if problem:
-        raise EntryError({"body": problem})
+        raise _invalid("body", problem)
     if not body.strip():
-        raise EntryError({"body": "Write something before saving."})
+        raise _invalid("body", "Write something before saving.")
     return body
 
 
 def check_prompt(prompt: object) -> str | None:
-    """The prompt (None when empty), or EntryError for non-text, > 500 characters or NUL."""
+    """The prompt (None when empty), or Invalid for non-text, > 500 characters or NUL."""
     if prompt is None or prompt == "":
         return None
     if not isinstance(prompt, str):
-        raise EntryError({"prompt": "The prompt must be text."})
+        raise _invalid("prompt", "The prompt must be text.")
     problem = _text_problem(prompt, limit=MAX_PROMPT, what="prompt")
     if problem:
-        raise EntryError({"prompt": problem})
+        raise _invalid("prompt", problem)
     return prompt
 
 
 def check_client_id(client_id: object) -> str:
-    """A canonical UUID string (a fresh one when none was sent), or EntryError."""
+    """A canonical UUID string (a fresh one when none was sent), or Invalid."""
     try:
         return sync.client_id(client_id)
     except ValueError:
-        raise EntryError({"client_id": "client_id must be a UUID."}) from None
+        raise _invalid("client_id", "client_id must be a UUID.") from None
 
 
 def check_recorded_at(value: object, now: dt.datetime) -> dt.datetime:
@@ -100,20 +99,20 @@ def check_recorded_at(value: object, now: dt.datetime) -> dt.datetime:
     try:
         return min(sync.aware_utc(value), now)
     except ValueError as exc:
-        raise EntryError({"recorded_at": f"recorded_at {exc}."}) from None
+        raise _invalid("recorded_at", f"recorded_at {exc}.") from None
 
 
 def own_session(author: User, session_id: object) -> TherapySession | None:
-    """The author's own session `session_id` (None when none given), or EntryError (foreign or missing alike)."""
+    """The author's own session `session_id` (None when none given), or Invalid (foreign or missing alike)."""
     if session_id is None or session_id == "":
         return None
     if isinstance(session_id, bool) or not isinstance(session_id, int):
-        raise EntryError({"session_id": "Choose one of your own sessions."})
+        raise _invalid("session_id", "Choose one of your own sessions.")
     session = db.session.scalar(
         select(TherapySession).where(TherapySession.id == session_id, TherapySession.patient_id == author.id)
     )
     if session is None:
-        raise EntryError({"session_id": "Choose one of your own sessions."})
+        raise _invalid("session_id", "Choose one of your own sessions.")
     return session
 
 
@@ -121,8 +120,21 @@ def _check_shared(shared: object) -> bool:
     if shared is None:
         return False
     if not isinstance(shared, bool):
-        raise EntryError({"shared": "shared must be true or false."})
+        raise _invalid("shared", "shared must be true or false.")
     return shared
+
+
+def _checked(**checks: Callable[[], object]) -> dict[str, object]:
+    """Every check's value by name; Invalid naming every bad field at once (nothing stored)."""
+    errors: dict[str, str] = {}
+    values: dict[str, object] = {}
+    for name, check in checks.items():
+        try:
+            values[name] = check()
+        except Invalid as exc:
+            errors.update(exc.fields)
+    Invalid.check(errors, INVALID)
+    return values
 
 
 # --- Writing ------------------------------------------------------------------------------------------
@@ -132,29 +144,21 @@ def _by_client_id(author: User, client_id: str) -> JournalEntry | None:
     )
 
 
-def create_entry(author: User, *, body: object, client_id: object = None, shared: object = False,
+def create_entry(author: User, *, body: object = None, client_id: object = None, shared: object = False,
                  session_id: object = None, prompt: object = None, recorded_at: object = None,
                  now: dt.datetime | None = None) -> tuple[JournalEntry, bool]:
     """Store a new entry for `author` (a patient) and commit; returns (entry, created).
 
     Idempotent by client_id: the same client_id with the same body returns the stored entry
-    and `created` False; with a different body raises EntryConflict. Two concurrent requests with
+    and `created` False; with a different body raises Conflict. Two concurrent requests with
     one client_id are decided by the unique constraint (author_id, client_id).
-    Raises EntryError (nothing stored) for invalid input.
+    Raises Invalid (nothing stored) for invalid input.
     """
     now = now or utcnow()
-    errors: dict[str, str] = {}
-    values: dict[str, object] = {}
-    for name, check in (("body", lambda: check_body(body)), ("prompt", lambda: check_prompt(prompt)),
-                        ("client_id", lambda: check_client_id(client_id)), ("shared", lambda: _check_shared(shared)),
-                        ("recorded_at", lambda: check_recorded_at(recorded_at, now)),
-                        ("session", lambda: own_session(author, session_id))):
-        try:
-            values[name] = check()
-        except EntryError as exc:
-            errors.update(exc.fields)
-    if errors:
-        raise EntryError(errors)
+    values = _checked(body=lambda: check_body(body), prompt=lambda: check_prompt(prompt),
+                      client_id=lambda: check_client_id(client_id), shared=lambda: _check_shared(shared),
+                      recorded_at=lambda: check_recorded_at(recorded_at, now),
+                      session=lambda: own_session(author, session_id))
     session = values["session"]
     wanted = dict(body=values["body"], prompt=values["prompt"], session_id=session.id if session else None,
                   shared=values["shared"])
@@ -169,33 +173,33 @@ def create_entry(author: User, *, body: object, client_id: object = None, shared
 
     # A resend of the same text is the same entry, even if it was shared or re-linked since.
     return sync.insert_once(lambda: _by_client_id(author, values["client_id"]), build,
-                            lambda stored: stored.body == wanted["body"], EntryConflict)
+                            lambda stored: stored.body == wanted["body"], _conflict)
 
 
 def update_entry(author: User, entry_id: int, *, body: object, prompt: object = None,
                  session_id: object = None, shared: object = None) -> JournalEntry:
     """Change the author's own entry and commit. `shared` None leaves sharing as it is.
 
-    Raises EntryNotFound (not the author's) or EntryError (invalid; nothing changed).
+    Raises NotFound (not the author's) or Invalid (invalid; nothing changed).
     """
     entry = own_entry(author, entry_id)
-    errors: dict[str, str] = {}
-    values: dict[str, object] = {}
-    for name, check in (("body", lambda: check_body(body)), ("prompt", lambda: check_prompt(prompt)),
-                        ("session", lambda: own_session(author, session_id)),
-                        ("shared", lambda: entry.shared if shared is None else _check_shared(shared))):
-        try:
-            values[name] = check()
-        except EntryError as exc:
-            errors.update(exc.fields)
-    if errors:
-        raise EntryError(errors)
+    values = _checked(body=lambda: check_body(body), prompt=lambda: check_prompt(prompt),
+                      session=lambda: own_session(author, session_id),
+                      shared=lambda: entry.shared if shared is None else _check_shared(shared))
     _record_sharing(entry, values["shared"])
     entry.body, entry.prompt = values["body"], values["prompt"]
     entry.session_id = values["session"].id if values["session"] else None
     audit("journal_updated", patient_id=author.id, obj=entry)
     db.session.commit()
     return entry
+
+
+def patch_entry(author: User, entry_id: int, changes: dict) -> JournalEntry:
+    """Change only the fields in `changes` (the API's PATCH) of the author's own entry; see update_entry."""
+    entry = own_entry(author, entry_id)
+    return update_entry(author, entry.id, body=changes.get("body", entry.body),
+                        prompt=changes.get("prompt", entry.prompt),
+                        session_id=changes.get("session_id", entry.session_id), shared=changes.get("shared"))
 
 
 def _record_sharing(entry: JournalEntry, shared: bool) -> None:
@@ -205,7 +209,7 @@ def _record_sharing(entry: JournalEntry, shared: bool) -> None:
 
 
 def set_shared(author: User, entry_id: int, shared: bool) -> JournalEntry:
-    """Share or unshare the author's own entry and commit; EntryNotFound when not theirs."""
+    """Share or unshare the author's own entry and commit; NotFound when not theirs."""
     entry = own_entry(author, entry_id)
     _record_sharing(entry, bool(shared))
     db.session.commit()
@@ -222,28 +226,30 @@ def delete_entry(author: User, entry_id: int) -> None:
 
 # --- Reading ------------------------------------------------------------------------------------------
 def own_entry(author: User, entry_id: int) -> JournalEntry:
-    """The author's own entry, or EntryNotFound (missing and foreign alike)."""
+    """The author's own entry, or NotFound (missing and foreign alike)."""
     entry = db.session.scalar(
         select(JournalEntry).options(joinedload(JournalEntry.session))
         .where(JournalEntry.id == entry_id, JournalEntry.author_id == author.id)
     )
     if entry is None:
-        raise EntryNotFound()
+        raise NotFound()
     return entry
 
 
 def readable_entry(user: User, entry_id: int) -> JournalEntry:
-    """An entry `user` may read: their own, or a shared one of a patient on their caseload."""
+    """An entry `user` may read: their own, or a shared one of a patient on their caseload (the
+    care team's read is audited, committed with the request); NotFound otherwise."""
     if user.is_patient:
         return own_entry(user, entry_id)
     if not user.is_clinician:
-        raise EntryNotFound()
+        raise NotFound()
     entry = db.session.scalar(
         select(JournalEntry).options(joinedload(JournalEntry.session))
         .where(JournalEntry.id == entry_id, JournalEntry.shared.is_(True))
     )
     if entry is None or not is_care_team(user, entry.author_id):
-        raise EntryNotFound()
+        raise NotFound()
+    audit_view(entry.author_id, "journal_entry", obj=entry)
     return entry
 
 
@@ -274,9 +280,14 @@ def own_entries(author: User, q: str | None = None, *, by_session: bool = False)
     return stmt.order_by(JournalEntry.created_at.desc(), JournalEntry.id.desc())
 
 
-def shared_entries(patient_id: int) -> Select:
-    """SELECT of a patient's shared entries, newest first (the caller checks the care team)."""
-    return (select(JournalEntry).options(joinedload(JournalEntry.session))
+def shared_entries(clinician: User, patient_id: int) -> tuple[User, Select]:
+    """The patient and a SELECT of their shared entries, newest first, for their care team only
+    (admins are not the care team); the view is audited. NotFound for anyone else."""
+    if not is_care_team(clinician, patient_id):
+        raise NotFound()
+    patient = db.session.get(User, patient_id)
+    audit_view(patient.id, "journal")
+    return patient, (select(JournalEntry).options(joinedload(JournalEntry.session))
             .where(JournalEntry.author_id == patient_id, JournalEntry.shared.is_(True))
             .order_by(JournalEntry.created_at.desc(), JournalEntry.id.desc()))
 
@@ -304,6 +315,17 @@ def recent_sessions(author: User, *, include_id: int | None = None, now: dt.date
     stmt = (select(TherapySession).where(TherapySession.patient_id == author.id, condition)
             .order_by(TherapySession.starts_at.desc()).limit(limit))
     return list(db.session.scalars(stmt))
+
+
+def new_entry_defaults(args, library: dict[str, list[str]], sessions: list[TherapySession]) -> dict:
+    """The editor's starting values from its URL (?prompt=, ?session_id=): a fresh client_id; the
+    prompt only when it is in the library (a crafted link cannot put words on the page); the
+    session only when it is one of `sessions` (the author's own)."""
+    prompt = args.get("prompt", "")
+    wanted = args.get("session_id", type=int)
+    return {"client_id": str(uuid.uuid4()), "recorded_at": "",
+            "prompt": prompt if prompt in all_prompts(library) else "",
+            "session_id": wanted if wanted in {s.id for s in sessions} else None}
 
 
 # --- Prompts --------------------------------------------------------------------------------------------

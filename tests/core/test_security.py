@@ -181,3 +181,20 @@ def test_audit_view_records_staff_but_not_self(app, patient, clinician):
         ("view:dashboard", clinician.id, patient.id, "10.1.2.3"),
         ("export:checkins", clinician.id, patient.id, "10.1.2.3"),
     ]
+
+
+def test_audit_view_joins_the_transaction_without_committing(app, patient, clinician):
+    """A read handler never commits: the request's after_request hook stores the audit row."""
+    from flask_login import login_user
+
+    with app.test_request_context():
+        login_user(clinician)
+        audit_view(patient.id, "dashboard")
+    db.session.rollback()
+    assert db.session.query(AuditEvent).count() == 0
+
+
+def test_a_read_request_commits_its_audit_rows(app, patient, clinician, login_as):
+    login_as(clinician).get(f"/patients/{patient.id}/journal")
+    db.session.rollback()
+    assert [e.action for e in db.session.query(AuditEvent).filter(AuditEvent.action.like("view:%"))] == ["view:journal"]

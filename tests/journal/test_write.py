@@ -8,6 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from katapp.errors import Conflict
 from katapp.extensions import db
 from katapp.journal import services
 from katapp.models import AuditEvent, JournalEntry, User
@@ -292,6 +293,6 @@ def test_integrity_error_path_conflicts_when_the_winner_had_a_different_body(app
         return None if len(calls) == 1 else real(author, cid)
 
     monkeypatch.setattr(services, "_by_client_id", blind_first)
-    with pytest.raises(services.EntryConflict):
+    with pytest.raises(Conflict):
         services.create_entry(patient, body="the loser's text", client_id=client_id)
     assert len(calls) == 2 and _count() == 1
