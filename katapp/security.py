@@ -13,7 +13,6 @@ from flask import Flask, abort, current_app, g, jsonify, redirect, request, sess
 from flask_login import current_user, logout_user
 from sqlalchemy import Select, select
 
-from katapp.clock import local_now as now_local  # noqa: F401  deprecated alias: schedule/routes.py still imports it
 from katapp.extensions import db, login_manager
 from katapp.models import AuditEvent, User, care_team, utcnow
 

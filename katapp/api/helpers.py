@@ -8,16 +8,7 @@ from typing import Any
 
 from flask import jsonify, request
 
-from katapp.errors import Invalid, Refusal
-
-
-class ApiError(Refusal):
-    """Deprecated alias of `Refusal` kept only for code not yet moved (checkins/, api/checkins.py,
-    api/schedule.py, api/patients.py): `ApiError(status, error, fields)`. Raise `Refusal`
-    subclasses instead; this class is deleted once nothing imports it."""
-
-    def __init__(self, status: int, error: str, fields: dict[str, str] | None = None):
-        super().__init__(error, fields, status=status)
+from katapp.errors import Invalid
 
 
 def json_body(allowed: set[str] | frozenset[str]) -> dict[str, Any]:
