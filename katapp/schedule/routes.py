@@ -27,13 +27,6 @@ from katapp.security import audit_view, get_patient_or_404, now_local, role_requ
 PHQ9_PATH = "/questionnaires/phq9"  # checkins.questionnaire (another feature's page)
 
 
-@bp.app_context_processor
-def schedule_helpers():
-    """For other features' pages: `upcoming_sessions_for(user, limit=3)` and the labels."""
-    return {"upcoming_sessions_for": services.upcoming_for, "session_kind_labels": services.KIND_LABELS,
-            "session_status_labels": services.STATUS_LABELS}
-
-
 def _zone() -> str:
     return current_user.timezone or "UTC"
 
