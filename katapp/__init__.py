@@ -19,6 +19,7 @@ def create_app(config: dict | str | None = None) -> Flask:
     register_cli(app)
     register_security(app)
     register_template_helpers(app)
+    register_page_parts(app)
     return app
 
 
@@ -93,6 +94,12 @@ def register_template_helpers(app: Flask) -> None:
     from katapp.templating import init_templating
 
     init_templating(app)
+
+
+def register_page_parts(app: Flask) -> None:
+    from katapp.parts import init_parts
+
+    init_parts(app)
 
 
 def _migrations_dir():

@@ -1,14 +1,16 @@
-"""Template globals: role navigation, cache-busted static URLs, formatting in the user's zone."""
+"""Template globals: role navigation, cache-busted static URLs, clinical labels, times in the user's zone."""
 from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import Flask, url_for
 from flask_login import current_user
+
+from katapp.clock import zone_of
+from katapp.domain import vocabulary
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -47,17 +49,11 @@ def asset_url(path: str) -> str:
     return url_for("static", filename=path, v=_fingerprint(path))
 
 
-def user_zone(user=None) -> ZoneInfo:
-    user = user if user is not None else current_user
-    tz = getattr(user, "timezone", None) or "UTC"
-    return ZoneInfo(tz)
-
-
 def local_time(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M", user=None) -> str:
-    """Format an aware UTC datetime in the (current) user's time zone."""
+    """Format an aware UTC datetime in the (current) user's time zone; "" for None."""
     if value is None:
         return ""
-    return value.astimezone(user_zone(user)).strftime(fmt)
+    return value.astimezone(zone_of(user if user is not None else current_user)).strftime(fmt)
 
 
 def nice_date(value: date | None, fmt: str = "%a %d %b %Y") -> str:
@@ -65,7 +61,7 @@ def nice_date(value: date | None, fmt: str = "%a %d %b %Y") -> str:
 
 
 def init_templating(app: Flask) -> None:
-    app.jinja_env.globals.update(asset_url=asset_url)
+    app.jinja_env.globals.update(asset_url=asset_url, label=vocabulary.label)
     app.jinja_env.filters.update(local_time=local_time, nice_date=nice_date)
     if app.config.get("TESTING"):
         _fingerprint.cache_clear()

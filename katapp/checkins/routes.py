@@ -19,12 +19,6 @@ from katapp.pagination import paginate
 from katapp.security import get_patient_or_404, role_required, safe_next
 
 
-@bp.app_context_processor
-def partial_data():
-    """Data functions for the partials other pages include (_open_flags.html, _due.html)."""
-    return {"open_flags_for": services.open_flags_for, "due_questionnaires_for": services.due_questionnaires}
-
-
 def _home(form: CheckInForm, saved=None, status: int = 200):
     day = clock.local_today(current_user)
     return render_template(

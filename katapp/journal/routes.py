@@ -20,12 +20,6 @@ CONFLICT = ("This draft was already saved with different text (perhaps from the 
             "Check your journal, or reload this page to start a new entry.")
 
 
-@bp.app_context_processor
-def journal_prompts():
-    """`journal_prompt_for(user)` for the patient home's `journal/_prompt_card.html`."""
-    return {"journal_prompt_for": services.prompt_for}
-
-
 def _session_label(session) -> str:
     kind = label("kind", session.kind)
     return f"{kind[:1].upper()}{kind[1:]} · {local_time(session.starts_at, '%a %d %b %Y, %H:%M')}"

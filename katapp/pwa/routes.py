@@ -3,7 +3,7 @@
 The service worker is `static/js/sw.js` with a small header prepended here: its version (a hash
 of everything it precaches, so any change to the app shell installs a new worker and deletes the
 old cache), the list of URLs to precache (content-hashed), the pages that must open offline and
-the URL of `offline.js` (the queue code the worker shares with the pages).
+the URL of `offline-queue.js` (the queue code the worker shares with the pages).
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ OFFLINE_PAGES = ("/checkin", "/questionnaires/phq9", "/questionnaires/gad7", "/q
 # pages need and which the worker caches when first used).
 SHELL_GLOBS = ("css/*.css", "js/*.js", "icons/*.png")
 SW_SOURCE = "js/sw.js"
+QUEUE_SCRIPT = "js/offline-queue.js"  # worker-safe: importScripts in sw.js, <script> in base.html
 THEME = "#2f5d62"
 BACKGROUND = "#f7f5f0"
 
@@ -79,7 +80,7 @@ def worker_config() -> dict:
         "version": digest.hexdigest()[:16],
         "precache": precache,
         "offlinePages": list(OFFLINE_PAGES),
-        "offlineScript": asset_url("js/offline.js"),
+        "queueScript": asset_url(QUEUE_SCRIPT),
     }
 
 

@@ -2,7 +2,7 @@
 
 Handlers read the form and call the schedule's services (`booking`, `agenda`, `screening`,
 `feed`); a service's `Refusal` goes onto the form with `show_on_form`. Labels come from
-`domain.vocabulary` (templates get its `label` as `label_of`).
+`domain.vocabulary` (templates call the `label` global).
 """
 from __future__ import annotations
 
@@ -38,17 +38,9 @@ from katapp.security import audit_view, get_patient_or_404, role_required, visib
 PHQ9_PATH = "/questionnaires/phq9"  # checkins.questionnaire (another feature's page)
 
 
-@bp.app_context_processor
-def schedule_helpers():
-    """For other features' pages: `upcoming_sessions_for(user, limit=3)` and the labels."""
-    return {"upcoming_sessions_for": agenda_service.upcoming_for,
-            "session_kind_labels": {k.key: k.title for k in vocabulary.SESSION_KINDS},
-            "session_status_labels": {s.key: s.label for s in vocabulary.SESSION_STATUSES}}
-
-
 def _page(template: str, status: int = 200, **context):
-    """A schedule page, with the vocabulary's labels (`label_of`) and the user's zone."""
-    return render_template(template, label_of=vocabulary.label, zone=current_user.timezone, **context), status
+    """A schedule page with the user's zone."""
+    return render_template(template, zone=current_user.timezone, **context), status
 
 
 def _patient_choices() -> list[tuple[int, str]]:

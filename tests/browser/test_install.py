@@ -21,7 +21,7 @@ def test_the_service_worker_controls_every_page_and_precaches_the_shell(patient_
     shell = [name for name in caches if name.startswith("katapp-shell-")]
     assert len(shell) == 1, caches
     kept = page.evaluate(f"caches.open('{shell[0]}').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))")
-    assert {"/offline", "/manifest.webmanifest", "/static/css/app.css", "/static/js/offline.js"} <= set(kept)
+    assert {"/offline", "/manifest.webmanifest", "/static/css/app.css", "/static/js/offline-queue.js"} <= set(kept)
     # Pages that must open offline were warmed after sign-in; the API never is cached.
     pages = page.evaluate("caches.open('katapp-pages').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))")
     assert {"/checkin", "/journal/new", "/questionnaires/phq9"} <= set(pages)

@@ -26,22 +26,23 @@ def test_flag_from_a_check_in_is_visible_to_the_care_team_only(pat, login_as, cl
     assert "Safety flags to review" not in login_as(other_clinician).get("/caseload").get_data(as_text=True)
 
 
-def render_partial(app, user, template):
+def render_part(app, user, name):
     with app.test_request_context("/caseload"):
         login_user(user)
-        return render_template_string('{% include "' + template + '" %}')
+        return render_template_string('{{ part("' + name + '") }}')
 
 
 def test_open_flags_partial_lists_each_with_an_acknowledge_form(app, clinician, patient, make_flag):
     flag = make_flag(patient, reason="PHQ-9 item 9")
-    html = render_partial(app, clinician, "checkins/_open_flags.html")
+    html = render_part(app, clinician, "open_flags")
     assert f'action="/flags/{flag.id}/acknowledge"' in html
-    assert 'name="note"' in html and "required" in html and 'name="next" value="/caseload"' in html
+    assert 'name="note"' in html and "required" in html and 'name="next" type="hidden" value="/caseload"' in html
+    assert f'<label for="ack-note-{flag.id}">' in html and f'id="ack-note-{flag.id}"' in html
     assert "PHQ-9 item 9" in html
 
 
 def test_open_flags_partial_is_empty_without_flags(app, clinician, patient):
-    assert render_partial(app, clinician, "checkins/_open_flags.html").strip() == ""
+    assert render_part(app, clinician, "open_flags").strip() == ""
 
 
 def test_open_flags_is_one_query_however_many_flags(app, clinician, make_user, make_flag, count_queries):

@@ -94,7 +94,7 @@ def test_no_prompt_for_staff(clinician, admin):
     assert services.prompt_for(admin, now=NOW) is None
 
 
-CARD = '{% include "journal/_prompt_card.html" ignore missing %}'
+CARD = '{{ part("journal_prompt") }}'
 
 
 def test_prompt_card_links_to_the_editor(app, make_session, patient, clinician, as_patient):

@@ -45,7 +45,8 @@ def test_manifest_icons_are_pngs_of_the_stated_size(client):
 def test_every_page_links_the_manifest_and_loads_the_offline_queue(client):
     html = client.get("/login").get_data(as_text=True)
     assert '<link rel="manifest" href="/manifest.webmanifest">' in html
-    assert re.search(r'<script src="/static/js/offline\.js\?v=[0-9a-f]+" defer></script>', html)
+    scripts = re.findall(r'<script src="/static/js/(offline-[a-z]+)\.js\?v=[0-9a-f]+" defer></script>', html)
+    assert scripts == ["offline-queue", "offline-banner", "offline-forms"]  # the order they depend on
     assert re.search(r'<div class="offline-status" data-offline-status role="status" aria-live="polite"></div>', html)
 
 
@@ -60,11 +61,12 @@ def test_service_worker_is_served_for_scope_root_without_caching(client):
     assert re.fullmatch(r"[0-9a-f]{16}", config["version"])
     assert config["offlinePages"] == list(OFFLINE_PAGES)
     assert "/offline" in config["precache"] and "/manifest.webmanifest" in config["precache"]
-    for asset in ("css/app.css", "css/pwa.css", "js/app.js", "js/offline.js", "icons/icon-192.png"):
+    for asset in ("css/app.css", "css/pwa.css", "js/app.js", "js/offline-queue.js", "js/offline-banner.js",
+                  "js/offline-forms.js", "icons/icon-192.png"):
         assert any(url.startswith(f"/static/{asset}?v=") for url in config["precache"]), asset
     assert not any("/static/js/sw.js" in url for url in config["precache"])
-    assert config["offlineScript"].startswith("/static/js/offline.js?v=")
-    assert "importScripts(CONFIG.offlineScript)" in body
+    assert config["queueScript"].startswith("/static/js/offline-queue.js?v=")
+    assert "importScripts(CONFIG.queueScript)" in body
     assert 'indexOf("/api/") === 0' in body  # the API is never cached
 
 
@@ -104,3 +106,13 @@ def test_health_pages_stay_uncacheable_for_the_browser(login_as, patient):
         answer = c.get(path)
         assert answer.status_code == 200, path
         assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_queue_script_is_worker_safe_and_owns_the_sync_tag():
+    """The worker imports offline-queue.js: no DOM there; the sync tag and the CSRF retry live only there."""
+    js = {name: (STATIC / "js" / name).read_text(encoding="utf-8")
+          for name in ("offline-queue.js", "offline-banner.js", "offline-forms.js", "sw.js")}
+    assert not re.search(r"\b(document|window|localStorage)\b", js["offline-queue.js"])
+    assert [name for name, text in js.items() if '"katapp-queue"' in text] == ["offline-queue.js"]
+    assert [name for name, text in js.items() if "isCsrfError(" in text] == ["offline-queue.js"]
+    assert js["offline-queue.js"].count("fetchSession();") == 2  # sending the queue, and the one retry

@@ -378,11 +378,11 @@ def test_upcoming_partial(app, patient, clinician, make_session):
                      starts_at=(utcnow() + dt.timedelta(days=d)).replace(microsecond=0))
     with app.test_request_context("/checkin"):
         login_user(patient)
-        html = re.sub(r"\s+", " ", render_template_string('{% include "schedule/_upcoming.html" ignore missing %}'))
+        html = re.sub(r"\s+", " ", render_template_string('{{ part("upcoming_sessions") }}'))
     assert html.count("<li") == 3 and "Follow-up" in html and "Your next sessions" in html
     with app.test_request_context("/checkin"):
         login_user(clinician)
-        assert render_template_string('{% include "schedule/_upcoming.html" %}').strip() == ""
+        assert render_template_string('{{ part("upcoming_sessions") }}').strip() == ""
 
 
 def test_agenda_lists_past_sessions_waiting_for_an_outcome(patient, clinician, make_session, login_as):

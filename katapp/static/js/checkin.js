@@ -15,7 +15,7 @@
       pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + sign + pad(Math.floor(off / 60)) + ":" + pad(off % 60);
   }
 
-  // Capture phase: runs before offline.js reads the form.
+  // Capture phase: runs before offline-forms.js reads the form.
   document.addEventListener("submit", function (event) {
     var field = event.target.querySelector && event.target.querySelector("[data-recorded-at]");
     if (field && !field.value) { field.value = isoNow(); }

@@ -1,5 +1,5 @@
 // katapp service worker (served at /sw.js, scope "/"). The route prepends
-// `self.KATAPP_SW = {version, precache, offlinePages, offlineScript}`; `version` is a hash of
+// `self.KATAPP_SW = {version, precache, offlinePages, queueScript}`; `version` is a hash of
 // everything precached, so any change to the app shell installs a new worker.
 //
 // Rules:
@@ -12,16 +12,16 @@
 // - the kept pages hold health data: they are deleted on sign-out (a message from the page) and
 //   whenever the sign-in page is fetched (after a sign-out, an expired session or before a
 //   different person signs in);
-// - Background Sync "katapp-queue" sends the offline queue (offline.js, shared with the pages).
+// - Background Sync (tag KatappQueue.SYNC_TAG) sends the offline queue (offline-queue.js, shared
+//   with the pages).
 "use strict";
 
 var CONFIG = self.KATAPP_SW;
 var SHELL = "katapp-shell-" + CONFIG.version;
 var STATIC = "katapp-static";
 var PAGES = "katapp-pages";
-var SYNC_TAG = "katapp-queue";
 
-importScripts(CONFIG.offlineScript); // defines self.KatappQueue
+importScripts(CONFIG.queueScript); // defines self.KatappQueue (IndexedDB queue, SYNC_TAG)
 
 function isOfflinePage(path) { return CONFIG.offlinePages.indexOf(path) !== -1; }
 
@@ -160,7 +160,7 @@ self.addEventListener("message", function (event) {
 });
 
 self.addEventListener("sync", function (event) {
-  if (event.tag !== SYNC_TAG) { return; }
+  if (event.tag !== self.KatappQueue.SYNC_TAG) { return; }
   event.waitUntil(self.KatappQueue.flush().then(function (result) {
     return notifyClients({ type: "queue-changed" }).then(function () {
       // A network failure with items left: reject, so the browser retries the sync later.

@@ -1,0 +1,55 @@
+"""Cross-feature page parts: the one place that says which data feeds which partial.
+
+A page that shows another feature's part calls `{{ part("name") }}`; the registry below names its
+template and the function computing its data from the signed-in user (DESIGN.md §14). This is
+the sanctioned join of features for a page: the data functions call the features' services.
+To add a part: write the partial (it reads only the names its function returns), add one `Part`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, render_template, request
+from flask_login import current_user
+from markupsafe import Markup
+
+from katapp.checkins import services as checkins
+from katapp.checkins.forms import AcknowledgeForm
+from katapp.journal import services as journal
+from katapp.schedule import agenda as schedule
+
+
+@dataclass(frozen=True)
+class Part:
+    template: str
+    data: Callable[[object], dict]  # the signed-in user (or anonymous) -> the template's names
+
+
+def _open_flags(user) -> dict:
+    flags = checkins.open_flags_for(user)
+    if not flags:
+        return {"flags": []}
+    back = request.full_path.rstrip("?")
+    return {"flags": flags, "form": AcknowledgeForm(formdata=None, next=back)}
+
+
+PARTS: dict[str, Part] = {
+    # the clinician's caseload: open safety flags, each with an acknowledge form
+    "open_flags": Part("checkins/_open_flags.html", _open_flags),
+    # the patient's check-in home
+    "due_questionnaires": Part("checkins/_due.html", lambda user: {
+        "due": checkins.due_questionnaires(user) if user.is_authenticated else []}),
+    "upcoming_sessions": Part("schedule/_upcoming.html", lambda user: {"sessions": schedule.upcoming_for(user, limit=3)}),
+    "journal_prompt": Part("journal/_prompt_card.html", lambda user: {"offer": journal.prompt_for(user)}),
+}
+
+
+def part(name: str) -> Markup:
+    """The rendered part `name` for the signed-in user; KeyError for a name not in PARTS."""
+    entry = PARTS[name]
+    return Markup(render_template(entry.template, **entry.data(current_user._get_current_object())))  # noqa: S704
+
+
+def init_parts(app: Flask) -> None:
+    app.jinja_env.globals["part"] = part
