@@ -19,6 +19,7 @@ from sqlalchemy import event, text
 
 from katapp import create_app
 from katapp.auth.passwords import hash_password
+from katapp.clock import local_day, utcnow
 from katapp.extensions import db, limiter
 from katapp.models import (
     Assessment,
@@ -30,7 +31,6 @@ from katapp.models import (
     User,
     care_team,
 )
-from katapp.clock import local_day, utcnow
 
 PASSWORD = "correct horse battery staple 42"  # noqa: S105 - test accounts only
 _PASSWORD_HASH = hash_password(PASSWORD)

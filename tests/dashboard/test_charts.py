@@ -2,10 +2,9 @@
 import datetime as dt
 
 from katapp.models import utcnow
-from tests.dashboard.conftest import charts_in
 
 
-def test_effect_by_session_chart_is_indexed_by_session_number(login_as, clinician, patient, seed_history):
+def test_effect_by_session_chart_is_indexed_by_session_number(login_as, clinician, patient, seed_history, charts_in):
     seed_history(patient, clinician, days=20, phq=[21, 17, 13, 11, 9, 9, 8], sessions=6)
     html = login_as(clinician).get(f"/patients/{patient.id}").get_data(as_text=True)
     figure = charts_in(html)["chart-effect"]
@@ -24,7 +23,7 @@ def test_effect_by_session_chart_is_indexed_by_session_number(login_as, clinicia
 
 
 def test_mood_timeline_has_daily_mood_rolling_mean_sessions_and_flags(login_as, clinician, patient, seed_history,
-                                                                      make_flag):
+                                                                      make_flag, charts_in):
     starts = seed_history(patient, clinician, days=20, phq=[20, 15, 12], sessions=2)
     make_flag(patient, reason="Answered yes to the safety question")
     figure = charts_in(login_as(clinician).get(f"/patients/{patient.id}").get_data(as_text=True))["chart-mood"]
@@ -40,7 +39,7 @@ def test_mood_timeline_has_daily_mood_rolling_mean_sessions_and_flags(login_as, 
     assert traces["Safety flag"]["hovertext"][0].endswith("Answered yes to the safety question")
 
 
-def test_phq9_item_heatmap_has_one_column_per_questionnaire(login_as, admin, clinician, patient, seed_history):
+def test_phq9_item_heatmap_has_one_column_per_questionnaire(login_as, admin, clinician, patient, seed_history, charts_in):
     seed_history(patient, clinician, days=20, phq=[20, 9], sessions=1)
     figure = charts_in(login_as(admin).get(f"/patients/{patient.id}").get_data(as_text=True))["chart-items"]
     heat = figure["data"][0]
@@ -51,13 +50,13 @@ def test_phq9_item_heatmap_has_one_column_per_questionnaire(login_as, admin, cli
     assert sum(row[1] for row in heat["z"]) == 9
 
 
-def test_patient_dashboard_without_data_says_so(login_as, clinician, patient):
+def test_patient_dashboard_without_data_says_so(login_as, clinician, patient, charts_in):
     html = login_as(clinician).get(f"/patients/{patient.id}").get_data(as_text=True)
     assert "No PHQ-9 yet" in html and "No ketamine session completed yet." in html and "No check-ins yet." in html
     assert charts_in(html) == {}
 
 
-def test_progress_page_speaks_plainly_and_marks_sessions(login_as, clinician, patient, seed_history):
+def test_progress_page_speaks_plainly_and_marks_sessions(login_as, clinician, patient, seed_history, charts_in):
     seed_history(patient, clinician, days=20, phq=[20, 14, 10], sessions=2)
     html = login_as(patient).get("/progress").get_data(as_text=True)
     assert "come down from 20 to 10" in html
@@ -69,7 +68,7 @@ def test_progress_page_speaks_plainly_and_marks_sessions(login_as, clinician, pa
     assert [t["name"] for t in figures["chart-mood"]["data"]] == ["Mood each day", "Week average", "Ketamine"]
 
 
-def test_overview_rates_among_completed_series(login_as, admin, clinician, make_user, seed_history):
+def test_overview_rates_among_completed_series(login_as, admin, clinician, make_user, seed_history, charts_in):
     responder = make_user("patient", clinician=clinician)
     remitter = make_user("patient", clinician=clinician)
     nonresponder = make_user("patient", clinician=clinician)
