@@ -1,5 +1,8 @@
 """Shared fixtures: the app on SQLite (default) or TEST_DATABASE_URL (PostgreSQL), a clean database
-per test, signed-in clients for each role, factories for every model, and `count_queries`.
+per test, factories for every model, `auth` (sign in/out, CSRF tokens, the test password), `login_as`
+(a client signed in as a user), `api` (a JSON call with the client's CSRF header) and `count_queries`.
+
+Test modules never import from a conftest: every helper here is a fixture (flaskr's `AuthActions`).
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from sqlalchemy import event, text
 
 from katapp import create_app
 from katapp.auth.passwords import hash_password
+from katapp.clock import local_day, utcnow
 from katapp.extensions import db, limiter
 from katapp.models import (
     Assessment,
@@ -26,7 +30,6 @@ from katapp.models import (
     TherapySession,
     User,
     care_team,
-    utcnow,
 )
 
 PASSWORD = "correct horse battery staple 42"  # noqa: S105 - test accounts only
@@ -113,7 +116,7 @@ def runner(app):
 # --- Factories ----------------------------------------------------------------------------------------
 @pytest.fixture
 def make_user(app):
-    """make_user(role="patient", email=None, clinician=None, **fields) -> User (password PASSWORD)."""
+    """make_user(role="patient", email=None, clinician=None, **fields) -> User (password `auth.password`)."""
 
     def make(role: str = "patient", email: str | None = None, clinician: User | None = None, **fields) -> User:
         n = next(_counter)
@@ -171,11 +174,8 @@ def _save(obj):
 def make_checkin(app):
     def make(patient: User, *, recorded_at: dt.datetime | None = None, mood: int = 5, **fields) -> CheckIn:
         recorded_at = recorded_at or utcnow()
-        from zoneinfo import ZoneInfo
-
-        local_date = recorded_at.astimezone(ZoneInfo(patient.timezone)).date()
         return _save(CheckIn(patient_id=patient.id, client_id=fields.pop("client_id", str(uuid.uuid4())),
-                             recorded_at=recorded_at, local_date=local_date, mood=mood, **fields))
+                             recorded_at=recorded_at, local_date=local_day(patient, recorded_at), mood=mood, **fields))
 
     return make
 
@@ -184,8 +184,6 @@ def make_checkin(app):
 def make_assessment(app):
     def make(patient: User, instrument: str = "phq9", answers: list[int] | None = None, *,
              recorded_at: dt.datetime | None = None) -> Assessment:
-        from zoneinfo import ZoneInfo
-
         from katapp.domain.instruments import INSTRUMENTS, score
 
         answers = answers if answers is not None else [1] * INSTRUMENTS[instrument].item_count
@@ -194,7 +192,7 @@ def make_assessment(app):
         return _save(Assessment(patient_id=patient.id, client_id=str(uuid.uuid4()), instrument=instrument,
                                 answers=answers, total=result.total, severity=result.severity, flags=list(result.flags),
                                 recorded_at=recorded_at,
-                                local_date=recorded_at.astimezone(ZoneInfo(patient.timezone)).date()))
+                                local_date=local_day(patient, recorded_at)))
 
     return make
 
@@ -237,46 +235,81 @@ def make_flag(app):
     return make
 
 
-# --- Signing in and CSRF -------------------------------------------------------------------------------
+# --- Signing in, CSRF and the JSON API ----------------------------------------------------------------
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
-def csrf_token(client, path: str = "/login") -> str:
-    """A CSRF token for `client`'s session, read from a page's meta tag (as the app's JS does)."""
-    response = client.get(path)
-    match = CSRF_META.search(response.get_data(as_text=True))
-    assert match, f"no csrf meta tag on {path} ({response.status_code})"
-    return match.group(1)
+class AuthActions:
+    """Sign in and out through the real forms, as a person would (flaskr's `AuthActions`).
+
+    `auth.login(user)` signs the `client` fixture in; `auth.on(other_client)` acts on another client.
+    `auth.password` is every factory-made account's password.
+    """
+
+    password = PASSWORD
+
+    def __init__(self, client):
+        self.client = client
+
+    def on(self, client) -> AuthActions:
+        return AuthActions(client)
+
+    def csrf_token(self, path: str = "/login") -> str:
+        """A CSRF token for this client's session, read from a page's meta tag (as the app's JS does)."""
+        response = self.client.get(path)
+        match = CSRF_META.search(response.get_data(as_text=True))
+        assert match, f"no csrf meta tag on {path} ({response.status_code})"
+        return match.group(1)
+
+    def login(self, user_or_email, password: str = PASSWORD, **extra):
+        """Sign in through the form; returns the response (302 on success). `extra`: next, remember..."""
+        email = user_or_email if isinstance(user_or_email, str) else user_or_email.email
+        data = {"email": email, "password": password, "csrf_token": self.csrf_token("/login"), **extra}
+        return self.client.post("/login", data=data)
+
+    def logout(self):
+        """Sign out through the form; returns the response (302 to /login)."""
+        return self.client.post("/logout", data={"csrf_token": self.csrf_token("/account/password")})
 
 
-def login(client, user_or_email, password: str = PASSWORD, **extra):
-    """Sign in through the real form; returns the response (302 on success)."""
-    email = user_or_email if isinstance(user_or_email, str) else user_or_email.email
-    token = csrf_token(client, "/login")
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token, **extra})
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
 
 
 @pytest.fixture
 def login_as(app):
-    """login_as(user) -> a new test client signed in as `user` (asserts the sign-in worked)."""
+    """login_as(user) -> a new test client signed in as `user` (asserts the sign-in worked).
+
+    The client's `csrf` attribute holds its session's CSRF token, for forms and `api`.
+    """
 
     def sign_in(user: User, **extra):
         c = app.test_client()
-        response = login(c, user, **extra)
+        actions = AuthActions(c)
+        response = actions.login(user, **extra)
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        c.csrf = csrf_token(c, "/account/password")
+        c.csrf = actions.csrf_token("/account/password")
         return c
 
     return sign_in
 
 
-def api(client, method: str, path: str, json=None, **kwargs):
-    """Call the JSON API with the client's CSRF token in X-CSRFToken (as the offline queue does)."""
-    headers = kwargs.pop("headers", {})
-    token = getattr(client, "csrf", None)
-    if token:
-        headers.setdefault("X-CSRFToken", token)
-    return client.open(path, method=method, json=json, headers=headers, **kwargs)
+@pytest.fixture
+def api():
+    """api(client, method, path, json=None, **kwargs) -> the response of a JSON API call.
+
+    Sends the client's CSRF token (from `login_as`) in X-CSRFToken, as the offline queue does.
+    """
+
+    def call(client, method: str, path: str, json=None, **kwargs):
+        headers = kwargs.pop("headers", {})
+        token = getattr(client, "csrf", None)
+        if token:
+            headers.setdefault("X-CSRFToken", token)
+        return client.open(path, method=method, json=json, headers=headers, **kwargs)
+
+    return call
 
 
 # --- Query counting -----------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ import pytest
 from katapp.auth.passwords import hash_password, validate_password, verify_password
 from katapp.extensions import db
 from katapp.models import Invitation, User, utcnow
-from tests.conftest import PASSWORD, csrf_token, login
 
 
 @pytest.mark.parametrize(
@@ -43,35 +42,35 @@ def test_hash_roundtrip_with_emoji():
     assert not verify_password(None, "anything at all")
 
 
-def test_change_password_signs_out_other_devices(app, make_user, login_as):
+def test_change_password_signs_out_other_devices(app, make_user, login_as, auth):
     user = make_user("patient")
     phone, laptop = login_as(user), login_as(user)
     response = phone.post("/account/password", data={
-        "csrf_token": phone.csrf, "current_password": PASSWORD,
+        "csrf_token": phone.csrf, "current_password": auth.password,
         "password": "a brand new long passphrase", "confirm": "a brand new long passphrase"})
     assert response.status_code == 302
     assert phone.get("/checkin").status_code == 200  # this device stays signed in
     assert laptop.get("/checkin").status_code == 302  # the other one is out
     fresh = app.test_client()
-    assert login(fresh, user, "a brand new long passphrase").status_code == 302
+    assert auth.on(fresh).login(user, "a brand new long passphrase").status_code == 302
 
 
 @pytest.mark.parametrize(
     ("current", "new", "confirm", "message"),
     [
         ("wrong current password", "a brand new long passphrase", "a brand new long passphrase", "not your current password"),
-        (PASSWORD, "short", "short", "at least 12 characters"),
-        (PASSWORD, "a brand new long passphrase", "a different passphrase", "two passwords differ"),
+        (None, "short", "short", "at least 12 characters"),  # None: the account's own password
+        (None, "a brand new long passphrase", "a different passphrase", "two passwords differ"),
     ],
 )
-def test_change_password_errors(make_user, login_as, current, new, confirm, message):
+def test_change_password_errors(make_user, login_as, current, new, confirm, message, auth):
     user = make_user("patient")
     c = login_as(user)
-    response = c.post("/account/password", data={"csrf_token": c.csrf, "current_password": current,
+    response = c.post("/account/password", data={"csrf_token": c.csrf, "current_password": current or auth.password,
                                                  "password": new, "confirm": confirm})
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
-    assert verify_password(db.session.get(User, user.id).password_hash, PASSWORD)
+    assert verify_password(db.session.get(User, user.id).password_hash, auth.password)
 
 
 def _invite(login_as, clinician, email="newbie@example.org"):
@@ -83,7 +82,7 @@ def _invite(login_as, clinician, email="newbie@example.org"):
     return url.replace("http://localhost", "")
 
 
-def test_clinician_invites_patient_who_sets_password(app, clinician, login_as):
+def test_clinician_invites_patient_who_sets_password(app, clinician, login_as, auth):
     path = _invite(login_as, clinician)
     patient = db.session.query(User).filter_by(email="newbie@example.org").one()
     assert patient.role == "patient" and patient.password_hash is None and patient.timezone == "Europe/London"
@@ -91,14 +90,14 @@ def test_clinician_invites_patient_who_sets_password(app, clinician, login_as):
     c = app.test_client()
     page = c.get(path)
     assert page.status_code == 200 and "New Bie" in page.get_data(as_text=True)
-    token = csrf_token(c, path)
+    token = auth.on(c).csrf_token(path)
     response = c.post(path, data={"csrf_token": token, "password": "my own long passphrase", "confirm": "my own long passphrase"})
     assert response.status_code == 302
     assert c.get("/").headers["Location"] == "/checkin"
     # single use
     again = app.test_client()
     assert again.get(path).status_code == 404
-    assert login(app.test_client(), "newbie@example.org", "my own long passphrase").status_code == 302
+    assert auth.on(app.test_client()).login("newbie@example.org", "my own long passphrase").status_code == 302
 
 
 def test_invitation_expires_after_7_days(app, clinician, login_as):
@@ -117,10 +116,10 @@ def test_invitation_token_is_not_stored(app, clinician, login_as):
     assert token not in db.session.query(Invitation).one().token_hash
 
 
-def test_invitation_weak_password_refused(app, clinician, login_as):
+def test_invitation_weak_password_refused(app, clinician, login_as, auth):
     path = _invite(login_as, clinician)
     c = app.test_client()
-    response = c.post(path, data={"csrf_token": csrf_token(c, path), "password": "short", "confirm": "short"})
+    response = c.post(path, data={"csrf_token": auth.on(c).csrf_token(path), "password": "short", "confirm": "short"})
     assert response.status_code == 200 and "at least 12 characters" in response.get_data(as_text=True)
     assert c.get(path).status_code == 200  # still usable
 

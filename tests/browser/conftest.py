@@ -7,7 +7,10 @@
 - `browser_type_launch_args`: Chromium from CHROMIUM_PATH (else /usr/bin/chromium) with the flags
   this machine needs (Playwright's own browser download does not work here).
 - `browser_context_args`: a phone, 390×844, touch, mobile, with the live server as base_url.
-- `sign_in(page, email)`: signs in through /login like a person.
+- `sign_in(page, email)`: signs in through /login like a person; `demo_password` is every demo
+  account's password; `wait_for_worker(page)` waits until the service worker controls the page.
+
+Test modules take these as fixtures, never by importing this file.
 """
 from __future__ import annotations
 
@@ -109,7 +112,7 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, **PHONE}
 
 
-def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
+def _sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     """Sign in through the form and wait until the app has left /login."""
     page.goto("/login")
     page.get_by_label("Email").fill(email)
@@ -118,7 +121,7 @@ def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
-def wait_for_worker(page) -> None:
+def _wait_for_worker(page) -> None:
     """Wait until the service worker is active and controls this page (reload once if needed)."""
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     if not page.evaluate("!!navigator.serviceWorker.controller"):
@@ -126,9 +129,26 @@ def wait_for_worker(page) -> None:
     page.wait_for_function("!!navigator.serviceWorker.controller")
 
 
+@pytest.fixture(scope="session")
+def sign_in():
+    """sign_in(page, email, password=demo password): through the form, waiting until /login is left."""
+    return _sign_in
+
+
+@pytest.fixture(scope="session")
+def wait_for_worker():
+    """wait_for_worker(page): until the service worker is active and controls the page."""
+    return _wait_for_worker
+
+
+@pytest.fixture(scope="session")
+def demo_password() -> str:
+    return DEMO_PASSWORD
+
+
 @pytest.fixture
 def patient_page(page):
     """A phone signed in as patient1 (odd: clinician1's caseload), the worker in control."""
-    sign_in(page, "patient1@demo.katapp.org")
-    wait_for_worker(page)
+    _sign_in(page, "patient1@demo.katapp.org")
+    _wait_for_worker(page)
     return page

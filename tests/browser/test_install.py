@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from .conftest import CHROMIUM, CHROMIUM_FLAGS, PHONE, sign_in, wait_for_worker
-
 pytestmark = pytest.mark.browser
 
 
@@ -32,10 +30,10 @@ def test_the_service_worker_controls_every_page_and_precaches_the_shell(patient_
     assert not [url for url in everything if "/api/" in url]
 
 
-def test_chromium_reports_no_installability_errors(playwright, live_server, tmp_path):
+def test_chromium_reports_no_installability_errors(playwright, browser_type_launch_args, browser_context_args,
+                                                   sign_in, wait_for_worker, tmp_path):
     context = playwright.chromium.launch_persistent_context(
-        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True,
-        base_url=live_server.url, **PHONE,
+        str(tmp_path / "profile"), **{"headless": True, **browser_type_launch_args, **browser_context_args},
     )
     try:
         page = context.pages[0] if context.pages else context.new_page()

@@ -14,8 +14,6 @@ from sqlalchemy import select
 
 from katapp.models import CheckIn, JournalEntry
 
-from .conftest import sign_in, wait_for_worker
-
 pytestmark = pytest.mark.browser
 
 
@@ -233,7 +231,7 @@ def test_an_invalid_entry_is_kept_and_shown_until_discarded(patient_page: Page, 
     assert queued(page) == 0
 
 
-def test_a_second_user_never_sends_the_first_users_entries(page: Page, live_server):
+def test_a_second_user_never_sends_the_first_users_entries(page: Page, live_server, sign_in, wait_for_worker):
     sign_in(page, "patient3@demo.katapp.org")
     wait_for_worker(page)
     note = marker("someone else's")

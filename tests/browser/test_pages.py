@@ -8,7 +8,6 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import DEMO_PASSWORD, sign_in
 from .pages import ACCOUNTS, anonymous_pages, role_pages
 
 pytestmark = pytest.mark.browser
@@ -53,7 +52,7 @@ def sideways(page: Page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
-def check_pages(browser: Browser, base_url: str, role: str | None, paths: list[str], scheme: str) -> list[str]:
+def check_pages(browser: Browser, sign_in, base_url: str, role: str | None, paths: list[str], scheme: str) -> list[str]:
     context = browser.new_context(base_url=base_url, color_scheme=scheme, **NARROW)
     page = context.new_page()
     problems: list[str] = []
@@ -78,13 +77,13 @@ def check_pages(browser: Browser, base_url: str, role: str | None, paths: list[s
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("role", ["patient", "clinician", "admin", None])
-def test_every_page_is_accessible_and_fits_360px(browser: Browser, live_server, role, scheme):
+def test_every_page_is_accessible_and_fits_360px(browser: Browser, live_server, sign_in, demo_password, role, scheme):
     if role is None:
         paths = anonymous_pages(live_server.app)
     else:
-        paths = role_pages(live_server.app, role, DEMO_PASSWORD) + EXTRA.get(role, [])
+        paths = role_pages(live_server.app, role, demo_password) + EXTRA.get(role, [])
     assert len(paths) >= 2, paths
-    problems = check_pages(browser, live_server.url, role, paths, scheme)
+    problems = check_pages(browser, sign_in, live_server.url, role, paths, scheme)
     assert problems == [], "\n".join(problems)
 
 
@@ -92,7 +91,7 @@ CHART_PAGES = {"patient": ["/progress"], "clinician": ["/patients/{patient_id}",
 
 
 @pytest.mark.parametrize("role", sorted(CHART_PAGES))
-def test_chart_pages_draw_every_chart_with_its_traces(page: Page, live_server, role):
+def test_chart_pages_draw_every_chart_with_its_traces(page: Page, live_server, role, sign_in):
     from sqlalchemy import select
 
     from katapp.models import User

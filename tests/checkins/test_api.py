@@ -9,14 +9,13 @@ from sqlalchemy import func, select
 
 from katapp.extensions import db
 from katapp.models import Assessment, AuditEvent, CheckIn, SafetyFlag, utcnow
-from tests.conftest import api
 
 
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_create_checkin_returns_201_with_every_field(pat, body, patient):
+def test_create_checkin_returns_201_with_every_field(pat, body, patient, api):
     data = body(mood=7, anxiety=3, energy=5, pain=0, sleep_hours=7.5, self_harm_thoughts=False, note=" slept ok ",
                 recorded_at="2026-03-08T21:15:00-04:00")
     r = api(pat, "POST", "/api/v1/checkins", json=data)
@@ -32,7 +31,7 @@ def test_create_checkin_returns_201_with_every_field(pat, body, patient):
     assert db.session.get(CheckIn, j["id"]).patient_id == patient.id
 
 
-def test_minimal_checkin_uses_now_and_generates_no_flag(pat):
+def test_minimal_checkin_uses_now_and_generates_no_flag(pat, api):
     before = utcnow()
     r = api(pat, "POST", "/api/v1/checkins", json={"mood": 0})
     assert r.status_code == 201
@@ -43,7 +42,7 @@ def test_minimal_checkin_uses_now_and_generates_no_flag(pat):
     assert count(SafetyFlag) == 0
 
 
-def test_same_client_id_again_returns_stored_object_and_stores_nothing(pat, body):
+def test_same_client_id_again_returns_stored_object_and_stores_nothing(pat, body, api):
     data = body(recorded_at="2026-05-01T08:00:00Z", self_harm_thoughts=True)
     first = api(pat, "POST", "/api/v1/checkins", json=data)
     again = api(pat, "POST", "/api/v1/checkins", json=data)
@@ -53,7 +52,7 @@ def test_same_client_id_again_returns_stored_object_and_stores_nothing(pat, body
     assert count(SafetyFlag) == 1  # the replay raised no second flag
 
 
-def test_same_client_id_upper_case_is_the_same_entry(pat, body):
+def test_same_client_id_upper_case_is_the_same_entry(pat, body, api):
     data = body()
     api(pat, "POST", "/api/v1/checkins", json=data)
     r = api(pat, "POST", "/api/v1/checkins", json={**data, "client_id": data["client_id"].upper()})
@@ -62,7 +61,7 @@ def test_same_client_id_upper_case_is_the_same_entry(pat, body):
 
 @pytest.mark.parametrize("change", [{"mood": 7}, {"note": "different"}, {"recorded_at": "2026-05-01T08:01:00Z"},
                                     {"self_harm_thoughts": True}, {"sleep_hours": 6}])
-def test_same_client_id_with_different_body_is_409(pat, body, change):
+def test_same_client_id_with_different_body_is_409(pat, body, change, api):
     data = body(recorded_at="2026-05-01T08:00:00Z")
     assert api(pat, "POST", "/api/v1/checkins", json=data).status_code == 201
     r = api(pat, "POST", "/api/v1/checkins", json={**data, **change})
@@ -71,14 +70,14 @@ def test_same_client_id_with_different_body_is_409(pat, body, change):
     assert count(CheckIn) == 1 and count(SafetyFlag) == 0
 
 
-def test_two_patients_may_use_the_same_client_id(pat, body, login_as, other_patient):
+def test_two_patients_may_use_the_same_client_id(pat, body, login_as, other_patient, api):
     data = body()
     assert api(pat, "POST", "/api/v1/checkins", json=data).status_code == 201
     assert api(login_as(other_patient), "POST", "/api/v1/checkins", json=data).status_code == 201
     assert count(CheckIn) == 2
 
 
-def test_recorded_at_more_than_ten_minutes_ahead_is_refused(pat, body):
+def test_recorded_at_more_than_ten_minutes_ahead_is_refused(pat, body, api):
     ahead = (utcnow() + dt.timedelta(minutes=11)).isoformat()
     r = api(pat, "POST", "/api/v1/checkins", json=body(recorded_at=ahead))
     assert r.status_code == 400 and r.json["fields"] == {"recorded_at": "is in the future"}
@@ -107,13 +106,13 @@ def test_recorded_at_more_than_ten_minutes_ahead_is_refused(pat, body):
         ("2026-11-01T01:30:00-05:00", "2026-11-01"),  # the repeated hour, second time round
     ],
 )
-def test_local_date_is_the_patients_day(pat, body, recorded_at, local_date):
+def test_local_date_is_the_patients_day(pat, body, recorded_at, local_date, api):
     r = api(pat, "POST", "/api/v1/checkins", json=body(recorded_at=recorded_at))
     assert r.status_code == 201, r.json
     assert r.json["local_date"] == local_date
 
 
-def test_local_date_follows_the_patients_own_zone(login_as, make_user, clinician, body):
+def test_local_date_follows_the_patients_own_zone(login_as, make_user, clinician, body, api):
     tokyo = make_user("patient", clinician=clinician, timezone="Asia/Tokyo")
     r = api(login_as(tokyo), "POST", "/api/v1/checkins", json=body(recorded_at="2026-06-10T15:30:00Z"))
     assert r.json["local_date"] == "2026-06-11"
@@ -134,7 +133,7 @@ def test_local_date_follows_the_patients_own_zone(login_as, make_user, clinician
         ("recorded_at", "1999-12-31T10:00:00Z"),
     ],
 )
-def test_each_invalid_field_is_named_and_nothing_is_stored(pat, body, field, value):
+def test_each_invalid_field_is_named_and_nothing_is_stored(pat, body, field, value, api):
     data = body(**{field: value})
     if value is None:
         data.pop(field)
@@ -145,14 +144,14 @@ def test_each_invalid_field_is_named_and_nothing_is_stored(pat, body, field, val
     assert count(CheckIn) == 0
 
 
-def test_every_invalid_field_is_named_at_once(pat):
+def test_every_invalid_field_is_named_at_once(pat, api):
     r = api(pat, "POST", "/api/v1/checkins", json={"mood": 12, "anxiety": True, "sleep_hours": 30, "note": 1})
     assert r.status_code == 400
     assert set(r.json["fields"]) == {"mood", "anxiety", "sleep_hours", "note"}
 
 
 @pytest.mark.parametrize("field", ["id", "patient_id", "local_date", "flags", "received_at", "owner", "total"])
-def test_unknown_fields_cannot_set_owner_ids_or_scores(pat, body, field):
+def test_unknown_fields_cannot_set_owner_ids_or_scores(pat, body, field, api):
     r = api(pat, "POST", "/api/v1/checkins", json=body(**{field: 1}))
     assert r.status_code == 400
     assert r.json["fields"] == {field: "unknown field"}
@@ -160,16 +159,16 @@ def test_unknown_fields_cannot_set_owner_ids_or_scores(pat, body, field):
 
 
 @pytest.mark.parametrize("payload", [[1, 2], "mood=5", 5, None])
-def test_body_must_be_a_json_object(pat, payload):
+def test_body_must_be_a_json_object(pat, payload, api):
     r = api(pat, "POST", "/api/v1/checkins", json=payload)
     assert r.status_code == 400 and r.json["error"]
 
 
-def test_note_of_exactly_2000_characters_is_accepted(pat, body):
+def test_note_of_exactly_2000_characters_is_accepted(pat, body, api):
     assert api(pat, "POST", "/api/v1/checkins", json=body(note="x" * 2000)).status_code == 201
 
 
-def test_self_harm_answer_raises_flag_and_returns_crisis_help(pat, body, patient):
+def test_self_harm_answer_raises_flag_and_returns_crisis_help(pat, body, patient, api):
     r = api(pat, "POST", "/api/v1/checkins", json=body(self_harm_thoughts=True))
     assert r.status_code == 201
     assert r.json["flags"] == ["self_harm"]
@@ -180,7 +179,7 @@ def test_self_harm_answer_raises_flag_and_returns_crisis_help(pat, body, patient
     assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "safety_flag.raise"))
 
 
-def test_crisis_help_uses_the_clinics_text(pat, body):
+def test_crisis_help_uses_the_clinics_text(pat, body, api):
     from katapp.models import ClinicSettings
 
     db.session.add(ClinicSettings(id=1, **{**ClinicSettings.defaults(), "crisis_text": "Call the clinic line 555-0100."}))
@@ -204,7 +203,7 @@ def test_not_signed_in_is_401(client, body):
 @pytest.mark.parametrize("who", ["clinician", "admin"])
 @pytest.mark.parametrize(("method", "path"), [("POST", "/api/v1/checkins"), ("GET", "/api/v1/checkins"),
                                               ("POST", "/api/v1/assessments")])
-def test_staff_get_404_on_patient_endpoints(login_as, clinician, admin, who, method, path):
+def test_staff_get_404_on_patient_endpoints(login_as, clinician, admin, who, method, path, api):
     c = login_as({"clinician": clinician, "admin": admin}[who])
     r = api(c, method, path, json={"mood": 5} if method == "POST" else None)
     assert r.status_code == 404 and r.json["error"] == "not found"
@@ -212,7 +211,7 @@ def test_staff_get_404_on_patient_endpoints(login_as, clinician, admin, who, met
 
 
 # --- GET /api/v1/checkins -----------------------------------------------------------------------------
-def test_list_is_own_only_newest_first(pat, patient, other_patient, make_checkin):
+def test_list_is_own_only_newest_first(pat, patient, other_patient, make_checkin, api):
     base = dt.datetime(2026, 5, 1, 12, tzinfo=dt.UTC)
     for i in range(3):
         make_checkin(patient, recorded_at=base + dt.timedelta(days=i), mood=i)
@@ -225,7 +224,7 @@ def test_list_is_own_only_newest_first(pat, patient, other_patient, make_checkin
                                        "pain", "sleep_hours", "self_harm_thoughts", "note", "flags"}
 
 
-def test_list_filters_by_local_dates_inclusive(pat, patient, make_checkin):
+def test_list_filters_by_local_dates_inclusive(pat, patient, make_checkin, api):
     # 03:30 UTC on 2 May is still 1 May in New York.
     for day, hour in [(1, 16), (2, 3), (2, 16), (3, 16), (4, 16)]:
         make_checkin(patient, recorded_at=dt.datetime(2026, 5, day, hour, 30, tzinfo=dt.UTC))
@@ -237,12 +236,12 @@ def test_list_filters_by_local_dates_inclusive(pat, patient, make_checkin):
 
 @pytest.mark.parametrize(("query", "field"), [("from=2026-13-01", "from"), ("to=yesterday", "to"), ("from=2026-5-1", "from"),
                                                ("from=2026-05-03&to=2026-05-01", "from")])
-def test_list_refuses_bad_dates(pat, query, field):
+def test_list_refuses_bad_dates(pat, query, field, api):
     r = api(pat, "GET", "/api/v1/checkins?" + query)
     assert r.status_code == 400 and field in r.json["fields"]
 
 
-def test_list_pages_hold_100_with_next(pat, patient):
+def test_list_pages_hold_100_with_next(pat, patient, api):
     base = dt.datetime(2026, 1, 1, 12, tzinfo=dt.UTC)
     db.session.add_all([CheckIn(patient_id=patient.id, client_id=str(uuid.uuid4()), recorded_at=base + dt.timedelta(hours=i),
                                 local_date=(base + dt.timedelta(hours=i)).date(), mood=5) for i in range(130)])
@@ -268,7 +267,7 @@ def test_list_pages_hold_100_with_next(pat, patient):
         ("pcl5", [2] * 17 + [0] * 3, 34, "probable PTSD", ["pcl5_above_cutpoint", "pcl5_dsm5_pattern"]),
     ],
 )
-def test_assessment_is_scored_on_the_server(pat, instrument, answers, total, severity, flags):
+def test_assessment_is_scored_on_the_server(pat, instrument, answers, total, severity, flags, api):
     r = api(pat, "POST", "/api/v1/assessments", json={"client_id": str(uuid.uuid4()), "instrument": instrument,
                                                       "answers": answers, "recorded_at": "2026-04-01T09:00:00-04:00"})
     assert r.status_code == 201, r.json
@@ -278,7 +277,7 @@ def test_assessment_is_scored_on_the_server(pat, instrument, answers, total, sev
     assert count(SafetyFlag) == (1 if "self_harm" in flags else 0)
 
 
-def test_phq9_item9_raises_assessment_flag_in_same_answer(pat, patient):
+def test_phq9_item9_raises_assessment_flag_in_same_answer(pat, patient, api):
     r = api(pat, "POST", "/api/v1/assessments", json={"instrument": "phq9", "answers": [0] * 8 + [2]})
     assert r.json["flags"] == ["self_harm"] and "988" in r.json["crisis_help"]
     flag = db.session.scalar(select(SafetyFlag))
@@ -286,7 +285,7 @@ def test_phq9_item9_raises_assessment_flag_in_same_answer(pat, patient):
     assert "More than half the days" in flag.reason
 
 
-def test_assessment_uses_clinic_pcl5_cutpoint(pat):
+def test_assessment_uses_clinic_pcl5_cutpoint(pat, api):
     from katapp.models import ClinicSettings
 
     db.session.add(ClinicSettings(id=1, **{**ClinicSettings.defaults(), "pcl5_cutpoint": 31}))
@@ -315,14 +314,14 @@ def test_assessment_uses_clinic_pcl5_cutpoint(pat):
         ({"instrument": "phq9", "answers": [0] * 9, "client_id": "x"}, {"client_id"}),
     ],
 )
-def test_assessment_refusals_name_each_field(pat, payload, fields):
+def test_assessment_refusals_name_each_field(pat, payload, fields, api):
     r = api(pat, "POST", "/api/v1/assessments", json=payload)
     assert r.status_code == 400
     assert set(r.json["fields"]) == fields
     assert count(Assessment) == 0 and count(SafetyFlag) == 0
 
 
-def test_assessment_replay_and_conflict(pat):
+def test_assessment_replay_and_conflict(pat, api):
     data = {"client_id": str(uuid.uuid4()), "instrument": "gad7", "answers": [1] * 7}
     first = api(pat, "POST", "/api/v1/assessments", json=data)
     again = api(pat, "POST", "/api/v1/assessments", json=data)

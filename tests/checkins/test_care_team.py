@@ -12,10 +12,9 @@ from katapp import clock
 from katapp.checkins import services
 from katapp.extensions import db
 from katapp.models import AuditEvent, InstrumentPlan, SafetyFlag
-from tests.conftest import api
 
 
-def test_flag_from_a_check_in_is_visible_to_the_care_team_only(pat, login_as, clinician, other_clinician, admin, patient):
+def test_flag_from_a_check_in_is_visible_to_the_care_team_only(pat, login_as, clinician, other_clinician, admin, patient, api):
     api(pat, "POST", "/api/v1/checkins", json={"mood": 1, "self_harm_thoughts": True})
     assert [f.patient_id for f in services.open_flags_for(clinician)] == [patient.id]
     assert services.open_flags_for(other_clinician) == []
@@ -239,6 +238,6 @@ def test_streak_counts_consecutive_local_days(patient, make_checkin, offsets, ex
     assert services.streak(patient, today) == expected
 
 
-def test_flags_are_not_raised_for_non_safety_scores(pat):
+def test_flags_are_not_raised_for_non_safety_scores(pat, api):
     api(pat, "POST", "/api/v1/assessments", json={"instrument": "gad7", "answers": [3] * 7})
     assert db.session.scalar(select(SafetyFlag)) is None

@@ -11,10 +11,9 @@ from sqlalchemy import func, select
 from katapp.checkins import services
 from katapp.extensions import db
 from katapp.models import Assessment, CheckIn, SafetyFlag
-from tests.conftest import api
 
 
-def run_together(app, clients, method, path, payload):
+def run_together(api, app, clients, method, path, payload):
     """Send `payload` from every client in its own thread, all released at once; return responses."""
     barrier = threading.Barrier(len(clients))
     results: list = [None] * len(clients)
@@ -64,14 +63,14 @@ def count(model):
 
 
 @pytest.mark.parametrize("forced", [True, False], ids=["forced-race", "plain-threads"])
-def test_concurrent_duplicate_checkins_store_one(app, login_as, patient, force_race, forced):
+def test_concurrent_duplicate_checkins_store_one(app, login_as, patient, force_race, forced, api):
     copies = 2 if forced else 6
     clients = [login_as(patient) for _ in range(copies)]
     if forced:
         force_race(copies)
     payload = {"client_id": str(uuid.uuid4()), "mood": 3, "self_harm_thoughts": True,
                "recorded_at": "2026-05-05T10:00:00-04:00"}
-    responses = run_together(app, clients, "POST", "/api/v1/checkins", payload)
+    responses = run_together(api, app, clients, "POST", "/api/v1/checkins", payload)
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [200] * (copies - 1) + [201], [r.json for r in responses]
     assert len({r.json["id"] for r in responses}) == 1
@@ -80,17 +79,17 @@ def test_concurrent_duplicate_checkins_store_one(app, login_as, patient, force_r
     assert count(SafetyFlag) == 1  # the loser's flag was rolled back with its insert
 
 
-def test_concurrent_duplicate_assessments_store_one(app, login_as, patient, force_race):
+def test_concurrent_duplicate_assessments_store_one(app, login_as, patient, force_race, api):
     clients = [login_as(patient) for _ in range(2)]
     force_race(2)
     payload = {"client_id": str(uuid.uuid4()), "instrument": "phq9", "answers": [1] * 9}
-    responses = run_together(app, clients, "POST", "/api/v1/assessments", payload)
+    responses = run_together(api, app, clients, "POST", "/api/v1/assessments", payload)
     assert sorted(r.status_code for r in responses) == [200, 201]
     assert responses[0].json["id"] == responses[1].json["id"]
     assert count(Assessment) == 1 and count(SafetyFlag) == 1
 
 
-def test_concurrent_copies_with_different_bodies_conflict(app, login_as, patient, force_race):
+def test_concurrent_copies_with_different_bodies_conflict(app, login_as, patient, force_race, api):
     clients = [login_as(patient) for _ in range(2)]
     force_race(2)
     client_id = str(uuid.uuid4())

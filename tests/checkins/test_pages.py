@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from katapp.extensions import db
 from katapp.models import Assessment, AuditEvent, CheckIn, SafetyFlag, utcnow
-from tests.conftest import csrf_token
 
 
 def count(model) -> int:
@@ -26,7 +25,7 @@ def post_checkin(c, **fields):
     page = c.get("/checkin").get_data(as_text=True)
     client_id = re.search(r'name="client_id" type="hidden" value="([^"]+)"|id="client_id" name="client_id" type="hidden" value="([^"]+)"', page)
     cid = next(g for g in client_id.groups() if g) if client_id else None
-    data = {"csrf_token": csrf_token(c, "/checkin"), "client_id": cid, "recorded_at": ""}
+    data = {"csrf_token": c.csrf, "client_id": cid, "recorded_at": ""}
     data.update({k: str(v) for k, v in fields.items()})
     return c.post("/checkin", data=data)
 
@@ -120,19 +119,19 @@ def test_invalid_form_shows_errors_and_stores_nothing(pat, fields, message):
     assert count(CheckIn) == 0
 
 
-def test_posting_the_same_form_twice_stores_one(pat):
+def test_posting_the_same_form_twice_stores_one(pat, auth):
     page = pat.get("/checkin").get_data(as_text=True)
     cid = re.findall(r'value="([0-9a-f-]{36})"', page)[0]
-    data = {"csrf_token": csrf_token(pat, "/checkin"), "client_id": cid, "mood": "5"}
+    data = {"csrf_token": auth.on(pat).csrf_token("/checkin"), "client_id": cid, "mood": "5"}
     assert pat.post("/checkin", data=data).status_code == 200
     assert pat.post("/checkin", data=data).status_code == 200
     assert count(CheckIn) == 1
 
 
-def test_form_and_api_share_client_id_rules(pat):
+def test_form_and_api_share_client_id_rules(pat, auth):
     page = pat.get("/checkin").get_data(as_text=True)
     cid = re.findall(r'value="([0-9a-f-]{36})"', page)[0]
-    data = {"csrf_token": csrf_token(pat, "/checkin"), "client_id": cid, "mood": "5"}
+    data = {"csrf_token": auth.on(pat).csrf_token("/checkin"), "client_id": cid, "mood": "5"}
     pat.post("/checkin", data=data)
     r = pat.post("/checkin", data={**data, "mood": "6"})
     assert r.status_code == 400 and "already sent with other answers" in r.get_data(as_text=True)

@@ -3,7 +3,6 @@ from sqlalchemy import func, select
 
 from katapp.extensions import db
 from katapp.models import Assessment, CheckIn, JournalEntry, SafetyFlag, Screening, TherapySession, User, care_team
-from tests.conftest import login
 
 
 def _snapshot():
@@ -17,7 +16,7 @@ def _snapshot():
     }
 
 
-def test_demo_data_contract(app, runner):
+def test_demo_data_contract(app, runner, auth):
     result = runner.invoke(args=["demo-data", "--patients", "6", "--days", "60", "--seed", "7"])
     assert result.exit_code == 0, result.output
     assert "Password for every demo account: katapp-demo-password" in result.output
@@ -49,7 +48,7 @@ def test_demo_data_contract(app, runner):
                                                            TherapySession.status == "completed")).all()
     assert len(done) >= 6 and all(s.dose_mg and s.route == "iv" and s.bp_before_systolic for s in done)
     assert db.session.scalar(select(func.count()).select_from(JournalEntry).where(JournalEntry.shared)) > 0
-    assert login(app.test_client(), "clinician1@demo.katapp.org", "katapp-demo-password").status_code == 302
+    assert auth.on(app.test_client()).login("clinician1@demo.katapp.org", "katapp-demo-password").status_code == 302
 
 
 def test_demo_data_is_deterministic_and_refuses_non_empty(app, runner):
@@ -64,18 +63,18 @@ def test_demo_data_is_deterministic_and_refuses_non_empty(app, runner):
     assert _snapshot()["phq9"] != first["phq9"]
 
 
-def test_demo_data_password_option(app, runner):
+def test_demo_data_password_option(app, runner, auth):
     assert runner.invoke(args=["demo-data", "--patients", "3", "--days", "14", "--password", "another long secret"]).exit_code == 0
-    assert login(app.test_client(), "patient1@demo.katapp.org", "another long secret").status_code == 302
+    assert auth.on(app.test_client()).login("patient1@demo.katapp.org", "another long secret").status_code == 302
 
 
-def test_create_user_reads_password_from_stdin(app, runner, clinician):
+def test_create_user_reads_password_from_stdin(app, runner, clinician, auth):
     result = runner.invoke(args=["create-user", "--email", "New@Example.org", "--role", "patient",
                                  "--clinician", clinician.email], input="a long enough password\n")
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "new@example.org"))
     assert db.session.execute(select(care_team).where(care_team.c.patient_id == user.id)).first().clinician_id == clinician.id
-    assert login(app.test_client(), "new@example.org", "a long enough password").status_code == 302
+    assert auth.on(app.test_client()).login("new@example.org", "a long enough password").status_code == 302
 
 
 def test_create_user_refuses_weak_password_and_duplicates(app, runner, clinician):

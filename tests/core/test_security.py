@@ -52,10 +52,8 @@ def test_hsts_over_https(client):
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-def test_session_cookie_flags(client, make_user):
-    from tests.conftest import login
-
-    response = login(client, make_user("patient"))
+def test_session_cookie_flags(client, make_user, auth):
+    response = auth.login(make_user("patient"))
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 

@@ -5,13 +5,13 @@ import datetime as dt
 import json
 import re
 import uuid
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from katapp.clock import local_day, utcnow
 from katapp.domain.instruments import score
 from katapp.extensions import db
-from katapp.models import Assessment, CheckIn, TherapySession, User, utcnow
+from katapp.models import Assessment, CheckIn, TherapySession, User
 
 CHART = re.compile(r'<script type="application/json" data-chart="([^"]+)">(.*?)</script>', re.S)
 
@@ -28,10 +28,10 @@ def phq_answers(total: int) -> list[int]:
 def charts_in():
     """charts_in(html) -> the figures a page hands to charts.js, by element id."""
 
-    def read(html: str) -> dict[str, dict]:
+    def figures(html: str) -> dict[str, dict]:
         return {chart_id: json.loads(body) for chart_id, body in CHART.findall(html)}
 
-    return read
+    return figures
 
 
 @pytest.fixture
@@ -48,7 +48,6 @@ def seed_history(app):
              booked: int = 0) -> list[dt.datetime]:
         phq = phq if phq is not None else [20, 16, 12, 9]
         sessions = sessions if sessions is not None else len(phq) - 1
-        zone = ZoneInfo(patient.timezone)
         start = (utcnow() - dt.timedelta(days=days)).replace(hour=15, minute=0, second=0, microsecond=0)
         rows: list = []
         starts = [start + dt.timedelta(days=2 + 2 * i) for i in range(sessions)]
@@ -63,15 +62,15 @@ def seed_history(app):
         taken = [at - dt.timedelta(days=1) for at in starts]
         taken = (taken + [starts[-1] + dt.timedelta(days=1)] if starts else [start])[: len(phq)]
         for at, total in zip(taken, phq, strict=False):
-            rows.append(_assessment(patient, "phq9", phq_answers(total), at, zone))
+            rows.append(_assessment(patient, "phq9", phq_answers(total), at))
             if gad:
-                rows.append(_assessment(patient, "gad7", [1] * 7, at, zone))
+                rows.append(_assessment(patient, "gad7", [1] * 7, at))
         if checkins:
             for i in range(days):
                 at = start + dt.timedelta(days=i, hours=2)
                 if at < utcnow() - dt.timedelta(hours=1):
                     rows.append(CheckIn(patient_id=patient.id, client_id=str(uuid.uuid4()), recorded_at=at,
-                                        local_date=at.astimezone(zone).date(), mood=5))
+                                        local_date=local_day(patient, at), mood=5))
         db.session.add_all(rows)
         db.session.commit()
         return starts
@@ -79,8 +78,8 @@ def seed_history(app):
     return seed
 
 
-def _assessment(patient: User, instrument: str, answers: list[int], at: dt.datetime, zone) -> Assessment:
+def _assessment(patient: User, instrument: str, answers: list[int], at: dt.datetime) -> Assessment:
     result = score(instrument, answers)
     return Assessment(patient_id=patient.id, client_id=str(uuid.uuid4()), instrument=instrument, answers=answers,
                       total=result.total, severity=result.severity, flags=list(result.flags), recorded_at=at,
-                      local_date=at.astimezone(zone).date())
+                      local_date=local_day(patient, at))

@@ -1,27 +1,36 @@
-"""Journal fixtures: signed-in clients and a small helper to post the editor form."""
+"""Journal fixtures: signed-in clients, the editor's hidden fields and posting the editor form."""
 from __future__ import annotations
 
 import re
 
 import pytest
 
-from tests.conftest import csrf_token
-
 HIDDEN = re.compile(r'name="(client_id|recorded_at|prompt)" type="hidden" value="([^"]*)"')
 
 
-def editor_fields(client, path: str = "/journal/new") -> dict[str, str]:
-    """The hidden fields and CSRF token the editor page renders (what a browser would send back)."""
-    html = client.get(path).get_data(as_text=True)
-    fields = {name: value for name, value in HIDDEN.findall(html)}
-    fields["csrf_token"] = csrf_token(client, path)
+@pytest.fixture
+def editor_fields(auth):
+    """editor_fields(client, path="/journal/new") -> the hidden fields and CSRF token the editor page
+    renders (what a browser would send back)."""
+
+    def fields(client, path: str = "/journal/new") -> dict[str, str]:
+        html = client.get(path).get_data(as_text=True)
+        found = {name: value for name, value in HIDDEN.findall(html)}
+        found["csrf_token"] = auth.on(client).csrf_token(path)
+        return found
+
     return fields
 
 
-def post_editor(client, body: str, **extra):
-    """Submit the editor as a browser does (hidden fields from the page, CRLF line breaks)."""
-    data = {**editor_fields(client), "body": body, **extra}
-    return client.post("/journal/new", data=data)
+@pytest.fixture
+def post_editor(editor_fields):
+    """post_editor(client, body, **extra) -> the response to submitting the editor as a browser does
+    (hidden fields from the page, CRLF line breaks)."""
+
+    def post(client, body: str, **extra):
+        return client.post("/journal/new", data={**editor_fields(client), "body": body, **extra})
+
+    return post
 
 
 @pytest.fixture

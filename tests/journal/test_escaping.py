@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import api
-
 CASES = [
     ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
     ('<img src=x onerror="alert(1)">', "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;"),
@@ -16,7 +14,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("body,shown", CASES)
-def test_bodies_and_prompts_are_escaped_everywhere(as_patient, as_clinician, patient, body, shown):
+def test_bodies_and_prompts_are_escaped_everywhere(as_patient, as_clinician, patient, body, shown, api):
     entry = api(as_patient, "POST", "/api/v1/journal", json={"body": body, "prompt": body, "shared": True}).get_json()
     pages = [
         as_patient.get(f"/journal/{entry['id']}"),
@@ -34,14 +32,14 @@ def test_bodies_and_prompts_are_escaped_everywhere(as_patient, as_clinician, pat
     assert api(as_patient, "GET", f"/api/v1/journal/{entry['id']}").get_json()["body"] == body
 
 
-def test_template_syntax_is_not_evaluated(as_patient):
+def test_template_syntax_is_not_evaluated(as_patient, api):
     entry = api(as_patient, "POST", "/api/v1/journal", json={"body": "{{ 7 * 7 }} and {{ config }}"}).get_json()
     html = as_patient.get(f"/journal/{entry['id']}").get_data(as_text=True)
     assert "data-journal-body>{{ 7 * 7 }} and {{ config }}</div>" in html
     assert "&lt;Config" not in html and "SECRET_KEY" not in html
 
 
-def test_entry_page_keeps_paragraphs_and_marks_direction(as_patient):
+def test_entry_page_keeps_paragraphs_and_marks_direction(as_patient, api):
     entry = api(as_patient, "POST", "/api/v1/journal", json={"body": "one\n\ntwo"}).get_json()
     html = as_patient.get(f"/journal/{entry['id']}").get_data(as_text=True)
     assert '<div class="journal-body card" dir="auto" data-journal-body>one\n\ntwo</div>' in html

@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from katapp.extensions import db
 from katapp.models import AuditEvent, JournalEntry, utcnow
-from tests.conftest import api
 
 
 def _audit():
@@ -41,7 +40,7 @@ def test_share_needs_the_csrf_token(as_patient, make_journal, patient):
     assert db.session.get(JournalEntry, entry.id).shared is False
 
 
-def test_api_patch_shares_and_unshares(as_patient, as_clinician, make_journal, patient):
+def test_api_patch_shares_and_unshares(as_patient, as_clinician, make_journal, patient, api):
     entry = make_journal(patient, "thoughts")
     assert api(as_patient, "PATCH", f"/api/v1/journal/{entry.id}", json={"shared": True}).get_json()["shared"] is True
     assert api(as_clinician, "GET", f"/api/v1/journal/{entry.id}").status_code == 200
@@ -72,7 +71,7 @@ def test_edit_refuses_invalid_text_and_keeps_the_old(as_patient, make_journal, p
     assert db.session.get(JournalEntry, entry.id).body == "before"
 
 
-def test_api_patch_edits_body_only_what_is_sent(as_patient, make_journal, patient):
+def test_api_patch_edits_body_only_what_is_sent(as_patient, make_journal, patient, api):
     entry = make_journal(patient, "before", shared=True, prompt="p")
     data = api(as_patient, "PATCH", f"/api/v1/journal/{entry.id}", json={"body": "after"}).get_json()
     assert (data["body"], data["shared"], data["prompt"]) == ("after", True, "p")
@@ -92,14 +91,14 @@ def test_delete_is_real_and_the_audit_keeps_only_the_id(as_patient, make_journal
     assert _audit() == [("journal_deleted", entry_id, None)]
 
 
-def test_api_delete(as_patient, make_journal, patient):
+def test_api_delete(as_patient, make_journal, patient, api):
     entry_id = make_journal(patient, "gone").id
     assert api(as_patient, "DELETE", f"/api/v1/journal/{entry_id}").status_code == 204
     assert api(as_patient, "GET", f"/api/v1/journal/{entry_id}").status_code == 404
     assert api(as_patient, "DELETE", f"/api/v1/journal/{entry_id}").status_code == 404
 
 
-def test_no_audit_event_ever_holds_the_text(as_patient, make_journal, patient):
+def test_no_audit_event_ever_holds_the_text(as_patient, make_journal, patient, api):
     api(as_patient, "POST", "/api/v1/journal", json={"body": "unique-words-xyz", "shared": True})
     entry_id = db.session.scalar(select(JournalEntry.id))
     api(as_patient, "PATCH", f"/api/v1/journal/{entry_id}", json={"body": "unique-words-abc", "shared": False})
@@ -144,7 +143,7 @@ def test_list_grouped_by_session(as_patient, make_journal, make_session, patient
     ("stood", ["A long WALK by the sea"]),  # the prompt is searched too
     ("", ["A long WALK by the sea", "Felt 100% present", "snake_case thoughts", "back\\slash"]),
 ])
-def test_search_own_entries(as_patient, make_journal, patient, other_patient, q, found):
+def test_search_own_entries(as_patient, make_journal, patient, other_patient, q, found, api):
     now = utcnow()
     bodies = ["A long WALK by the sea", "Felt 100% present", "snake_case thoughts", "back\\slash"]
     for n, body in enumerate(bodies):
@@ -157,13 +156,13 @@ def test_search_own_entries(as_patient, make_journal, patient, other_patient, q,
         assert (body.replace("\\", "\\") in html) == (body in found), body
 
 
-def test_search_is_case_insensitive_for_non_ascii_on_postgresql_and_ascii_everywhere(as_patient, make_journal, patient):
+def test_search_is_case_insensitive_for_non_ascii_on_postgresql_and_ascii_everywhere(as_patient, make_journal, patient, api):
     make_journal(patient, "Ich fühle mich BESSER")
     assert len(api(as_patient, "GET", "/api/v1/journal?q=besser").get_json()["items"]) == 1
     assert len(api(as_patient, "GET", "/api/v1/journal?q=fühle").get_json()["items"]) == 1
 
 
-def test_api_list_finds_a_queued_entry_by_client_id(as_patient, make_journal, patient):
+def test_api_list_finds_a_queued_entry_by_client_id(as_patient, make_journal, patient, api):
     entry = make_journal(patient, "queued", client_id="6f1c1c8e-3f3e-4c47-9a43-5a0b8d1d2e11")
     found = api(as_patient, "GET", "/api/v1/journal?client_id=6f1c1c8e-3f3e-4c47-9a43-5a0b8d1d2e11").get_json()
     assert [i["id"] for i in found["items"]] == [entry.id]

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from katapp.extensions import db
 from katapp.models import AuditEvent, JournalEntry
-from tests.conftest import api
 
 SECRET = "my private secret words"
 CSRF = re.compile(r'<meta name="csrf-token" content="[^"]+">')
@@ -71,7 +70,7 @@ def test_entry_pages_edit_share_delete_are_404_for_everyone_else(others, who, sh
 
 
 @pytest.mark.parametrize("who", WHO)
-def test_private_entry_api_is_404_exactly_like_a_missing_one(others, who, patient, make_journal):
+def test_private_entry_api_is_404_exactly_like_a_missing_one(others, who, patient, make_journal, api):
     entry = make_journal(patient, SECRET)
     client = others[who]
     private, missing = api(client, "GET", f"/api/v1/journal/{entry.id}"), api(client, "GET", f"/api/v1/journal/{entry.id + 1000}")
@@ -81,7 +80,7 @@ def test_private_entry_api_is_404_exactly_like_a_missing_one(others, who, patien
 
 @pytest.mark.parametrize("who", WHO)
 @pytest.mark.parametrize("method,json", [("PATCH", {"body": "changed"}), ("DELETE", None)])
-def test_api_writes_to_someone_elses_entry_are_404(others, who, method, json, patient, make_journal):
+def test_api_writes_to_someone_elses_entry_are_404(others, who, method, json, patient, make_journal, api):
     entry = make_journal(patient, SECRET, shared=True)
     assert api(others[who], method, f"/api/v1/journal/{entry.id}", json=json).status_code == 404
     db.session.expire_all()
@@ -89,7 +88,7 @@ def test_api_writes_to_someone_elses_entry_are_404(others, who, method, json, pa
 
 
 @pytest.mark.parametrize("who", WHO)
-def test_lists_and_search_never_show_someone_elses_entries(others, who, patient, make_journal):
+def test_lists_and_search_never_show_someone_elses_entries(others, who, patient, make_journal, api):
     make_journal(patient, SECRET)
     make_journal(patient, "shared " + SECRET, shared=True)
     client = others[who]
@@ -139,7 +138,7 @@ def test_the_patient_has_no_care_team_page_of_their_own(as_patient, patient, mak
     assert as_patient.get(f"/patients/{patient.id}/journal").status_code == 404
 
 
-def test_every_clinician_view_is_audited(as_clinician, clinician, patient, make_journal):
+def test_every_clinician_view_is_audited(as_clinician, clinician, patient, make_journal, api):
     entry = make_journal(patient, "shared text", shared=True)
     as_clinician.get(f"/patients/{patient.id}/journal")
     assert api(as_clinician, "GET", f"/api/v1/journal/{entry.id}").status_code == 200
@@ -150,21 +149,21 @@ def test_every_clinician_view_is_audited(as_clinician, clinician, patient, make_
                       ("view:journal_entry", clinician.id, patient.id, entry.id)]
 
 
-def test_patient_reading_own_entries_is_not_audited_as_a_view(as_patient, patient, make_journal):
+def test_patient_reading_own_entries_is_not_audited_as_a_view(as_patient, patient, make_journal, api):
     entry = make_journal(patient, "mine")
     assert as_patient.get(f"/journal/{entry.id}").status_code == 200
     assert api(as_patient, "GET", f"/api/v1/journal/{entry.id}").status_code == 200
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action.like("view:%"))) == 0
 
 
-def test_api_shared_entry_readable_by_care_team_only(others, patient, make_journal):
+def test_api_shared_entry_readable_by_care_team_only(others, patient, make_journal, api):
     entry = make_journal(patient, "shared text", shared=True)
     assert api(others["care team clinician"], "GET", f"/api/v1/journal/{entry.id}").get_json()["body"] == "shared text"
     for who in ["clinician not on the care team", "another patient", "admin"]:
         assert api(others[who], "GET", f"/api/v1/journal/{entry.id}").status_code == 404, who
 
 
-def test_unsharing_hides_the_entry_from_the_care_team_again(as_patient, as_clinician, patient, make_journal):
+def test_unsharing_hides_the_entry_from_the_care_team_again(as_patient, as_clinician, patient, make_journal, api):
     entry = make_journal(patient, "was shared", shared=True)
     assert api(as_clinician, "GET", f"/api/v1/journal/{entry.id}").status_code == 200
     as_patient.post(f"/journal/{entry.id}/share", data={"csrf_token": as_patient.csrf, "shared": "0"})
@@ -181,7 +180,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, patient, make_journal):
 
 
 @pytest.mark.parametrize("who", ["care team clinician", "admin"])
-def test_staff_cannot_post_journal_entries(others, who):
+def test_staff_cannot_post_journal_entries(others, who, api):
     response = api(others[who], "POST", "/api/v1/journal", json={"body": "hello"})
     assert response.status_code == 404
     assert db.session.scalar(select(func.count()).select_from(JournalEntry)) == 0

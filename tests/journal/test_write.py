@@ -12,8 +12,6 @@ from katapp.errors import Conflict
 from katapp.extensions import db
 from katapp.journal import services
 from katapp.models import AuditEvent, JournalEntry, User
-from tests.conftest import api
-from tests.journal.conftest import editor_fields, post_editor
 
 
 def _count() -> int:
@@ -40,12 +38,12 @@ def test_editor_page_follows_the_offline_protocol(as_patient):
     assert 'role="switch"' in html and 'checked' not in html.split('name="shared"')[1].split(">")[0]  # off by default
 
 
-def test_editor_renders_a_fresh_client_id_on_every_visit(as_patient):
+def test_editor_renders_a_fresh_client_id_on_every_visit(as_patient, editor_fields):
     first, second = editor_fields(as_patient)["client_id"], editor_fields(as_patient)["client_id"]
     assert first != second and uuid.UUID(first) and uuid.UUID(second)
 
 
-def test_page_saves_a_private_entry_and_redirects_to_it(as_patient, patient):
+def test_page_saves_a_private_entry_and_redirects_to_it(as_patient, patient, post_editor):
     response = post_editor(as_patient, "First line\r\n\r\nSecond paragraph")
     entry = _only_entry()
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/journal/{entry.id}")
@@ -55,7 +53,7 @@ def test_page_saves_a_private_entry_and_redirects_to_it(as_patient, patient):
     assert "Saved. Only you can see it." in page and "First line\n\nSecond paragraph" in page
 
 
-def test_page_double_submit_stores_one_entry(as_patient):
+def test_page_double_submit_stores_one_entry(as_patient, editor_fields):
     fields = editor_fields(as_patient)
     first = as_patient.post("/journal/new", data={**fields, "body": "once"})
     second = as_patient.post("/journal/new", data={**fields, "body": "once"})
@@ -63,7 +61,7 @@ def test_page_double_submit_stores_one_entry(as_patient):
     assert _count() == 1
 
 
-def test_page_can_share_and_link_own_session(as_patient, patient, clinician, make_session):
+def test_page_can_share_and_link_own_session(as_patient, patient, clinician, make_session, post_editor):
     session = make_session(patient, clinician, status="completed")
     response = post_editor(as_patient, "linked", shared="y", session_id=str(session.id))
     assert response.status_code == 302
@@ -71,7 +69,7 @@ def test_page_can_share_and_link_own_session(as_patient, patient, clinician, mak
     assert (entry.shared, entry.session_id) == (True, session.id)
 
 
-def test_page_refuses_a_foreign_session_and_stores_nothing(as_patient, other_patient, other_clinician, make_session):
+def test_page_refuses_a_foreign_session_and_stores_nothing(as_patient, other_patient, other_clinician, make_session, post_editor):
     foreign = make_session(other_patient, other_clinician, status="completed")
     response = post_editor(as_patient, "about someone else's session", session_id=str(foreign.id))
     assert response.status_code == 400
@@ -101,7 +99,7 @@ def test_editor_ignores_a_foreign_session_or_unknown_prompt_in_the_link(as_patie
     ("nul \x00 byte", "NUL character"),
     ("x" * 20_001, "20,001 characters long; the limit is 20,000"),
 ])
-def test_page_refuses_invalid_bodies_with_a_clear_message(as_patient, body, message):
+def test_page_refuses_invalid_bodies_with_a_clear_message(as_patient, body, message, post_editor):
     response = post_editor(as_patient, body)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
@@ -109,7 +107,7 @@ def test_page_refuses_invalid_bodies_with_a_clear_message(as_patient, body, mess
 
 
 # --- The API ----------------------------------------------------------------------------------------------
-def test_api_creates_an_entry(as_patient, patient, clinician, make_session):
+def test_api_creates_an_entry(as_patient, patient, clinician, make_session, api):
     session = make_session(patient, clinician, status="completed")
     client_id = str(uuid.uuid4())
     response = api(as_patient, "POST", "/api/v1/journal", json={
@@ -124,12 +122,12 @@ def test_api_creates_an_entry(as_patient, patient, clinician, make_session):
     assert api(as_patient, "GET", f"/api/v1/journal/{data['id']}").get_json() == data
 
 
-def test_api_defaults_to_private(as_patient):
+def test_api_defaults_to_private(as_patient, api):
     data = api(as_patient, "POST", "/api/v1/journal", json={"body": "quiet"}).get_json()
     assert data["shared"] is False and data["session_id"] is None and data["prompt"] is None
 
 
-def test_api_same_client_id_returns_the_stored_entry(as_patient):
+def test_api_same_client_id_returns_the_stored_entry(as_patient, api):
     payload = {"client_id": str(uuid.uuid4()), "body": "once only"}
     first = api(as_patient, "POST", "/api/v1/journal", json=payload)
     second = api(as_patient, "POST", "/api/v1/journal", json=payload)
@@ -138,7 +136,7 @@ def test_api_same_client_id_returns_the_stored_entry(as_patient):
     assert _count() == 1
 
 
-def test_api_same_client_id_with_different_body_is_a_conflict(as_patient):
+def test_api_same_client_id_with_different_body_is_a_conflict(as_patient, api):
     client_id = str(uuid.uuid4())
     api(as_patient, "POST", "/api/v1/journal", json={"client_id": client_id, "body": "first"})
     response = api(as_patient, "POST", "/api/v1/journal", json={"client_id": client_id, "body": "second"})
@@ -147,7 +145,7 @@ def test_api_same_client_id_with_different_body_is_a_conflict(as_patient):
     assert _only_entry().body == "first"
 
 
-def test_one_client_id_may_be_used_by_two_patients(login_as, patient, other_patient):
+def test_one_client_id_may_be_used_by_two_patients(login_as, patient, other_patient, api):
     client_id = str(uuid.uuid4())
     for user in (patient, other_patient):
         assert api(login_as(user), "POST", "/api/v1/journal", json={"client_id": client_id, "body": "same"}).status_code == 201
@@ -174,37 +172,37 @@ def test_one_client_id_may_be_used_by_two_patients(login_as, patient, other_pati
     ({"body": "ok", "author_id": 1}, "author_id"),
     ({"body": "ok", "id": 5}, "id"),
 ])
-def test_api_refuses_invalid_input_with_field_errors(as_patient, payload, field):
+def test_api_refuses_invalid_input_with_field_errors(as_patient, payload, field, api):
     response = api(as_patient, "POST", "/api/v1/journal", json=payload)
     assert response.status_code == 400
     assert field in response.get_json()["fields"]
     assert _count() == 0
 
 
-def test_api_nul_message_is_clear(as_patient):
+def test_api_nul_message_is_clear(as_patient, api):
     response = api(as_patient, "POST", "/api/v1/journal", json={"body": "a\u0000b"})
     assert response.get_json() == {"error": "invalid journal entry", "fields": {
         "body": "Your entry contains a NUL character (\\0), which cannot be saved. Remove it and try again."}}
 
 
-def test_api_refuses_non_objects(as_patient):
+def test_api_refuses_non_objects(as_patient, api):
     assert api(as_patient, "POST", "/api/v1/journal", json=["body"]).status_code == 400
 
 
-def test_api_refuses_foreign_session(as_patient, other_patient, other_clinician, make_session):
+def test_api_refuses_foreign_session(as_patient, other_patient, other_clinician, make_session, api):
     foreign = make_session(other_patient, other_clinician, status="completed")
     response = api(as_patient, "POST", "/api/v1/journal", json={"body": "x", "session_id": foreign.id})
     assert response.status_code == 400
     assert response.get_json()["fields"] == {"session_id": "Choose one of your own sessions."}
 
 
-def test_a_future_recorded_at_becomes_now(as_patient):
+def test_a_future_recorded_at_becomes_now(as_patient, api):
     data = api(as_patient, "POST", "/api/v1/journal", json={"body": "x", "recorded_at": "2999-01-01T00:00:00Z"}).get_json()
     assert data["created_at"] < "2100"
 
 
 @pytest.mark.parametrize("length", [20_000])
-def test_exactly_20000_characters_are_accepted_counting_characters_not_bytes(as_patient, length):
+def test_exactly_20000_characters_are_accepted_counting_characters_not_bytes(as_patient, length, api):
     body = "é" * (length - 2) + "😀\n"  # 2 bytes each, and a 4-byte emoji: far more than 20,000 bytes
     response = api(as_patient, "POST", "/api/v1/journal", json={"body": body})
     assert response.status_code == 201
@@ -224,7 +222,7 @@ UNICODE = [
 
 
 @pytest.mark.parametrize("body", UNICODE)
-def test_unicode_round_trips_exactly_through_the_api(as_patient, body):
+def test_unicode_round_trips_exactly_through_the_api(as_patient, body, api):
     created = api(as_patient, "POST", "/api/v1/journal", json={"body": body, "prompt": body[:50]}).get_json()
     assert created["body"] == body
     assert api(as_patient, "GET", f"/api/v1/journal/{created['id']}").get_json()["body"] == body
@@ -232,7 +230,7 @@ def test_unicode_round_trips_exactly_through_the_api(as_patient, body):
 
 
 @pytest.mark.parametrize("body", [b for b in UNICODE if "\r" not in b])
-def test_unicode_round_trips_exactly_through_the_page(as_patient, body):
+def test_unicode_round_trips_exactly_through_the_page(as_patient, body, post_editor):
     post_editor(as_patient, body)
     entry = _only_entry()
     assert entry.body == body

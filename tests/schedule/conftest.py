@@ -1,17 +1,23 @@
-"""Schedule test helpers: a cleared screening, an ISO time builder, a booking call."""
+"""Schedule fixtures: a cleared screening, a New York time builder (`ny`), a booking call (`book_api`)."""
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import api
-
 NY = ZoneInfo("America/New_York")
 
 
-def ny(day: int, hour: int, minute: int = 0, month: int = 6, year: int = 2030) -> dt.datetime:
-    """An aware New York time in June 2030 (EDT, UTC-4). 2030-06-03 is a Monday."""
-    return dt.datetime(year, month, day, hour, minute, tzinfo=NY)
+@pytest.fixture
+def ny():
+    """ny(day, hour, minute=0, month=6, year=2030) -> an aware New York time (June 2030 is EDT, UTC-4).
+
+    2030-06-03 is a Monday.
+    """
+
+    def at(day: int, hour: int, minute: int = 0, month: int = 6, year: int = 2030) -> dt.datetime:
+        return dt.datetime(year, month, day, hour, minute, tzinfo=NY)
+
+    return at
 
 
 @pytest.fixture
@@ -21,7 +27,7 @@ def screened(patient, make_screening):
 
 
 @pytest.fixture
-def book_api():
+def book_api(api):
     def book(client, patient_id, start: dt.datetime, minutes: int = 60, kind: str = "integration", **extra):
         return api(client, "POST", "/api/v1/sessions", json={
             "patient_id": patient_id, "kind": kind, "starts_at": start.isoformat(), "duration_minutes": minutes, **extra})

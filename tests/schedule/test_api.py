@@ -5,15 +5,13 @@ import pytest
 
 from katapp.extensions import db
 from katapp.models import AuditEvent, TherapySession
-from tests.conftest import api
-from tests.schedule.conftest import ny
 
 
 def sessions():
     return db.session.scalars(db.select(TherapySession).order_by(TherapySession.starts_at)).all()
 
 
-def test_book_returns_201_with_the_session(patient, clinician, login_as, book_api):
+def test_book_returns_201_with_the_session(patient, clinician, login_as, book_api, ny):
     r = book_api(login_as(clinician), patient.id, ny(3, 9), 50, notes="bring journal")
     assert r.status_code == 201, r.get_json()
     body = r.get_json()
@@ -27,20 +25,20 @@ def test_book_returns_201_with_the_session(patient, clinician, login_as, book_ap
 @pytest.mark.parametrize(
     ("start", "minutes", "status"),
     [
-        (ny(3, 9, 30), 60, 409),  # starts inside the existing 9:00-10:00
-        (ny(3, 8, 30), 60, 409),  # ends inside it
-        (ny(3, 8), 180, 409),  # covers it
-        (ny(3, 9, 15), 15, 409),  # inside it
-        (ny(3, 10), 60, 201),  # starts as it ends
-        (ny(3, 8), 60, 201),  # ends as it starts
-        (ny(4, 9), 60, 201),  # the next day
+        ((3, 9, 30), 60, 409),  # starts inside the existing 9:00-10:00
+        ((3, 8, 30), 60, 409),  # ends inside it
+        ((3, 8), 180, 409),  # covers it
+        ((3, 9, 15), 15, 409),  # inside it
+        ((3, 10), 60, 201),  # starts as it ends
+        ((3, 8), 60, 201),  # ends as it starts
+        ((4, 9), 60, 201),  # the next day
     ],
 )
 def test_overlap_with_the_clinicians_own_session(make_user, patient, clinician, make_session, login_as, book_api,
-                                                 start, minutes, status):
+                                                 start, minutes, status, ny):
     someone_else = make_user("patient", clinician=clinician)
     make_session(someone_else, clinician, kind="integration", starts_at=ny(3, 9), minutes=60)
-    r = book_api(login_as(clinician), patient.id, start, minutes)
+    r = book_api(login_as(clinician), patient.id, ny(*start), minutes)
     assert r.status_code == status, r.get_json()
     if status == 409:
         assert r.get_json()["error"].startswith("This overlaps your integration session with " + someone_else.display_name)
@@ -49,7 +47,7 @@ def test_overlap_with_the_clinicians_own_session(make_user, patient, clinician, 
 
 
 def test_overlap_with_the_patients_session_with_another_clinician(patient, clinician, other_clinician, make_session,
-                                                                  login_as, book_api):
+                                                                  login_as, book_api, ny):
     make_session(patient, other_clinician, kind="integration", starts_at=ny(3, 9), minutes=60)
     r = book_api(login_as(clinician), patient.id, ny(3, 9, 45))
     assert r.status_code == 409
@@ -58,17 +56,17 @@ def test_overlap_with_the_patients_session_with_another_clinician(patient, clini
 
 
 @pytest.mark.parametrize("status", ["cancelled", "no_show"])
-def test_cancelled_and_no_show_sessions_free_the_slot(patient, clinician, make_session, login_as, book_api, status):
+def test_cancelled_and_no_show_sessions_free_the_slot(patient, clinician, make_session, login_as, book_api, status, ny):
     make_session(patient, clinician, kind="integration", starts_at=ny(3, 9), minutes=60, status=status)
     assert book_api(login_as(clinician), patient.id, ny(3, 9)).status_code == 201
 
 
-def test_completed_sessions_still_block(patient, clinician, make_session, login_as, book_api):
+def test_completed_sessions_still_block(patient, clinician, make_session, login_as, book_api, ny):
     make_session(patient, clinician, kind="integration", starts_at=ny(3, 9), minutes=60, status="completed")
     assert book_api(login_as(clinician), patient.id, ny(3, 9, 30)).status_code == 409
 
 
-def test_offsets_are_compared_as_instants(patient, clinician, make_session, login_as, book_api):
+def test_offsets_are_compared_as_instants(patient, clinician, make_session, login_as, book_api, ny):
     make_session(patient, clinician, kind="intake", starts_at=ny(3, 9), minutes=60)  # 13:00-14:00 UTC
     c = login_as(clinician)
     berlin = dt.datetime(2030, 6, 3, 15, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))  # 13:30 UTC
@@ -92,7 +90,7 @@ def test_offsets_are_compared_as_instants(patient, clinician, make_session, logi
         ({"color": "red"}, {"color"}),
     ],
 )
-def test_invalid_bodies_name_every_bad_field(patient, clinician, login_as, body, fields):
+def test_invalid_bodies_name_every_bad_field(patient, clinician, login_as, body, fields, api, ny):
     good = {"patient_id": patient.id, "kind": "integration", "starts_at": ny(3, 9).isoformat(), "duration_minutes": 60}
     r = api(login_as(clinician), "POST", "/api/v1/sessions", json={**good, **body})
     assert r.status_code == 400
@@ -100,19 +98,19 @@ def test_invalid_bodies_name_every_bad_field(patient, clinician, login_as, body,
     assert sessions() == []
 
 
-def test_duration_bounds_are_inclusive(patient, clinician, login_as, book_api):
+def test_duration_bounds_are_inclusive(patient, clinician, login_as, book_api, ny):
     c = login_as(clinician)
     assert book_api(c, patient.id, ny(3, 9), 5).status_code == 201
     assert book_api(c, patient.id, ny(4, 0), 600).status_code == 201
 
 
-def test_patient_not_on_caseload_is_404(other_patient, clinician, login_as, book_api):
+def test_patient_not_on_caseload_is_404(other_patient, clinician, login_as, book_api, ny):
     r = book_api(login_as(clinician), other_patient.id, ny(3, 9))
     assert r.status_code == 404 and r.get_json()["error"] == "no such patient"
     assert book_api(login_as(clinician), 999999, ny(3, 9)).status_code == 404
 
 
-def test_patient_cannot_book(patient, login_as, book_api):
+def test_patient_cannot_book(patient, login_as, book_api, ny):
     assert book_api(login_as(patient), patient.id, ny(3, 9)).status_code == 404
     assert sessions() == []
 
@@ -124,14 +122,14 @@ def test_not_signed_in_is_401(client, patient):
 
 
 # --- The screening gate -------------------------------------------------------------------------------
-def test_ketamine_needs_a_screening_on_file(patient, clinician, login_as, book_api):
+def test_ketamine_needs_a_screening_on_file(patient, clinician, login_as, book_api, ny):
     r = book_api(login_as(clinician), patient.id, ny(3, 9), 90, kind="ketamine")
     assert r.status_code == 422
     assert "no contraindication screening" in r.get_json()["error"]
     assert r.get_json()["fields"] == {"kind": r.get_json()["error"]}
 
 
-def test_ketamine_gate_422_until_cleared_then_201(patient, clinician, make_screening, login_as, book_api):
+def test_ketamine_gate_422_until_cleared_then_201(patient, clinician, make_screening, login_as, book_api, ny):
     make_screening(patient, cystitis=True)
     c = login_as(clinician)
     r = book_api(c, patient.id, ny(3, 9), 90, kind="ketamine")
@@ -144,13 +142,13 @@ def test_ketamine_gate_422_until_cleared_then_201(patient, clinician, make_scree
     assert book_api(c, patient.id, ny(3, 9), 90, kind="ketamine").status_code == 201
 
 
-def test_a_later_clean_screening_does_not_lift_an_uncleared_flag(patient, clinician, make_screening, login_as, book_api):
+def test_a_later_clean_screening_does_not_lift_an_uncleared_flag(patient, clinician, make_screening, login_as, book_api, ny):
     make_screening(patient, liver_disease=True)
     make_screening(patient)  # the patient fills it again with every answer "no"
     assert book_api(login_as(clinician), patient.id, ny(3, 9), 90, kind="ketamine").status_code == 422
 
 
-def test_cleared_screening_allows_ketamine(patient, clinician, make_screening, login_as, book_api):
+def test_cleared_screening_allows_ketamine(patient, clinician, make_screening, login_as, book_api, ny):
     from katapp.models import utcnow
 
     make_screening(patient, hallucinations=True, cleared_at=utcnow(), cleared_by_id=clinician.id, clear_note="ok")
@@ -159,7 +157,7 @@ def test_cleared_screening_allows_ketamine(patient, clinician, make_screening, l
 
 # --- GET -------------------------------------------------------------------------------------------------
 def test_list_is_own_sessions_newest_first_with_date_range(patient, other_patient, clinician, other_clinician,
-                                                           make_session, login_as):
+                                                           make_session, login_as, api, ny):
     a = make_session(patient, clinician, kind="intake", starts_at=ny(3, 9))
     b = make_session(patient, clinician, kind="integration", starts_at=ny(5, 9))
     c = make_session(patient, clinician, kind="integration", starts_at=ny(7, 23, 30))  # 03:30 UTC on the 8th
@@ -173,12 +171,12 @@ def test_list_is_own_sessions_newest_first_with_date_range(patient, other_patien
     assert api(login_as(other_clinician), "GET", "/api/v1/sessions?from=2030-06-05").get_json()["items"] == []
 
 
-def test_list_bad_dates_are_named(patient, login_as):
+def test_list_bad_dates_are_named(patient, login_as, api):
     r = api(login_as(patient), "GET", "/api/v1/sessions?from=june&to=2030-13-01")
     assert r.status_code == 400 and set(r.get_json()["fields"]) == {"from", "to"}
 
 
-def test_list_pages_at_100(patient, clinician, make_session, login_as):
+def test_list_pages_at_100(patient, clinician, make_session, login_as, api, ny):
     for i in range(101):
         make_session(patient, clinician, kind="integration", starts_at=ny(1, 0) + dt.timedelta(hours=i), minutes=30)
     c = login_as(clinician)
@@ -189,7 +187,7 @@ def test_list_pages_at_100(patient, clinician, make_session, login_as):
 
 # --- PATCH -----------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("status", ["cancelled", "no_show", "completed"])
-def test_patch_status_keeps_the_session(patient, clinician, make_session, login_as, status):
+def test_patch_status_keeps_the_session(patient, clinician, make_session, login_as, status, api, ny):
     s = make_session(patient, clinician, kind="integration", starts_at=ny(3, 9))
     r = api(login_as(clinician), "PATCH", f"/api/v1/sessions/{s.id}", json={"status": status})
     assert r.status_code == 200 and r.get_json()["status"] == status
@@ -198,7 +196,7 @@ def test_patch_status_keeps_the_session(patient, clinician, make_session, login_
     assert again.status_code == 409
 
 
-def test_patch_by_another_clinician_or_the_patient_is_404(patient, clinician, other_clinician, make_session, login_as):
+def test_patch_by_another_clinician_or_the_patient_is_404(patient, clinician, other_clinician, make_session, login_as, api, ny):
     s = make_session(patient, clinician, kind="integration", starts_at=ny(3, 9))
     assert api(login_as(other_clinician), "PATCH", f"/api/v1/sessions/{s.id}", json={"status": "cancelled"}).status_code == 404
     assert api(login_as(patient), "PATCH", f"/api/v1/sessions/{s.id}", json={"status": "cancelled"}).status_code == 404
@@ -208,7 +206,7 @@ def test_patch_by_another_clinician_or_the_patient_is_404(patient, clinician, ot
 KETAMINE_DONE = {"status": "completed", "dose_mg": 35.5, "route": "iv", "bp_before": "128/84", "bp_after": "136/88"}
 
 
-def test_complete_ketamine_records_dose_route_and_bp(patient, clinician, make_session, login_as):
+def test_complete_ketamine_records_dose_route_and_bp(patient, clinician, make_session, login_as, api, ny):
     s = make_session(patient, clinician, starts_at=ny(3, 9))
     r = api(login_as(clinician), "PATCH", f"/api/v1/sessions/{s.id}", json=KETAMINE_DONE)
     assert r.status_code == 200, r.get_json()
@@ -219,7 +217,7 @@ def test_complete_ketamine_records_dose_route_and_bp(patient, clinician, make_se
     assert (row.bp_before_systolic, row.bp_before_diastolic, row.bp_after_systolic) == (128, 84, 136)
 
 
-def test_complete_ketamine_names_every_missing_or_bad_field(patient, clinician, make_session, login_as):
+def test_complete_ketamine_names_every_missing_or_bad_field(patient, clinician, make_session, login_as, api, ny):
     s = make_session(patient, clinician, starts_at=ny(3, 9))
     r = api(login_as(clinician), "PATCH", f"/api/v1/sessions/{s.id}",
             json={"status": "completed", "dose_mg": 0, "route": "oral", "bp_before": "80/120"})
@@ -229,7 +227,7 @@ def test_complete_ketamine_names_every_missing_or_bad_field(patient, clinician, 
 
 
 @pytest.mark.parametrize(("bp", "warns"), [("140/90", False), ("141/80", True), ("130/91", True), ("139/89", False)])
-def test_pre_dose_bp_above_the_limit_needs_confirmation(patient, clinician, make_session, login_as, bp, warns):
+def test_pre_dose_bp_above_the_limit_needs_confirmation(patient, clinician, make_session, login_as, bp, warns, api, ny):
     s = make_session(patient, clinician, starts_at=ny(3, 9))
     c = login_as(clinician)
     r = api(c, "PATCH", f"/api/v1/sessions/{s.id}", json={**KETAMINE_DONE, "bp_before": bp})
@@ -242,7 +240,7 @@ def test_pre_dose_bp_above_the_limit_needs_confirmation(patient, clinician, make
     assert r.get_json()["bp_warning_confirmed"] is warns
 
 
-def test_bp_limit_is_the_clinic_setting(patient, clinician, make_session, login_as):
+def test_bp_limit_is_the_clinic_setting(patient, clinician, make_session, login_as, api, ny):
     from katapp.models import ClinicSettings
 
     db.session.add(ClinicSettings(id=1, **{**ClinicSettings.defaults(), "bp_limit_systolic": 130}))
@@ -252,13 +250,13 @@ def test_bp_limit_is_the_clinic_setting(patient, clinician, make_session, login_
     assert r.status_code == 422 and "130/90" in r.get_json()["error"]
 
 
-def test_dose_fields_refused_for_other_kinds(patient, clinician, make_session, login_as):
+def test_dose_fields_refused_for_other_kinds(patient, clinician, make_session, login_as, api, ny):
     s = make_session(patient, clinician, kind="integration", starts_at=ny(3, 9))
     r = api(login_as(clinician), "PATCH", f"/api/v1/sessions/{s.id}", json={"status": "completed", "dose_mg": 30})
     assert r.status_code == 400 and "dose_mg" in r.get_json()["fields"]
 
 
-def test_patch_moves_with_the_overlap_check(patient, clinician, make_session, login_as):
+def test_patch_moves_with_the_overlap_check(patient, clinician, make_session, login_as, api, ny):
     s = make_session(patient, clinician, kind="integration", starts_at=ny(3, 9), minutes=60)
     make_session(patient, clinician, kind="intake", starts_at=ny(3, 11), minutes=60)
     c = login_as(clinician)
@@ -271,7 +269,7 @@ def test_patch_moves_with_the_overlap_check(patient, clinician, make_session, lo
     assert api(c, "PATCH", f"/api/v1/sessions/{s.id}", json={"duration_minutes": 61}).status_code == 409
 
 
-def test_patch_unknown_and_empty_bodies(patient, clinician, make_session, login_as):
+def test_patch_unknown_and_empty_bodies(patient, clinician, make_session, login_as, api, ny):
     s = make_session(patient, clinician, kind="integration", starts_at=ny(3, 9))
     c = login_as(clinician)
     r = api(c, "PATCH", f"/api/v1/sessions/{s.id}", json={"status": "completed", "mood": 3})

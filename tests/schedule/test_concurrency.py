@@ -13,11 +13,9 @@ from sqlalchemy import func, select
 from katapp.extensions import db
 from katapp.models import TherapySession
 from katapp.schedule import booking
-from tests.conftest import api
-from tests.schedule.conftest import ny
 
 
-def _race(app, clients, payloads, monkeypatch):
+def _race(api, app, clients, payloads, monkeypatch):
     barrier = threading.Barrier(len(clients))
     real_lock = booking._lock
 
@@ -44,18 +42,18 @@ def _race(app, clients, payloads, monkeypatch):
     return results
 
 
-def test_same_clinician_same_slot_books_once(app, patient, make_user, clinician, login_as, monkeypatch):
+def test_same_clinician_same_slot_books_once(app, patient, make_user, clinician, login_as, monkeypatch, api, ny):
     second_patient = make_user("patient", clinician=clinician)
     clients = [login_as(clinician), login_as(clinician)]
     payloads = [{"patient_id": p.id, "kind": "integration", "starts_at": ny(3, 10).isoformat(), "duration_minutes": 50}
                 for p in (patient, second_patient)]
-    results = _race(app, clients, payloads, monkeypatch)
+    results = _race(api, app, clients, payloads, monkeypatch)
     assert sorted(r.status_code for r in results) == [201, 409], [r.get_json() for r in results]
     assert db.session.scalar(select(func.count()).select_from(TherapySession)) == 1
 
 
 def test_same_patient_two_clinicians_overlapping_books_once(app, patient, clinician, other_clinician, login_as,
-                                                             monkeypatch):
+                                                             monkeypatch, api, ny):
     from katapp.models import care_team
 
     db.session.execute(care_team.insert().values(clinician_id=other_clinician.id, patient_id=patient.id))
@@ -63,6 +61,6 @@ def test_same_patient_two_clinicians_overlapping_books_once(app, patient, clinic
     clients = [login_as(clinician), login_as(other_clinician)]
     payloads = [{"patient_id": patient.id, "kind": "integration", "starts_at": ny(3, h, m).isoformat(),
                  "duration_minutes": 50} for h, m in ((10, 0), (10, 30))]
-    results = _race(app, clients, payloads, monkeypatch)
+    results = _race(api, app, clients, payloads, monkeypatch)
     assert sorted(r.status_code for r in results) == [201, 409], [r.get_json() for r in results]
     assert db.session.scalar(select(func.count()).select_from(TherapySession)) == 1

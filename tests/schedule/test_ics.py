@@ -6,8 +6,6 @@ from icalendar import Calendar
 
 from katapp.extensions import db
 from katapp.models import User
-from tests.conftest import api
-from tests.schedule.conftest import ny
 
 
 def turn(client, action: str):
@@ -36,7 +34,7 @@ def test_feed_is_off_until_turned_on(patient, login_as):
     assert re.search(r"href=\"webcal://localhost/calendar/[\w-]{40,}\.ics\"", page)
 
 
-def test_patient_feed_has_kind_and_time_only(patient, clinician, make_session, login_as, app):
+def test_patient_feed_has_kind_and_time_only(patient, clinician, make_session, login_as, app, ny):
     s = make_session(patient, clinician, kind="ketamine", starts_at=ny(3, 9), notes="dose plan: 0.5 mg/kg")
     c = login_as(patient)
     turn(c, "on")
@@ -51,7 +49,7 @@ def test_patient_feed_has_kind_and_time_only(patient, clinician, make_session, l
         assert secret not in raw
 
 
-def test_clinician_feed_uses_initials_only(patient, clinician, make_session, login_as, app):
+def test_clinician_feed_uses_initials_only(patient, clinician, make_session, login_as, app, ny):
     make_session(patient, clinician, kind="integration", starts_at=ny(3, 9))
     c = login_as(clinician)
     turn(c, "on")
@@ -60,7 +58,7 @@ def test_clinician_feed_uses_initials_only(patient, clinician, make_session, log
     assert "Pat Patient" not in app.test_client().get(feed_path(clinician)).get_data(as_text=True)
 
 
-def test_moved_session_keeps_its_uid_with_a_higher_sequence(patient, clinician, make_session, login_as, app):
+def test_moved_session_keeps_its_uid_with_a_higher_sequence(patient, clinician, make_session, login_as, app, api, ny):
     s = make_session(patient, clinician, kind="integration", starts_at=ny(3, 9), minutes=60)
     cancelled = make_session(patient, clinician, kind="intake", starts_at=ny(5, 9), status="cancelled")
     c = login_as(clinician)
@@ -79,7 +77,7 @@ def test_moved_session_keeps_its_uid_with_a_higher_sequence(patient, clinician, 
     assert str(after_all[f"session-{cancelled.id}@katapp"]["STATUS"]) == "CANCELLED"
 
 
-def test_cancelling_updates_the_same_event(patient, clinician, make_session, login_as, app):
+def test_cancelling_updates_the_same_event(patient, clinician, make_session, login_as, app, api, ny):
     s = make_session(patient, clinician, kind="integration", starts_at=ny(3, 9))
     c = login_as(patient)
     turn(c, "on")
@@ -116,7 +114,7 @@ def test_unknown_tokens_and_inactive_users_are_404(patient, login_as, app):
 
 
 def test_feed_only_holds_the_owners_sessions(patient, other_patient, clinician, other_clinician, make_session,
-                                             login_as, app):
+                                             login_as, app, ny):
     mine = make_session(patient, clinician, kind="integration", starts_at=ny(3, 9))
     make_session(other_patient, other_clinician, kind="integration", starts_at=ny(3, 9))
     c = login_as(patient)

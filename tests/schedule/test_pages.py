@@ -10,7 +10,6 @@ from flask_login import login_user
 
 from katapp.extensions import db
 from katapp.models import AuditEvent, Screening, TherapySession, utcnow
-from tests.schedule.conftest import ny
 
 NY = ZoneInfo("America/New_York")
 
@@ -55,7 +54,7 @@ def test_patient_pages_are_404_for_staff(patient, clinician, admin, login_as, pa
 
 
 def test_another_clinicians_patient_and_session_are_404(patient, other_patient, other_clinician, clinician, make_session,
-                                                       login_as):
+                                                       login_as, ny):
     s = make_session(patient, clinician, kind="integration", starts_at=ny(3, 9))
     c = login_as(other_clinician)
     assert c.get(f"/patients/{patient.id}/screening").status_code == 404
@@ -148,7 +147,7 @@ def test_book_page_books_in_the_clinicians_zone(patient, clinician, login_as):
     assert s.starts_at == dt.datetime(2030, 6, 3, 13, tzinfo=dt.UTC) and s.duration_minutes == 60
 
 
-def test_book_page_shows_overlap_as_a_form_error(patient, clinician, make_session, login_as):
+def test_book_page_shows_overlap_as_a_form_error(patient, clinician, make_session, login_as, ny):
     make_session(patient, clinician, kind="intake", starts_at=ny(3, 9, 30))
     c = login_as(clinician)
     r = c.post("/agenda/book", data=form(c, patient_id=patient.id))
@@ -199,7 +198,7 @@ def test_series_shows_proposals_then_books_all(patient, clinician, screened, log
     assert made[0].starts_at == dt.datetime(2030, 6, 3, 13, tzinfo=dt.UTC)
 
 
-def test_series_is_all_or_nothing(patient, clinician, make_user, make_session, screened, login_as):
+def test_series_is_all_or_nothing(patient, clinician, make_user, make_session, screened, login_as, ny):
     other = make_user("patient", clinician=clinician)
     make_session(other, clinician, kind="intake", starts_at=ny(12, 9, 30))  # clashes with the 4th (Wed 12 Jun)
     c = login_as(clinician)
@@ -227,7 +226,7 @@ def test_series_rejects_no_weekdays(patient, clinician, login_as):
 
 
 # --- One session -------------------------------------------------------------------------------------------
-def test_session_page_moves_cancels_and_marks_no_show(patient, clinician, make_session, login_as):
+def test_session_page_moves_cancels_and_marks_no_show(patient, clinician, make_session, login_as, ny):
     s = make_session(patient, clinician, kind="integration", starts_at=ny(3, 9))
     busy = make_session(patient, clinician, kind="intake", starts_at=ny(4, 9), minutes=60)
     c = login_as(clinician)
@@ -247,7 +246,7 @@ def test_session_page_moves_cancels_and_marks_no_show(patient, clinician, make_s
     assert "cancelled" in page and "Move session" not in page and "Cancel session" not in page
 
 
-def test_complete_ketamine_on_the_page_with_bp_confirmation(patient, clinician, make_session, login_as):
+def test_complete_ketamine_on_the_page_with_bp_confirmation(patient, clinician, make_session, login_as, ny):
     s = make_session(patient, clinician, starts_at=ny(3, 9))
     c = login_as(clinician)
     page = text(c.get(f"/agenda/sessions/{s.id}"))
@@ -264,7 +263,7 @@ def test_complete_ketamine_on_the_page_with_bp_confirmation(patient, clinician, 
     assert "150/95" in page and "above limit, confirmed" in page and "Intranasal" in page
 
 
-def test_complete_form_checks_bp_text(patient, clinician, make_session, login_as):
+def test_complete_form_checks_bp_text(patient, clinician, make_session, login_as, ny):
     s = make_session(patient, clinician, starts_at=ny(3, 9))
     c = login_as(clinician)
     r = c.post(f"/agenda/sessions/{s.id}/complete", data={"csrf_token": c.csrf, "dose_mg": "40", "route": "iv",
@@ -352,7 +351,7 @@ def test_clinician_records_reviews_and_clears_with_a_note(patient, clinician, ma
 
 
 # --- The patient's view -------------------------------------------------------------------------------------
-def test_patient_sessions_page_in_the_patients_zone(make_user, clinician, make_session, login_as):
+def test_patient_sessions_page_in_the_patients_zone(make_user, clinician, make_session, login_as, ny):
     berlin = make_user("patient", clinician=clinician, timezone="Europe/Berlin")
     make_session(berlin, clinician, kind="integration", starts_at=ny(3, 9))  # 15:00 in Berlin
     make_session(berlin, clinician, kind="intake", starts_at=utcnow() - dt.timedelta(days=30), status="completed")
@@ -365,7 +364,7 @@ def test_patient_sessions_page_in_the_patients_zone(make_user, clinician, make_s
     assert "Fill in your health screening" in page
 
 
-def test_patient_sees_only_own_sessions(patient, other_patient, other_clinician, make_session, login_as):
+def test_patient_sees_only_own_sessions(patient, other_patient, other_clinician, make_session, login_as, ny):
     make_session(other_patient, other_clinician, kind="intake", starts_at=ny(3, 9))
     page = text(login_as(patient).get("/sessions"))
     assert "No sessions booked" in page and "Intake" not in page
