@@ -281,7 +281,7 @@ def test_patch_unknown_and_empty_bodies(patient, clinician, make_session, login_
 
 
 # --- Refusals keep CONTRACT.md's error shape -------------------------------------------------------------
-def test_refusals_answer_exactly_the_error_shape(patient, clinician, make_session, make_screening, login_as, book_api):
+def test_refusals_answer_exactly_the_error_shape(patient, clinician, make_session, make_screening, login_as, book_api, ny, api):
     """400, 409 and 422 refusals raised by the schedule services: exactly {"error", "fields"}, nothing stored."""
     make_screening(patient, cystitis=True)
     make_session(patient, clinician, kind="integration", starts_at=ny(3, 9))
