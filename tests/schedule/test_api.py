@@ -299,7 +299,7 @@ def test_refusals_answer_exactly_the_error_shape(patient, clinician, make_sessio
     assert len(sessions()) == 1
 
 
-def test_refusal_on_a_finished_session_is_409_with_fields(patient, clinician, make_session, login_as):
+def test_refusal_on_a_finished_session_is_409_with_fields(patient, clinician, make_session, login_as, ny, api):
     s = make_session(patient, clinician, kind="integration", starts_at=ny(3, 9), status="cancelled")
     r = api(login_as(clinician), "PATCH", f"/api/v1/sessions/{s.id}", json={"status": "completed"})
     assert r.status_code == 409
