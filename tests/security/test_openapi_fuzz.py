@@ -19,7 +19,6 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-
 SPEC = Path(__file__).resolve().parents[2] / "openapi.yaml"
 SCHEMA = schemathesis.openapi.from_path(SPEC)
 OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
