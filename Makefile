@@ -29,7 +29,7 @@ setup: assets
 run: setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.dev assets
+test: lint assets
 	bash scripts/run_tests.sh
 
 # The suite once, on SQLite, without the browser tests (quick local loop).
@@ -43,8 +43,10 @@ bench: $(VENV)/.runtime assets
 lighthouse: $(VENV)/.runtime assets
 	bash bench/lighthouse/run.sh
 
+# Static checks: ruff (incl. the S and B rule sets) and bandit. `make test` runs them first, so CI does.
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check katapp tests bench scripts config.py wsgi.py
+	$(VENV)/bin/bandit -r katapp -q
 
 icons: | $(VENV)/bin/python
 	$(PY) scripts/make_icons.py

@@ -32,7 +32,7 @@ from katapp.models import (
     utcnow,
 )
 
-DEFAULT_PASSWORD = "katapp-demo-password"  # noqa: S105 - printed for the demo, documented in README
+DEFAULT_PASSWORD = "katapp-demo-password"  # noqa: S105 - demo-only password, printed and in README  # nosec B105
 CLINIC_TZ = "America/New_York"
 PATIENT_ZONES = ["America/New_York", "America/Chicago", "America/Los_Angeles", "America/New_York", "Europe/London"]
 PROFILES = ["remitter", "responder", "non_responder", "partial", "relapser"]
@@ -138,7 +138,7 @@ def build_demo(*, patients: int = 12, days: int = 120, password: str = DEFAULT_P
         if not reset:
             raise DemoError("The database already has accounts. Use --reset to replace everything with the demo.")
         reset_database()
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # seeded, reproducible demo data (not security)  # nosec B311
     clinic_tz = ZoneInfo(CLINIC_TZ)
     today = today or utcnow().astimezone(clinic_tz).date()
     start_day = today - dt.timedelta(days=days - 1)

@@ -49,7 +49,10 @@ def aware_utc(value: object) -> dt.datetime:
         raise ValueError(f"must be {ISO_HINT}") from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("needs a time-zone offset (e.g. -05:00 or Z)")
-    return moment.astimezone(dt.UTC)
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:  # year 1 or 9999 with an offset that crosses the calendar's edge
+        raise ValueError(f"must be {ISO_HINT}") from None
 
 
 def insert_once(find: Callable[[], T | None], build: Callable[[], T], same: Callable[[T], bool],
