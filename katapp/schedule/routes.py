@@ -204,6 +204,9 @@ def set_status(session_id: int):
 @role_required("patient")
 def my_screening():
     form = ScreeningForm()
+    if request.method == "GET":
+        for name, answer in (screening_service.last_answers(current_user.id) or {}).items():
+            form[name].data = answer
     if form.validate_on_submit():
         row = screening_service.record_screening(current_user, current_user, screening_service.answers_of(form),
                                                  form.details.data)
@@ -241,8 +244,8 @@ def screening(patient_id: int):
 
 
 def _cleared(patient: User, cleared: int):
-    flash(f"Cleared {cleared} screening{'s' if cleared != 1 else ''}: ketamine can be booked."
-          if cleared else "There was nothing to clear.", "success")
+    flash(f"Signed off {cleared} screening{'s' if cleared != 1 else ''}: ketamine can be booked."
+          if cleared else "There was nothing to sign off.", "success")
     return redirect(url_for("schedule.screening", patient_id=patient.id))
 
 
