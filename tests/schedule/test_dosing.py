@@ -201,3 +201,16 @@ def test_check_in_from_scheduled_and_the_predose_checks_on_the_api(doc, pat, cli
             "not yet ticked: Fasting as instructed (no food 2 h, no drinks 30 min before); "
             "Escort home arranged (no driving until the next day); Signed consent on file"),
         "weight": "record the patient's weight (kg) before dosing"}
+
+
+def test_demo_clinic_has_complete_dosing_days(app):
+    from katapp.demo import build_demo
+    from katapp.schedule import dosing_day
+
+    build_demo(patients=4, days=40, password="demo-password-long-enough")  # noqa: S106 - demo only
+    done = db.session.scalars(db.select(TherapySession).where(TherapySession.kind == "ketamine",
+                                                              TherapySession.status == "completed")).all()
+    assert done
+    for s in done:
+        assert s.weight_kg and s.dosed_at and len(s.vitals) == 4
+        assert dosing_day.discharge_checks(s, s.discharge_ticked, now=s.completed_at) == []
