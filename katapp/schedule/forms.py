@@ -16,6 +16,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from katapp.domain.scheduling import parse_bp
 from katapp.domain.vocabulary import DISSOCIATION, KIND, MOAAS, ROUTES, SCREENING_CONDITIONS, SESSION_KINDS, SEVERITY
@@ -66,6 +67,9 @@ class StatusForm(FlaskForm):
 
 class MultiCheckboxField(SelectMultipleField):
     """Tick boxes (the checklists); `field()` renders them as a fieldset of big labels."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 YES_NO = [("no", "No"), ("yes", "Yes")]
