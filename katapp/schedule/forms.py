@@ -96,10 +96,11 @@ class DoseForm(FlaskForm):
 
 
 class VitalsForm(FlaskForm):
-    time = TimeField("Taken at (empty: now)", validators=[Optional()])
-    bp = StringField("Blood pressure", description="Systolic/diastolic", validators=[Optional(), blood_pressure])
+    time = TimeField("Taken at", description="Empty: now", validators=[Optional()])
+    bp = StringField("BP", description="Systolic/diastolic", validators=[Optional(), blood_pressure])
     heart_rate = IntegerField("Heart rate", validators=[Optional(), NumberRange(20, 250, "From 20 to 250.")])
-    spo2 = IntegerField("SpO2 %", validators=[Optional(), NumberRange(50, 100, "From 50 to 100 %.")])
+    spo2 = IntegerField("SpO2 %", description="Oxygen saturation",
+                        validators=[Optional(), NumberRange(50, 100, "From 50 to 100 %.")])
     moaas = RadioField("Sedation (MOAA/S)", choices=[(t.key, t.title) for t in MOAAS], validators=[Optional()])
     dissociation = RadioField("Dissociation", choices=[(t.key, t.title) for t in DISSOCIATION], validators=[Optional()])
     nausea = BooleanField("Nausea")
