@@ -28,6 +28,7 @@ from katapp.models import (
     Screening,
     TherapySession,
     User,
+    VitalReading,
     care_team,
     utcnow,
 )
@@ -192,6 +193,11 @@ def build_demo(*, patients: int = 12, days: int = 120, password: str = DEFAULT_P
         for entry in rows.journals:
             entry["session_id"] = session_ids.get(entry.pop("_session_key"))
         db.session.execute(insert(JournalEntry), rows.journals)
+    dosed = db.session.scalars(select(TherapySession).where(TherapySession.dosed_at.is_not(None))
+                               .order_by(TherapySession.id)).all()
+    vitals = [v for session in dosed for v in _vitals(rng, session)]
+    if vitals:
+        db.session.execute(insert(VitalReading), vitals)
     for pid, client_id in flagged:
         assessment = db.session.scalar(select(Assessment).where(Assessment.patient_id == pid,
                                                                 Assessment.client_id == client_id))
@@ -231,6 +237,9 @@ def _patient(rng, rows: _Rows, book: _SlotBook, *, k, pid, cid, tz, clinic_tz, p
                      details=None, cleared_by_id=None, cleared_at=None, clear_note=None)
     if has_contraindication:
         screening["details"] = "Reports chest pain on exertion; awaiting cardiology review."
+    if not has_contraindication:  # a clinician signs off every screening, an all-"no" one included
+        screening.update(cleared_by_id=cid, cleared_at=intake_at + dt.timedelta(hours=2),
+                         clear_note="Reviewed with the patient at intake: no contraindications.")
     if cleared_yes:
         screening.update(details="History of hypertension, treated.", cleared_by_id=cid,
                          cleared_at=intake_at + dt.timedelta(days=1),
@@ -319,14 +328,35 @@ def _patient(rng, rows: _Rows, book: _SlotBook, *, k, pid, cid, tz, clinic_tz, p
 def _ketamine(rng, pid, cid, starts: dt.datetime, weight: float, *, done: bool) -> dict:
     row = dict(patient_id=pid, clinician_id=cid, kind="ketamine", status="scheduled", starts_at=starts,
                ends_at=starts + dt.timedelta(minutes=90), created_at=starts - dt.timedelta(days=14))
-    if done:
-        sys_before = int(rng.gauss(124, 9))
-        dia_before = int(rng.gauss(79, 6))
-        row.update(status="completed", dose_mg=round(0.5 * weight, 1), route="iv",
+    if done:  # a dosing day as the clinic records it (issue #12): within the BP limit, 0.5 mg/kg IV over 40 min
+        sys_before = min(int(rng.gauss(124, 9)), 138)
+        dia_before = min(int(rng.gauss(79, 6)), 88)
+        dosed = starts + dt.timedelta(minutes=10)
+        row.update(status="completed", dose_mg=round(0.5 * weight, 1), route="iv", weight_kg=round(weight, 1),
+                   checked_in_at=starts - dt.timedelta(minutes=10), predose_bp_at=starts,
+                   predose_ticked=["consent", "escort", "fasting"], pregnancy_possible=False,
                    bp_before_systolic=sys_before, bp_before_diastolic=dia_before,
-                   bp_after_systolic=sys_before + int(rng.gauss(10, 4)), bp_after_diastolic=dia_before + int(rng.gauss(6, 3)),
-                   bp_warning_confirmed=sys_before > 140 or dia_before > 90, completed_at=starts + dt.timedelta(minutes=90))
+                   bp_after_systolic=sys_before + int(rng.gauss(4, 3)), bp_after_diastolic=dia_before + int(rng.gauss(3, 2)),
+                   bp_warning_confirmed=False, dosed_at=dosed, infusion_ended_at=dosed + dt.timedelta(minutes=40),
+                   discharge_ticked=["alert_oriented", "escort_present", "vitals_baseline"],
+                   completed_at=dosed + dt.timedelta(minutes=75))
     return row
+
+
+def _vitals(rng, session: TherapySession) -> list[dict]:
+    """Readings at 15, 40 (the BP peak), 60 and 70 minutes after a demo dose: BP up about 10-15
+    mmHg at 40 min and back near baseline before discharge; mild dissociation early on."""
+    out = []
+    for minutes, rise, moaas, dissociation in ((15, 8, "4", "mild"), (40, 13, "5", "mild"), (60, 6, "5", "none"),
+                                              (70, 3, "5", "none")):
+        out.append(dict(session_id=session.id, recorded_by_id=session.clinician_id,
+                        at=session.dosed_at + dt.timedelta(minutes=minutes),
+                        systolic=session.bp_before_systolic + rise + int(rng.gauss(0, 3)),
+                        diastolic=session.bp_before_diastolic + rise // 2 + int(rng.gauss(0, 2)),
+                        heart_rate=int(rng.gauss(78, 6)), spo2=rng.choice((96, 97, 98, 99)), moaas=moaas,
+                        dissociation=dissociation, nausea=minutes == 15 and rng.random() < 0.2, vomiting=False,
+                        action_note=None, created_at=session.dosed_at + dt.timedelta(minutes=minutes)))
+    return out
 
 
 def _assessment(rows: _Rows, pid: int, client_id: str, instrument: str, answers: list[int], at: dt.datetime, day: dt.date) -> None:

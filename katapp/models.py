@@ -325,6 +325,8 @@ class TherapySession(db.Model):
         CheckConstraint(
             "kind = 'ketamine' OR (dose_mg IS NULL AND route IS NULL)", name="dose_only_ketamine"
         ),
+        CheckConstraint(_range("weight_kg", 20, 350), name="weight_kg"),
+        CheckConstraint("bp_override_reason IS NULL OR length(bp_override_reason) <= 2000", name="override_length"),
         Index("ix_therapy_sessions_clinician_starts", "clinician_id", "starts_at"),
         Index("ix_therapy_sessions_patient_starts", "patient_id", "starts_at"),
     )
@@ -348,20 +350,92 @@ class TherapySession(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), onupdate=utcnow)
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Dosing day (issue #12): the pre-dose check (bp_before_* is its BP, taken at predose_bp_at),
+    # the dose (dosed_at = the dose or infusion start) and the discharge (completed_at).
+    checked_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    weight_kg: Mapped[float | None] = mapped_column(Float)
+    predose_bp_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    predose_ticked: Mapped[list[str]] = mapped_column(JSON, default=list)
+    pregnancy_possible: Mapped[bool] = mapped_column(Boolean, default=False)
+    bp_override_reason: Mapped[str | None] = mapped_column(Text)
+    dose_reason: Mapped[str | None] = mapped_column(Text)  # why a dose outside the clinic's range
+    dosed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    infusion_ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    discharge_ticked: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     patient: Mapped[User] = relationship(foreign_keys=[patient_id])
     clinician: Mapped[User] = relationship(foreign_keys=[clinician_id])
+    vitals: Mapped[list[VitalReading]] = relationship(
+        back_populates="session", order_by=lambda: (VitalReading.at, VitalReading.id))
+    adverse_events: Mapped[list[AdverseEvent]] = relationship(
+        back_populates="session", order_by=lambda: (AdverseEvent.at, AdverseEvent.id))
 
     @property
     def duration_minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
 
+class VitalReading(db.Model):
+    """Vital signs at one time point after a dose (issue #12 §3). Any value may be missing;
+    `action_note` says what the clinician did about a reading past the alert thresholds."""
+
+    __tablename__ = "vital_readings"
+    __table_args__ = (
+        CheckConstraint("(systolic IS NULL) = (diastolic IS NULL)", name="bp_pair"),
+        CheckConstraint(_range("systolic", 60, 260), name="systolic"),
+        CheckConstraint(_range("diastolic", 30, 160), name="diastolic"),
+        CheckConstraint(_range("heart_rate", 20, 250), name="heart_rate"),
+        CheckConstraint(_range("spo2", 50, 100), name="spo2"),
+        CheckConstraint("moaas IS NULL OR " + _in("moaas", vocab.MOAAS_KEYS), name="moaas"),
+        CheckConstraint("dissociation IS NULL OR " + _in("dissociation", vocab.DISSOCIATION_KEYS),
+                        name="dissociation"),
+        Index("ix_vital_readings_session_at", "session_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("therapy_sessions.id", ondelete="CASCADE"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    systolic: Mapped[int | None] = mapped_column(Integer)
+    diastolic: Mapped[int | None] = mapped_column(Integer)
+    heart_rate: Mapped[int | None] = mapped_column(Integer)
+    spo2: Mapped[int | None] = mapped_column(Integer)
+    moaas: Mapped[str | None] = mapped_column(String(1))
+    dissociation: Mapped[str | None] = mapped_column(String(16))
+    nausea: Mapped[bool] = mapped_column(Boolean, default=False)
+    vomiting: Mapped[bool] = mapped_column(Boolean, default=False)
+    action_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    session: Mapped[TherapySession] = relationship(back_populates="vitals")
+
+
+class AdverseEvent(db.Model):
+    """Something that went wrong during a dosing session, with its severity (issue #12 §3)."""
+
+    __tablename__ = "adverse_events"
+    __table_args__ = (
+        CheckConstraint(_in("severity", vocab.SEVERITY_KEYS), name="severity"),
+        CheckConstraint("length(description) > 0 AND length(description) <= 2000", name="description"),
+        Index("ix_adverse_events_session_at", "session_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("therapy_sessions.id", ondelete="CASCADE"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    severity: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(Text)
+
+    session: Mapped[TherapySession] = relationship(back_populates="adverse_events")
+
+
 class Screening(db.Model):
     """Intake contraindication screening: one yes/no column per condition.
 
     Any "yes" is a contraindication flag; a ketamine session cannot be booked until a clinician
-    clears it with a note.
+    clears it with a note. Every screening, an all-"no" one included, is signed off by a clinician
+    (cleared_* columns: for an all-"no" screening they record the sign-off) before a dose.
     """
 
     __tablename__ = "screenings"
@@ -386,6 +460,14 @@ class Screening(db.Model):
     intracranial_pressure: Mapped[bool] = mapped_column(Boolean, default=False)
     cystitis: Mapped[bool] = mapped_column(Boolean, default=False)
     liver_disease: Mapped[bool] = mapped_column(Boolean, default=False)
+    pregnancy: Mapped[bool] = mapped_column(Boolean, default=False)
+    substance_use: Mapped[bool] = mapped_column(Boolean, default=False)
+    interacting_medications: Mapped[bool] = mapped_column(Boolean, default=False)
+    glaucoma: Mapped[bool] = mapped_column(Boolean, default=False)
+    seizure_disorder: Mapped[bool] = mapped_column(Boolean, default=False)
+    sleep_apnoea: Mapped[bool] = mapped_column(Boolean, default=False)
+    recent_mi_stroke: Mapped[bool] = mapped_column(Boolean, default=False)
+    ketamine_allergy: Mapped[bool] = mapped_column(Boolean, default=False)
     details: Mapped[str | None] = mapped_column(Text)
     cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     cleared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -401,6 +483,10 @@ class Screening(db.Model):
     @property
     def blocks_ketamine(self) -> bool:
         return bool(self.flags) and self.cleared_at is None
+
+    @property
+    def signed_off(self) -> bool:
+        return self.cleared_at is not None
 
 
 class JournalEntry(db.Model):
@@ -480,6 +566,12 @@ class ClinicSettings(db.Model):
         CheckConstraint(_range("series_length", 1, 30, nullable=False), name="series_length"),
         CheckConstraint(_range("escalation_hours", 1, 72, nullable=False), name="escalation_hours"),
         CheckConstraint("length(country) = 2 AND country = upper(country)", name="country"),
+        CheckConstraint(_range("alert_bp_systolic", 120, 260, nullable=False), name="alert_bp_sys"),
+        CheckConstraint(_range("alert_bp_diastolic", 70, 160, nullable=False), name="alert_bp_dia"),
+        CheckConstraint(_range("screening_valid_days", 1, 730, nullable=False), name="screening_valid"),
+        CheckConstraint(_range("early_start_minutes", 0, 120, nullable=False), name="early_start"),
+        CheckConstraint(_range("observation_minutes_intranasal", 1, 600, nullable=False), name="observe_in"),
+        CheckConstraint(_range("observation_minutes_other", 1, 600, nullable=False), name="observe_other"),
     )
 
     DEFAULT_CRISIS_TEXT = (
@@ -504,6 +596,13 @@ class ClinicSettings(db.Model):
     escalation_hours: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
     # {country code or "*": [{label, kind, value}]}; None: domain/crisis.DEFAULT_RESOURCES.
     crisis_resources: Mapped[dict[str, list[dict[str, str]]] | None] = mapped_column(JSON)
+    # Dosing day (issue #12): defaults are katapp.domain.dosing.DEFAULTS (sources there).
+    alert_bp_systolic: Mapped[int] = mapped_column(Integer, default=180)
+    alert_bp_diastolic: Mapped[int] = mapped_column(Integer, default=110)
+    screening_valid_days: Mapped[int] = mapped_column(Integer, default=180)
+    early_start_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    observation_minutes_intranasal: Mapped[int] = mapped_column(Integer, default=120)
+    observation_minutes_other: Mapped[int] = mapped_column(Integer, default=60)
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), onupdate=utcnow)
 
     @classmethod

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from katapp.domain.scheduling import bp_exceeds, local_date, parse_bp
-from katapp.domain.vocabulary import CONDITION, ROUTE_KEYS, Term
+from katapp.domain.vocabulary import CONDITION, DISSOCIATION, MOAAS, ROUTE_KEYS, SEVERITY, Term  # noqa: F401
 
 # ---------------------------------------------------------------------------------------------
 # Lifecycle
@@ -268,27 +268,7 @@ class Screening:
 HEART_RATE_RANGE = (20, 250)  # beats a minute; outside is a typing error
 SPO2_RANGE = (50, 100)  # %
 
-# Monitoring words (issue #12 §3). MOAA/S: Modified Observer's Assessment of Alertness/Sedation
-# (Chernik et al., J Clin Psychopharmacol 1990), 5 = responds readily to name, 0 = no response.
-MOAAS: tuple[Term, ...] = (
-    Term("5", "responds readily to name spoken in normal tone", "5 Alert"),
-    Term("4", "lethargic response to name spoken in normal tone", "4 Lethargic"),
-    Term("3", "responds only after name is called loudly or repeatedly", "3 Loud voice"),
-    Term("2", "responds only after mild prodding or shaking", "2 Prodding"),
-    Term("1", "does not respond to mild prodding or shaking", "1 No response to prodding"),
-    Term("0", "does not respond to deep stimulus", "0 Unresponsive"),
-)
-DISSOCIATION: tuple[Term, ...] = (
-    Term("none", "none", "None"),
-    Term("mild", "mild", "Mild"),
-    Term("moderate", "moderate", "Moderate"),
-    Term("severe", "severe", "Severe"),
-)
-SEVERITY: tuple[Term, ...] = (  # of an adverse event
-    Term("mild", "mild", "Mild"),
-    Term("moderate", "moderate", "Moderate"),
-    Term("severe", "severe", "Severe"),
-)
+# Monitoring words: vocabulary.MOAAS, DISSOCIATION, SEVERITY (re-exported here).
 
 
 @dataclass(frozen=True)

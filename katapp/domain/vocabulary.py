@@ -47,15 +47,47 @@ SESSION_KINDS: tuple[SessionKind, ...] = (
 KIND = {k.key: k for k in SESSION_KINDS}
 KIND_KEYS = tuple(KIND)
 
+# A ketamine session goes scheduled -> checked_in -> dosed -> completed (issue #12). Its
+# "completed" IS the discharge: the status every other feature (outcomes, caseload, CONTRACT.md's
+# PATCH) already counts, reached only through the discharge checks (katapp/domain/dosing.py calls
+# it DISCHARGED). Other kinds go scheduled -> completed. Cancelled and no-show end either.
 SESSION_STATUSES: tuple[Term, ...] = (
     Term("scheduled", "scheduled", "Scheduled"),
+    Term("checked_in", "checked in", "Checked in"),
+    Term("dosed", "dosed, under observation", "Dosed"),
     Term("completed", "completed", "Completed"),
     Term("cancelled", "cancelled", "Cancelled"),
     Term("no_show", "no-show", "No-show"),
 )
 STATUS = {s.key: s for s in SESSION_STATUSES}
 STATUS_KEYS = tuple(STATUS)
-BUSY_STATUSES = ("scheduled", "completed")  # cancelled and no-show free the slot
+BUSY_STATUSES = ("scheduled", "checked_in", "dosed", "completed")  # cancelled and no-show free the slot
+DISCHARGED_LABEL = "discharged"  # a completed ketamine session, in words
+
+# Monitoring words (issue #12 §3). MOAA/S: Modified Observer's Assessment of Alertness/Sedation
+# (Chernik et al., J Clin Psychopharmacol 1990), 5 = responds readily to name, 0 = no response.
+MOAAS: tuple[Term, ...] = (
+    Term("5", "responds readily to name spoken in normal tone", "5 Alert"),
+    Term("4", "lethargic response to name spoken in normal tone", "4 Lethargic"),
+    Term("3", "responds only after name is called loudly or repeatedly", "3 Loud voice"),
+    Term("2", "responds only after mild prodding or shaking", "2 Prodding"),
+    Term("1", "does not respond to mild prodding or shaking", "1 No response to prodding"),
+    Term("0", "does not respond to deep stimulus", "0 Unresponsive"),
+)
+DISSOCIATION: tuple[Term, ...] = (
+    Term("none", "none", "None"),
+    Term("mild", "mild", "Mild"),
+    Term("moderate", "moderate", "Moderate"),
+    Term("severe", "severe", "Severe"),
+)
+SEVERITY: tuple[Term, ...] = (  # of an adverse event
+    Term("mild", "mild", "Mild"),
+    Term("moderate", "moderate", "Moderate"),
+    Term("severe", "severe", "Severe"),
+)
+MOAAS_KEYS = tuple(t.key for t in MOAAS)
+DISSOCIATION_KEYS = tuple(t.key for t in DISSOCIATION)
+SEVERITY_KEYS = tuple(t.key for t in SEVERITY)
 
 ROUTES: tuple[Term, ...] = (
     Term("iv", "IV (intravenous)", "IV"),
@@ -84,11 +116,32 @@ SCREENING_CONDITIONS: tuple[Condition, ...] = (
               "Do you have bladder problems such as pain, burning or blood when passing urine (cystitis)?"),
     Condition("liver_disease", "Liver disease",
               "Have you been told you have liver disease or problems with your liver?"),
+    # Issue #12 item 4 (Sanacora et al., JAMA Psychiatry 2017; SPRAVATO prescribing information).
+    Condition("pregnancy", "Pregnancy or breastfeeding",
+              "Are you pregnant, trying to become pregnant, or breastfeeding?"),
+    Condition("substance_use", "Substance use history (ketamine/PCP, stimulants, alcohol)",
+              "Have you ever had problems with ketamine, PCP, stimulants (such as cocaine or amphetamines) "
+              "or alcohol?"),
+    Condition("interacting_medications", "Interacting medications",
+              "Do you take benzodiazepines, lamotrigine, an MAOI, opioids or other sedating medicines, "
+              "stimulants, or memantine?"),
+    Condition("glaucoma", "Uncontrolled glaucoma or raised eye pressure",
+              "Do you have glaucoma or raised pressure in your eyes that is not under control?"),
+    Condition("seizure_disorder", "Seizure disorder",
+              "Have you ever had seizures or epilepsy?"),
+    Condition("sleep_apnoea", "Sleep apnoea or airway problems",
+              "Do you have sleep apnoea or problems with your breathing or airway?"),
+    Condition("recent_mi_stroke", "Recent myocardial infarction or stroke, aneurysm",
+              "Have you had a heart attack or stroke recently, or been told you have an aneurysm?"),
+    Condition("ketamine_allergy", "Known ketamine allergy",
+              "Have you ever had an allergic reaction to ketamine?"),
 )
 CONDITION = {c.key: c for c in SCREENING_CONDITIONS}
 CONDITION_KEYS = tuple(CONDITION)
 
-_TABLES = {"kind": KIND, "status": STATUS, "route": ROUTE, "condition": CONDITION}
+_TABLES = {"kind": KIND, "status": STATUS, "route": ROUTE, "condition": CONDITION,
+           "moaas": {t.key: t for t in MOAAS}, "dissociation": {t.key: t for t in DISSOCIATION},
+           "severity": {t.key: t for t in SEVERITY}}
 
 
 def label(table: str, key: str | None, *, title: bool = False) -> str:

@@ -19,22 +19,23 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
-from katapp.clinic import clinic_settings
 from katapp.clock import utcnow, zone_of
 from katapp.domain import scheduling
 from katapp.domain.vocabulary import BUSY_STATUSES, KIND, KIND_KEYS, ROUTE_KEYS, STATUS, label
 from katapp.errors import Conflict, Invalid, NotAllowed, NotFound, Refusal
 from katapp.extensions import db
 from katapp.models import TherapySession, User
+from katapp.schedule import dosing_day
 from katapp.schedule.parse import Reader, check_minutes, sentence
 from katapp.schedule.screening import screening_status
 from katapp.security import audit, is_care_team
 
 OUTCOMES = ("completed", "cancelled", "no_show")
+STATUS_CHOICES = ("checked_in", "dosed", "completed", "cancelled", "no_show")
 POST_FIELDS = frozenset({"patient_id", "kind", "starts_at", "duration_minutes", "notes"})
-PATCH_FIELDS = frozenset({"status", "dose_mg", "route", "bp_before", "bp_after", "bp_confirmed",
-                          "starts_at", "duration_minutes"})
-RECORD_FIELDS = ("dose_mg", "route", "bp_before", "bp_after")
+RECORD_FIELDS = ("weight_kg", "bp_before", "checklist", "pregnancy_possible", "override_reason", "dose_mg",
+                 "route", "dose_reason", "bp_after", "discharge_checklist")
+PATCH_FIELDS = frozenset({"status", "starts_at", "duration_minutes", *RECORD_FIELDS})
 
 
 # --- Whose ---------------------------------------------------------------------------------------------
@@ -222,11 +223,16 @@ def plan_series(clinician: User, patient: User, pattern: dict, *, book: bool = F
 
 # --- Moving and outcomes -------------------------------------------------------------------------------
 def move(clinician: User, session: TherapySession, starts_at: dt.datetime, duration_minutes: int) -> TherapySession:
-    """Move a scheduled session (overlap-checked, itself excluded) and commit."""
+    """Move a scheduled session (overlap-checked, itself excluded) and commit. A ketamine session
+    is re-checked against the screening gate (NotAllowed), as when it was booked."""
     if session.status != "scheduled":
         raise Conflict(f"Only scheduled sessions can be moved; this one is {STATUS[session.status].label}.")
     check_minutes(duration_minutes)
     _check_aware(starts_at)
+    if session.kind == "ketamine":
+        message = screening_status(session.patient_id).message
+        if message:
+            raise NotAllowed(message, {"starts_at": message})
     _lock(clinician.id, session.patient_id)
     end = starts_at + dt.timedelta(minutes=duration_minutes)
     existing = _busy(clinician.id, session.patient_id, starts_at, end, exclude_id=session.id)
@@ -241,33 +247,47 @@ def move(clinician: User, session: TherapySession, starts_at: dt.datetime, durat
 
 
 @dataclass
-class Completion:
+class Record:
+    """A PATCH body's dosing-day values (RECORD_FIELDS), all optional."""
+
+    weight_kg: float | None = None
+    bp_before: str | None = None
+    checklist: tuple[str, ...] | None = None
+    pregnancy_possible: bool | None = None
+    override_reason: str | None = None
     dose_mg: float | None = None
     route: str | None = None
-    bp_before: str | None = None
+    dose_reason: str | None = None
     bp_after: str | None = None
-    bp_confirmed: bool = False
+    discharge_checklist: tuple[str, ...] = ()
+
+    @property
+    def has_predose(self) -> bool:
+        return any(v is not None for v in (self.weight_kg, self.bp_before, self.checklist,
+                                           self.pregnancy_possible, self.override_reason))
 
 
-def set_status(clinician: User, session: TherapySession, status: str, completion: Completion | None = None) -> TherapySession:
-    """Complete, cancel or mark no-show a scheduled session, and commit.
-
-    Completing a ketamine session needs dose_mg, route, bp_before and bp_after ("128/84").
-    A pre-dose BP above the clinic's limit needs `bp_confirmed` (NotAllowed otherwise). Invalid
-    names every invalid field; Conflict when the session is not scheduled.
-    """
-    if status not in OUTCOMES:
-        raise Invalid("Status must be completed, cancelled or no_show.", {"status": "one of " + ", ".join(OUTCOMES)})
-    if session.status != "scheduled":
-        message = f"This session is already {STATUS[session.status].label}."
+def set_status(clinician: User, session: TherapySession, status: str, record: Record | None = None) -> TherapySession:
+    """Move a session to `status` and commit. Other kinds: scheduled -> completed, cancelled or
+    no_show. A ketamine session follows its dosing day (`dosing_day`): checked_in, dosed (pre-dose
+    checks and the mg/kg range), completed (the discharge checks; before the dose, the pre-dose
+    checks at this moment), cancelled or no_show. Invalid, Conflict or NotAllowed otherwise."""
+    if status not in STATUS_CHOICES:
+        raise Invalid("Give a valid status.", {"status": "one of " + ", ".join(STATUS_CHOICES)})
+    record = record or Record()
+    if session.kind == "ketamine":
+        return _ketamine_status(session, status, record)
+    if session.status != "scheduled" or status in dosing_day.KETAMINE_ONLY:
+        message = (f"This session is already {STATUS[session.status].label}." if session.status != "scheduled"
+                   else "Only a ketamine session is checked in and dosed.")
         raise Conflict(message, {"status": message})
-    completion = completion or Completion()
-    given = any(getattr(completion, name) is not None for name in RECORD_FIELDS)
-    if status == "completed" and session.kind == "ketamine":
-        _record_ketamine(session, completion)
-    elif given:
-        message = "Dose, route and blood pressure are recorded only when completing a ketamine session."
+    if record != Record():
+        message = "Dosing values are recorded only for a ketamine session."
         raise Invalid(message, {"dose_mg": message})
+    return _finish(session, status)
+
+
+def _finish(session: TherapySession, status: str) -> TherapySession:
     session.status = status
     session.updated_at = utcnow()
     if status == "completed":
@@ -277,53 +297,53 @@ def set_status(clinician: User, session: TherapySession, status: str, completion
     return session
 
 
-def _record_ketamine(session: TherapySession, c: Completion) -> None:
-    errors: dict[str, str] = {}
-    dose = c.dose_mg
-    if isinstance(dose, bool) or not isinstance(dose, int | float) or not 0.1 <= dose <= 1000:
-        errors["dose_mg"] = "Enter the dose in mg (0.1 to 1000)."
-    if c.route not in ROUTE_KEYS:
-        errors["route"] = "Choose the route: " + ", ".join(ROUTE_KEYS) + "."
-    bps = {}
-    for name in ("bp_before", "bp_after"):
-        try:
-            bps[name] = scheduling.parse_bp(getattr(c, name))
-        except ValueError as exc:
-            errors[name] = sentence(str(exc))
-    Invalid.check(errors, "Some fields are not valid.")
-    settings = clinic_settings()
-    high = scheduling.bp_exceeds(*bps["bp_before"], settings.bp_limit_systolic, settings.bp_limit_diastolic)
-    if high and not c.bp_confirmed:
-        message = (f"Pre-dose blood pressure {c.bp_before.strip()} is above the clinic limit "
-                   f"{settings.bp_limit_systolic}/{settings.bp_limit_diastolic}. Confirm to record it anyway.")
-        raise NotAllowed(message, {"bp_before": message, "bp_confirmed": "Confirm the high reading."})
-    session.dose_mg = float(dose)
-    session.route = c.route
-    session.bp_before_systolic, session.bp_before_diastolic = bps["bp_before"]
-    session.bp_after_systolic, session.bp_after_diastolic = bps["bp_after"]
-    session.bp_warning_confirmed = bool(high)
+def _ketamine_status(s: TherapySession, status: str, r: Record) -> TherapySession:
+    if r.has_predose and s.status in ("scheduled", "checked_in"):
+        dosing_day.save_predose(s, dosing_day.PreDoseEntry(
+            r.weight_kg if r.weight_kg is not None else s.weight_kg, r.bp_before,
+            r.checklist if r.checklist is not None else tuple(s.predose_ticked or ()),
+            bool(r.pregnancy_possible), r.override_reason or s.bp_override_reason or ""), commit=False)
+    if status == "checked_in":
+        return dosing_day.check_in(s)
+    if status == "dosed":
+        dosing_day.give_dose(s, dosing_day.DoseEntry(r.dose_mg, r.route, r.dose_reason or ""))
+        return s
+    if status == "completed":
+        if r.bp_after and s.status == "dosed":
+            dosing_day.add_vitals(s, dosing_day.VitalsEntry(bp=r.bp_after), s.clinician, commit=False)
+        return dosing_day.discharge(s, r.discharge_checklist)
+    dosing_day.advance(s, status)
+    return _finish(s, status)
 
 
 def update_request(clinician: User, session: TherapySession, body: Mapping) -> TherapySession:
-    """Apply an API PATCH body (PATCH_FIELDS): a move, or an outcome with its record; never both."""
+    """Apply an API PATCH body (PATCH_FIELDS): a move, or a status with its dosing-day values."""
     read = Reader(body)
-    status = read.choice("status", OUTCOMES, optional=True)
+    status = read.choice("status", STATUS_CHOICES, optional=True)
     moving = "starts_at" in body or "duration_minutes" in body
     starts_at = read.moment("starts_at") if "starts_at" in body else session.starts_at
     minutes = read.minutes() if "duration_minutes" in body else session.duration_minutes
-    confirmed = read.flag("bp_confirmed")
-    for name in RECORD_FIELDS:
-        if name in body and status != "completed":
-            read.refuse(name, "recorded only with status completed")
-    if moving and status is not None:
+    record = _record(read, body)
+    if moving and (status is not None or record != Record()):
         read.refuse("status", "move a session and change its status in separate requests")
     if not moving and status is None and "status" not in read.errors:
         read.refuse("status", "give a status, or starts_at/duration_minutes to move the session")
     read.done()
     if moving:
         return move(clinician, session, starts_at, minutes)
-    record = Completion(**{name: body.get(name) for name in RECORD_FIELDS}, bp_confirmed=confirmed)
     return set_status(clinician, session, status, record)
+
+
+def _record(read: Reader, body: Mapping) -> Record:
+    rules = dosing_day.settings()
+    return Record(
+        weight_kg=read.number("weight_kg", 0, 1000), bp_before=read.text("bp_before", 20),
+        checklist=read.keys("checklist", [i.key for i in rules.predose_checklist]) if "checklist" in body else None,
+        pregnancy_possible=read.flag("pregnancy_possible") if "pregnancy_possible" in body else None,
+        override_reason=read.text("override_reason", 2000), dose_mg=read.number("dose_mg", 0.1, 1000),
+        route=read.choice("route", ROUTE_KEYS, optional=True), dose_reason=read.text("dose_reason", 2000),
+        bp_after=read.text("bp_after", 20),
+        discharge_checklist=read.keys("discharge_checklist", [i.key for i in rules.discharge_checklist]))
 
 
 def bp_text(systolic: int | None, diastolic: int | None) -> str | None:

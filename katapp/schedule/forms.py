@@ -16,9 +16,10 @@ from wtforms import (
     TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from katapp.domain.scheduling import parse_bp
-from katapp.domain.vocabulary import KIND, ROUTES, SCREENING_CONDITIONS, SESSION_KINDS
+from katapp.domain.vocabulary import DISSOCIATION, KIND, MOAAS, ROUTES, SCREENING_CONDITIONS, SESSION_KINDS, SEVERITY
 from katapp.schedule.parse import minutes_error, sentence
 
 KIND_CHOICES = [(k.key, k.title) for k in SESSION_KINDS]
@@ -64,16 +65,57 @@ class StatusForm(FlaskForm):
     status = HiddenField(validators=[DataRequired()])
 
 
-class CompleteForm(FlaskForm):
+class MultiCheckboxField(SelectMultipleField):
+    """Tick boxes (the checklists); `field()` renders them as a fieldset of big labels."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+YES_NO = [("no", "No"), ("yes", "Yes")]
+
+
+class PreDoseForm(FlaskForm):
+    """The pre-dose check's record (the rules run in `dosing_day`); checklist choices per clinic."""
+
+    weight_kg = DecimalField("Weight (kg)", places=None, validators=[InputRequired("Enter the weight in kg."),
+                                                                      NumberRange(20, 350, "From 20 to 350 kg.")])
+    bp = StringField("Pre-dose blood pressure", description="Systolic/diastolic, for example 128/84",
+                     validators=[InputRequired("Enter today's pre-dose blood pressure."), blood_pressure])
+    pregnancy_possible = RadioField("Could the patient be pregnant?", choices=YES_NO, default="no")
+    checklist = MultiCheckboxField("Checklist")
+    override_reason = TextAreaField("Override: why dose above the BP limit (leave empty otherwise)",
+                                    validators=[Optional(), Length(max=2000)])
+
+
+class DoseForm(FlaskForm):
     dose_mg = DecimalField("Dose (mg)", places=None,
                            validators=[InputRequired("Enter the dose in mg."), NumberRange(0.1, 1000, "From 0.1 to 1000 mg.")])
-    route = RadioField("Route", choices=ROUTE_CHOICES,
-                       validators=[InputRequired("Choose the route.")])
-    bp_before = StringField("Blood pressure before dosing", description="Systolic/diastolic, for example 128/84",
-                            validators=[InputRequired("Enter the blood pressure before dosing."), blood_pressure])
-    bp_after = StringField("Blood pressure after the session", description="Systolic/diastolic, for example 132/86",
-                           validators=[InputRequired("Enter the blood pressure after the session."), blood_pressure])
-    bp_confirmed = BooleanField("I have checked the high pre-dose blood pressure and still gave the dose")
+    route = RadioField("Route", choices=ROUTE_CHOICES, validators=[InputRequired("Choose the route.")])
+    dose_reason = TextAreaField("Reason, if the dose is outside the clinic's range", validators=[Optional(), Length(max=2000)])
+
+
+class VitalsForm(FlaskForm):
+    time = TimeField("Taken at", description="Empty: now", validators=[Optional()])
+    bp = StringField("BP", description="Systolic/diastolic", validators=[Optional(), blood_pressure])
+    heart_rate = IntegerField("Heart rate", validators=[Optional(), NumberRange(20, 250, "From 20 to 250.")])
+    spo2 = IntegerField("SpO2 %", description="Oxygen saturation",
+                        validators=[Optional(), NumberRange(50, 100, "From 50 to 100 %.")])
+    moaas = RadioField("Sedation (MOAA/S)", choices=[(t.key, t.title) for t in MOAAS], validators=[Optional()])
+    dissociation = RadioField("Dissociation", choices=[(t.key, t.title) for t in DISSOCIATION], validators=[Optional()])
+    nausea = BooleanField("Nausea")
+    vomiting = BooleanField("Vomiting")
+    action_note = TextAreaField("Action taken (required for an alerting reading)", validators=[Optional(), Length(max=2000)])
+
+
+class EventForm(FlaskForm):
+    severity = RadioField("Severity", choices=[(t.key, t.title) for t in SEVERITY],
+                          validators=[InputRequired("Choose the severity.")])
+    description = TextAreaField("What happened", validators=[DataRequired("Describe what happened."), Length(max=2000)])
+
+
+class DischargeForm(FlaskForm):
+    checklist = MultiCheckboxField("Before the patient leaves")
 
 
 class SeriesForm(FlaskForm):
@@ -104,7 +146,7 @@ class ScreeningForm(FlaskForm):
 
 
 for _condition in SCREENING_CONDITIONS:
-    setattr(ScreeningForm, _condition.key, RadioField(_condition.question, choices=[("no", "No"), ("yes", "Yes")],
+    setattr(ScreeningForm, _condition.key, RadioField(_condition.question, choices=YES_NO,
                                                       validators=[InputRequired("Answer yes or no.")]))
 
 

@@ -107,6 +107,24 @@ class Reader:
             return False
         return value
 
+    def number(self, name: str, low: float, high: float) -> float | None:
+        """An optional number from `low` to `high` (None when absent)."""
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            self.errors[name] = f"a number from {low:g} to {high:g}"
+            return None
+        return value
+
+    def keys(self, name: str, allowed: Collection[str]) -> tuple[str, ...]:
+        """An optional list of keys, each one of `allowed` (() when absent)."""
+        value = self.data.get(name, [])
+        if not isinstance(value, list) or any(v not in allowed for v in value):
+            self.errors[name] = "a list of: " + ", ".join(allowed)
+            return ()
+        return tuple(value)
+
     def refuse(self, name: str, message: str) -> None:
         self.errors[name] = message
 

@@ -7,7 +7,6 @@ Handlers read the form and call the schedule's services (`booking`, `agenda`, `s
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -15,18 +14,17 @@ from flask_login import current_user
 from katapp.clinic import clinic_settings
 from katapp.clock import local_now, local_today, utcnow
 from katapp.domain import vocabulary
-from katapp.errors import Invalid, NotFound, Refusal, show_on_form
+from katapp.errors import Invalid, Refusal, show_on_form
 from katapp.extensions import db, limiter
 from katapp.models import TherapySession, User
 from katapp.schedule import agenda as agenda_service
-from katapp.schedule import booking, bp
+from katapp.schedule import booking, bp, dosing_day
 from katapp.schedule import feed as feed_service
 from katapp.schedule import screening as screening_service
 from katapp.schedule.forms import (
     BookForm,
     CalendarForm,
     ClearForm,
-    CompleteForm,
     MoveForm,
     ScreeningForm,
     SeriesForm,
@@ -137,17 +135,17 @@ def _pattern(form: SeriesForm) -> dict:
 
 
 # --- One session: move, cancel, no-show, complete -----------------------------------------------------------
-def _session_page(s: TherapySession, *, move_form=None, complete_form=None, status=200):
+def _session_page(s: TherapySession, *, move_form=None, status=200):
     if move_form is None:
         move_form = MoveForm(formdata=None)
         local = local_now(current_user, s.starts_at)
         move_form.date.data, move_form.time.data = local.date(), local.time().replace(second=0, microsecond=0)
         move_form.duration_minutes.data = s.duration_minutes
-    settings = clinic_settings()
-    return _page("schedule/session.html", status, s=s, move_form=move_form,
-                 complete_form=complete_form or CompleteForm(formdata=None), status_form=StatusForm(),
+    ratio = f"{s.dose_mg / s.weight_kg:.2f} mg/kg" if s.dose_mg and s.weight_kg else None
+    alerts = {v.id: dosing_day.alerts_of(v, dosing_day.settings()) for v in s.vitals} if s.dosed_at else {}
+    return _page("schedule/session.html", status, s=s, move_form=move_form, status_form=StatusForm(),
+                 mg_per_kg=ratio, alerts=alerts,
                  gate=screening_service.screening_status(s.patient_id),
-                 bp_limit=(settings.bp_limit_systolic, settings.bp_limit_diastolic),
                  bp_before=booking.bp_text(s.bp_before_systolic, s.bp_before_diastolic),
                  bp_after=booking.bp_text(s.bp_after_systolic, s.bp_after_diastolic))
 
@@ -183,7 +181,7 @@ def set_status(session_id: int):
     form = StatusForm()
     status = form.status.data if form.validate_on_submit() else None
     if status not in booking.OUTCOMES or (status == "completed" and s.kind == "ketamine"):
-        raise Invalid("Choose an outcome.")  # a ketamine session is completed through its form
+        raise Invalid("Choose an outcome.")  # a ketamine session is completed on its dosing-day screen
     try:
         booking.set_status(current_user, s, status)
     except Refusal as exc:
@@ -193,36 +191,14 @@ def set_status(session_id: int):
     return redirect(url_for("schedule.session", session_id=s.id))
 
 
-@bp.route("/agenda/sessions/<int:session_id>/complete", methods=["POST"])
-@role_required("clinician")
-def complete(session_id: int):
-    s = booking.own_session(current_user, session_id)
-    if s.kind != "ketamine":
-        raise NotFound("no such session")
-    form = CompleteForm()
-    if form.validate_on_submit():
-        try:
-            booking.set_status(current_user, s, "completed", _completion(form))
-        except Refusal as exc:
-            show_on_form(form, exc, "dose_mg")
-        else:
-            flash("Session completed and recorded.", "success")
-            return redirect(url_for("schedule.session", session_id=s.id))
-    return _session_page(s, complete_form=form, status=400)
-
-
-def _completion(form: CompleteForm) -> booking.Completion:
-    dose = form.dose_mg.data
-    return booking.Completion(dose_mg=float(dose) if isinstance(dose, Decimal) else dose, route=form.route.data,
-                              bp_before=form.bp_before.data, bp_after=form.bp_after.data,
-                              bp_confirmed=form.bp_confirmed.data)
-
-
 # --- Screening ------------------------------------------------------------------------------------------
 @bp.route("/screening", methods=["GET", "POST"])
 @role_required("patient")
 def my_screening():
     form = ScreeningForm()
+    if request.method == "GET":
+        for name, answer in (screening_service.last_answers(current_user.id) or {}).items():
+            form[name].data = answer
     if form.validate_on_submit():
         row = screening_service.record_screening(current_user, current_user, screening_service.answers_of(form),
                                                  form.details.data)
@@ -260,8 +236,8 @@ def screening(patient_id: int):
 
 
 def _cleared(patient: User, cleared: int):
-    flash(f"Cleared {cleared} screening{'s' if cleared != 1 else ''}: ketamine can be booked."
-          if cleared else "There was nothing to clear.", "success")
+    flash(f"Signed off {cleared} screening{'s' if cleared != 1 else ''}: ketamine can be booked."
+          if cleared else "There was nothing to sign off.", "success")
     return redirect(url_for("schedule.screening", patient_id=patient.id))
 
 

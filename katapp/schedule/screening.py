@@ -39,10 +39,16 @@ def open_flag(patient_id_column):
     return exists().where(SafetyFlag.patient_id == patient_id_column, SafetyFlag.acknowledged_at.is_(None))
 
 
+def unsigned(patient_id_column):
+    """SQL: the patient has a screening no clinician has signed off (all-"no" ones included)."""
+    return exists().where(Screening.patient_id == patient_id_column, Screening.cleared_at.is_(None))
+
+
 @dataclass
 class ScreeningStatus:
     screened: bool
     blocked: bool
+    unsigned: bool = False
 
     @property
     def message(self) -> str | None:
@@ -55,9 +61,10 @@ class ScreeningStatus:
 
 def screening_status(patient_id: int) -> ScreeningStatus:
     row = db.session.execute(
-        select(has_screening(patient_id).label("s"), contraindication_open(patient_id).label("b"))
+        select(has_screening(patient_id).label("s"), contraindication_open(patient_id).label("b"),
+               unsigned(patient_id).label("u"))
     ).one()
-    return ScreeningStatus(screened=bool(row.s), blocked=bool(row.b))
+    return ScreeningStatus(screened=bool(row.s), blocked=bool(row.b), unsigned=bool(row.u))
 
 
 def answers_of(form) -> dict[str, bool]:
@@ -85,9 +92,9 @@ def screenings(patient_id: int, limit: int = 20) -> list[Screening]:
 
 
 def clear_screenings(clinician: User, patient: User, note: str) -> int:
-    """Clear every uncleared positive screening of the patient with `note`; audited; commits.
-
-    Returns how many were cleared (0: nothing to clear). Invalid(note) without a note.
+    """Sign off every screening of the patient not yet signed off, with `note`: a positive one is
+    cleared for ketamine, an all-"no" one reviewed (a dose needs the latest signed off). Audited;
+    commits. Returns how many were signed off (0: nothing to sign). Invalid(note) without a note.
     """
     note = (note or "").strip()
     if not note:
@@ -96,10 +103,15 @@ def clear_screenings(clinician: User, patient: User, note: str) -> int:
     rows = db.session.scalars(
         select(Screening).where(Screening.patient_id == patient.id, Screening.cleared_at.is_(None))
     ).all()
-    rows = [r for r in rows if r.flags]
     now = utcnow()
     for r in rows:
         r.cleared_at, r.cleared_by_id, r.clear_note = now, clinician.id, note
-        audit("screening_cleared", patient_id=patient.id, obj=r, detail=note)
+        audit("screening_cleared" if r.flags else "screening_signed_off", patient_id=patient.id, obj=r, detail=note)
     db.session.commit()
     return len(rows)
+
+
+def last_answers(patient_id: int) -> dict[str, str] | None:
+    """The latest screening's answers as the form's "yes"/"no" (the update form starts from them)."""
+    latest = screenings(patient_id, 1)
+    return {name: "yes" if getattr(latest[0], name) else "no" for name in CONDITION_KEYS} if latest else None

@@ -203,51 +203,7 @@ def test_patch_by_another_clinician_or_the_patient_is_404(patient, clinician, ot
     assert sessions()[0].status == "scheduled"
 
 
-KETAMINE_DONE = {"status": "completed", "dose_mg": 35.5, "route": "iv", "bp_before": "128/84", "bp_after": "136/88"}
-
-
-def test_complete_ketamine_records_dose_route_and_bp(patient, clinician, make_session, login_as, api, ny):
-    s = make_session(patient, clinician, starts_at=ny(3, 9))
-    r = api(login_as(clinician), "PATCH", f"/api/v1/sessions/{s.id}", json=KETAMINE_DONE)
-    assert r.status_code == 200, r.get_json()
-    body = r.get_json()
-    assert (body["dose_mg"], body["route"], body["bp_before"], body["bp_after"]) == (35.5, "iv", "128/84", "136/88")
-    assert body["bp_warning_confirmed"] is False and body["completed_at"]
-    row = sessions()[0]
-    assert (row.bp_before_systolic, row.bp_before_diastolic, row.bp_after_systolic) == (128, 84, 136)
-
-
-def test_complete_ketamine_names_every_missing_or_bad_field(patient, clinician, make_session, login_as, api, ny):
-    s = make_session(patient, clinician, starts_at=ny(3, 9))
-    r = api(login_as(clinician), "PATCH", f"/api/v1/sessions/{s.id}",
-            json={"status": "completed", "dose_mg": 0, "route": "oral", "bp_before": "80/120"})
-    assert r.status_code == 400
-    assert set(r.get_json()["fields"]) == {"dose_mg", "route", "bp_before", "bp_after"}
-    assert sessions()[0].status == "scheduled"
-
-
-@pytest.mark.parametrize(("bp", "warns"), [("140/90", False), ("141/80", True), ("130/91", True), ("139/89", False)])
-def test_pre_dose_bp_above_the_limit_needs_confirmation(patient, clinician, make_session, login_as, bp, warns, api, ny):
-    s = make_session(patient, clinician, starts_at=ny(3, 9))
-    c = login_as(clinician)
-    r = api(c, "PATCH", f"/api/v1/sessions/{s.id}", json={**KETAMINE_DONE, "bp_before": bp})
-    if warns:
-        assert r.status_code == 422
-        assert set(r.get_json()["fields"]) == {"bp_before", "bp_confirmed"} and "140/90" in r.get_json()["error"]
-        assert sessions()[0].status == "scheduled"
-        r = api(c, "PATCH", f"/api/v1/sessions/{s.id}", json={**KETAMINE_DONE, "bp_before": bp, "bp_confirmed": True})
-    assert r.status_code == 200
-    assert r.get_json()["bp_warning_confirmed"] is warns
-
-
-def test_bp_limit_is_the_clinic_setting(patient, clinician, make_session, login_as, api, ny):
-    from katapp.models import ClinicSettings
-
-    db.session.add(ClinicSettings(id=1, **{**ClinicSettings.defaults(), "bp_limit_systolic": 130}))
-    db.session.commit()
-    s = make_session(patient, clinician, starts_at=ny(3, 9))
-    r = api(login_as(clinician), "PATCH", f"/api/v1/sessions/{s.id}", json={**KETAMINE_DONE, "bp_before": "135/80"})
-    assert r.status_code == 422 and "130/90" in r.get_json()["error"]
+# Completing a ketamine session (the dosing day) is tested in tests/schedule/test_dosing.py.
 
 
 def test_dose_fields_refused_for_other_kinds(patient, clinician, make_session, login_as, api, ny):

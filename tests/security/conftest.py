@@ -16,7 +16,6 @@ from sqlalchemy import select
 from katapp.auth.services import create_invitation
 from katapp.extensions import db
 from katapp.models import care_team, utcnow
-from tests.conftest import csrf_token
 
 ACTORS = ("anonymous", "patient_a", "patient_b", "clinician_a", "clinician_other", "clinician_removed", "admin",
           "deactivated")
@@ -58,7 +57,7 @@ def table_fingerprint(exclude: tuple[str, ...] = ("audit_events",)) -> dict[str,
     return out
 
 
-def signed_in(app, user):
+def signed_in(app, user, auth):
     """A client carrying `user`'s session cookie, as a sign-in leaves it (the form itself: tests/auth).
 
     Skips the deliberately slow password hash, so the matrix can build a fresh world for every row.
@@ -67,12 +66,12 @@ def signed_in(app, user):
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
-    client.csrf = csrf_token(client, "/account/password")
+    client.csrf = auth.on(client).csrf_token("/account/password")
     return client
 
 
 @pytest.fixture
-def world(make_user, make_checkin, make_journal, make_session, make_flag, make_screening, make_assessment, app):
+def world(make_user, make_checkin, make_journal, make_session, make_flag, make_screening, make_assessment, app, auth):
     """Build the world and sign every actor in; returns World(users, clients, ids)."""
     clin_a = make_user("clinician", email="clin.a@example.org", display_name="Dr. Team")
     clin_other = make_user("clinician", email="clin.other@example.org", display_name="Dr. Elsewhere")
@@ -103,9 +102,10 @@ def world(make_user, make_checkin, make_journal, make_session, make_flag, make_s
     clin_a.calendar_token = ids["calendar_token"] = "calendar-token-of-clinician-a-0123456789"
     users = {"patient_a": a, "patient_b": b, "clinician_a": clin_a, "clinician_other": clin_other,
              "clinician_removed": clin_removed, "admin": admin, "deactivated": deactivated}
-    clients = {name: signed_in(app, user) for name, user in users.items()}
+    clients = {name: signed_in(app, user, auth) for name, user in users.items()}
+    ids["password"] = auth.password
     clients["anonymous"] = app.test_client()
-    clients["anonymous"].csrf = csrf_token(clients["anonymous"], "/login")
+    clients["anonymous"].csrf = auth.on(clients["anonymous"]).csrf_token("/login")
     # The care-team change and the deactivation happen after sign-in, as they would in a clinic.
     db.session.execute(care_team.delete().where(care_team.c.clinician_id == clin_removed.id))
     deactivated.active = False

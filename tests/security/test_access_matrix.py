@@ -13,7 +13,6 @@ import datetime as dt
 import pytest
 
 from katapp.models import utcnow
-from tests.conftest import PASSWORD
 
 from .conftest import A_NAME, A_PRIVATE, A_SECRETS, A_SESSION_NOTE, ACTORS, table_fingerprint
 
@@ -49,7 +48,7 @@ NEW_CLIENT = "00000000-0000-4000-8000-00000000000"  # + one digit per row
 ROWS: list[Row] = [
     Row("GET", "/", "-", "302 302 302 302 302 302 302 302"),
     Row("GET", "/account/password", "-", "302 200 200 200 200 200 200 302"),
-    Row("POST", "/account/password", "-", "302 302 302 302 302 302 302 302", {"current_password": PASSWORD, "password": "a new long passphrase 9",
+    Row("POST", "/account/password", "-", "302 302 302 302 302 302 302 302", {"current_password": "{password}", "password": "a new long passphrase 9",
                                               "confirm": "a new long passphrase 9"}, allow="patient_a patient_b clinician_a clinician_other clinician_removed admin"),
     Row("GET", "/admin/settings", "-", "302 404 404 404 404 404 200 302"),
     Row("POST", "/admin/settings", "-", "302 404 404 404 404 404 302 302", {"clinic_name": "Taken Over", "timezone": "UTC", "bp_limit_systolic": 180,
@@ -168,7 +167,8 @@ def url(row: Row, ids: dict) -> str:
 
 def send(client, row: Row, path: str, ids: dict):
     token = getattr(client, "csrf", None)
-    body = None if row.body is None else {k: ids["patient"] if v == "{patient}" else v for k, v in row.body.items()}
+    placeholders = {"{patient}": ids["patient"], "{password}": ids["password"]}
+    body = None if row.body is None else {k: placeholders.get(v, v) if isinstance(v, str) else v for k, v in row.body.items()}
     if path.startswith("/api/"):
         headers = {"X-CSRFToken": token} if token else {}
         return client.open(path, method=row.method, json=body, headers=headers)
