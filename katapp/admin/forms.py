@@ -1,9 +1,10 @@
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+
+from katapp.fields import MultiCheckboxField
 
 COMMON_ZONES = [
     "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
@@ -19,13 +20,6 @@ def zone_choices() -> list[tuple[str, str]]:
 def valid_zone(_form, field):
     if field.data not in available_timezones():
         raise ValidationError("Choose a time zone from the list.")
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as checkboxes (phones have no Ctrl-click)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class PersonForm(FlaskForm):

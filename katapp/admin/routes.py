@@ -6,6 +6,8 @@ from flask_login import current_user
 
 from katapp.admin import bp, services
 from katapp.admin.forms import EditUserForm, NewUserForm, PersonForm, SettingsForm
+from katapp.alerts import review
+from katapp.alerts import services as alerts
 from katapp.clinic import clinic_settings
 from katapp.extensions import db
 from katapp.models import User
@@ -73,6 +75,14 @@ def reinvite(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     token = services.reissue_invitation(user, current_user)
     return render_template("admin/invited.html", user=user, invite_url=_invite_url(token))
+
+
+@bp.route("/admin/flags")
+@role_required("admin")
+def open_flags():
+    groups = review.open_flag_groups(current_user)
+    return render_template("admin/flags.html", groups=groups, anyone_on_call=bool(alerts.on_call_clinicians()),
+                           hours=clinic_settings().escalation_hours)
 
 
 @bp.route("/admin/settings", methods=["GET", "POST"])
