@@ -9,6 +9,7 @@ from katapp.admin.forms import EditUserForm, NewUserForm, PersonForm, SettingsFo
 from katapp.alerts import review
 from katapp.alerts import services as alerts
 from katapp.clinic import clinic_settings
+from katapp.errors import Invalid, Refusal, show_on_form
 from katapp.extensions import db
 from katapp.models import User
 from katapp.pagination import paginate
@@ -44,9 +45,11 @@ def new_user():
             )
         except services.AccountError as exc:
             form.email.errors.append(exc.message)
+        except Refusal as refusal:
+            show_on_form(form, refusal)
         else:
             return render_template("admin/invited.html", user=user, invite_url=_invite_url(token))
-    return render_template("admin/new_user.html", form=form)
+    return render_template("admin/new_user.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -57,16 +60,24 @@ def edit_user(user_id: int):
     form.clinicians.choices = _clinician_choices()
     if request.method == "GET":
         form.clinicians.data = [c.id for c in user.clinicians]
+    form.move_to.choices = [(0, "Nobody chosen"), *((c, n) for c, n in _clinician_choices() if c != user.id)]
     if form.validate_on_submit():
-        if user.id == current_user.id and not form.active.data:
-            form.active.errors.append("You cannot deactivate your own account.")
-        else:
-            services.update_user(user, display_name=form.display_name.data, timezone=form.timezone.data,
-                                 active=form.active.data,
-                                 clinician_ids=form.clinicians.data if user.is_patient else None)
-            flash(f"Saved {user.display_name}.", "success")
-            return redirect(url_for("admin.edit_user", user_id=user.id))
-    return render_template("admin/edit_user.html", form=form, user=user)
+        try:
+            if user.id == current_user.id and not form.active.data:
+                raise Invalid("You cannot deactivate your own account.", {"active": "You cannot deactivate your own account."})
+            services.save_account(user, _account_values(form, user), move_to=form.move_to.data or None)
+        except Refusal as refusal:
+            show_on_form(form, refusal, "active")
+            return render_template("admin/edit_user.html", form=form, user=user), refusal.status
+        flash(f"Saved {user.display_name}.", "success")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/edit_user.html", form=form, user=user), 400 if form.errors else 200
+
+
+def _account_values(form: EditUserForm, user: User) -> dict:
+    values = {"display_name": form.display_name.data, "timezone": form.timezone.data, "active": form.active.data,
+              "clinician_ids": form.clinicians.data if user.is_patient else None}
+    return {**values, "phone": form.phone.data, "country": form.country.data} if user.is_patient else values
 
 
 @bp.route("/admin/users/<int:user_id>/invite", methods=["POST"])
@@ -88,14 +99,19 @@ def open_flags():
 @bp.route("/admin/settings", methods=["GET", "POST"])
 @role_required("admin")
 def settings():
-    row = clinic_settings()
-    form = SettingsForm(obj=row)
+    form = SettingsForm(obj=clinic_settings())
+    form.on_call.choices = _clinician_choices()
+    if request.method == "GET":
+        form.on_call.data, form.crisis_resources.data = services.on_call_ids(), services.crisis_resources_json()
     if form.validate_on_submit():
-        values = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
-        services.save_settings(values)
+        try:
+            services.save_settings({name: f.data for name, f in form._fields.items() if name != "csrf_token"})
+        except Refusal as refusal:
+            show_on_form(form, refusal, "crisis_resources")
+            return render_template("admin/settings.html", form=form), refusal.status
         flash("Clinic settings saved.", "success")
         return redirect(url_for("admin.settings"))
-    return render_template("admin/settings.html", form=form)
+    return render_template("admin/settings.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/caseload/add", methods=["GET", "POST"])
