@@ -127,8 +127,8 @@ def save_settings(values: dict) -> ClinicSettings:
 # --- Every patient keeps an active clinician (#11) -------------------------------------------------------
 def sole_clinician_of(clinician: User) -> list[User]:
     """The active patients for whom `clinician` is the only active care-team clinician."""
-    others = aliased(User)
-    another = exists().where(care_team.c.patient_id == User.id, care_team.c.clinician_id == others.id,
+    others, team = aliased(User), care_team.alias()
+    another = exists().where(team.c.patient_id == User.id, team.c.clinician_id == others.id,
                              others.id != clinician.id, others.role == "clinician", others.active.is_(True))
     return list(db.session.scalars(
         select(User).join(care_team, care_team.c.patient_id == User.id)
