@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template
 from flask_login import current_user
 from markupsafe import Markup
 
+from katapp.alerts import review
 from katapp.checkins import services as checkins
-from katapp.checkins.forms import AcknowledgeForm
+from katapp.checkins.forms import group_acknowledge_form
 from katapp.journal import services as journal
 from katapp.schedule import agenda as schedule
 
@@ -27,15 +28,11 @@ class Part:
 
 
 def _open_flags(user) -> dict:
-    flags = checkins.open_flags_for(user)
-    if not flags:
-        return {"flags": []}
-    back = request.full_path.rstrip("?")
-    return {"flags": flags, "form": AcknowledgeForm(formdata=None, next=back)}
+    return {"groups": review.open_flag_groups(user) if user.is_authenticated else []}
 
 
 PARTS: dict[str, Part] = {
-    # the clinician's caseload: open safety flags, each with an acknowledge form
+    # the clinician's caseload: open safety flags grouped by patient, one acknowledge form per group
     "open_flags": Part("checkins/_open_flags.html", _open_flags),
     # the patient's check-in home
     "due_questionnaires": Part("checkins/_due.html", lambda user: {
@@ -53,3 +50,6 @@ def part(name: str) -> Markup:
 
 def init_parts(app: Flask) -> None:
     app.jinja_env.globals["part"] = part
+    # The flag-group macro (checkins/_flag_group.html) builds its acknowledge form with this; the
+    # caseload part, the admin's flag list and the clinician's patient page all show flag groups.
+    app.jinja_env.globals["acknowledge_form"] = group_acknowledge_form

@@ -29,6 +29,7 @@ NAV = {
     ],
     "admin": [
         ("dashboard.overview", "Clinic"),
+        ("admin.open_flags", "Flags"),
         ("admin.users", "Accounts"),
         ("admin.settings", "Settings"),
     ],

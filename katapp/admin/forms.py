@@ -1,9 +1,11 @@
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+
+from katapp.domain import crisis
+from katapp.fields import MultiCheckboxField
 
 COMMON_ZONES = [
     "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
@@ -21,11 +23,18 @@ def valid_zone(_form, field):
         raise ValidationError("Choose a time zone from the list.")
 
 
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as checkboxes (phones have no Ctrl-click)."""
+def valid_phone(_form, field):
+    try:
+        crisis.normalize_phone(field.data)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
 
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+
+def valid_country(_form, field):
+    try:
+        crisis.normalize_country(field.data)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
 
 
 class PersonForm(FlaskForm):
@@ -44,6 +53,11 @@ class EditUserForm(FlaskForm):
     timezone = SelectField("Time zone", choices=zone_choices, validators=[valid_zone])
     active = BooleanField("Account active (unticked: cannot sign in, signed out everywhere)")
     clinicians = MultiCheckboxField("Care team (patients only)", coerce=int, validate_choice=True)
+    phone = StringField("Phone (patients only; the care team sees it with a call link)",
+                        validators=[Length(max=40), valid_phone])
+    country = StringField("Country (patients only; two letters, e.g. US or GB; blank: the clinic's)",
+                          validators=[Length(max=2), valid_country])
+    move_to = SelectField("When deactivating a clinician: who takes over their patients", coerce=int, default=0)
 
 
 class SettingsForm(FlaskForm):
@@ -57,3 +71,15 @@ class SettingsForm(FlaskForm):
     pcl5_every_days = IntegerField("PCL-5 every (days)", validators=[NumberRange(1, 180)])
     series_length = IntegerField("Ketamine sessions in an induction series", validators=[NumberRange(1, 30)])
     crisis_text = TextAreaField("Crisis help text shown with every safety answer", validators=[DataRequired(), Length(max=2000)])
+    country = StringField("Clinic's country (two letters, e.g. US or GB): picks crisis help for patients without their own",
+                          validators=[DataRequired("Give a two-letter country code, e.g. US or GB."), Length(max=2),
+                                      valid_country])
+    escalation_hours = IntegerField("Escalate an unacknowledged safety flag after (hours)",
+                                    validators=[NumberRange(1, 72, "Choose between 1 and 72 hours.")])
+    on_call = MultiCheckboxField("On-call clinicians (told of flags of patients without an active care team, and of "
+                                 "escalations)", coerce=int, validate_choice=True)
+    crisis_resources = TextAreaField(
+        "Crisis resources per country (JSON)", render_kw={"rows": "12", "spellcheck": "false"},
+        description='A two-letter country code, or "*" for everywhere else, with a list of resources: '
+                    '{"label": …, "kind": "call" | "text" | "web" | "info", "value": number, https:// address or ""}.',
+        validators=[DataRequired("Give the crisis resources."), Length(max=20000)])

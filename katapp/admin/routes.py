@@ -6,6 +6,8 @@ from flask_login import current_user
 
 from katapp.admin import bp, services
 from katapp.admin.forms import EditUserForm, NewUserForm, PersonForm, SettingsForm
+from katapp.alerts import review
+from katapp.alerts import services as alerts
 from katapp.clinic import clinic_settings
 from katapp.errors import Refusal, show_on_form
 from katapp.extensions import db
@@ -45,7 +47,7 @@ def new_user():
             show_on_form(form, refusal, default_field="email")
         else:
             return render_template("admin/invited.html", user=user, invite_url=_invite_url(token))
-    return render_template("admin/new_user.html", form=form)
+    return render_template("admin/new_user.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -56,17 +58,22 @@ def edit_user(user_id: int):
     form.clinicians.choices = _clinician_choices()
     if request.method == "GET":
         form.clinicians.data = [c.id for c in user.clinicians]
+    form.move_to.choices = [(0, "Nobody chosen"), *((c, n) for c, n in _clinician_choices() if c != user.id)]
     if form.validate_on_submit():
         try:
-            services.update_user(user, display_name=form.display_name.data, timezone=form.timezone.data,
-                                 active=form.active.data, by=current_user,
-                                 clinician_ids=form.clinicians.data if user.is_patient else None)
+            services.save_account(user, _account_values(form, user), by=current_user, move_to=form.move_to.data or None)
         except Refusal as refusal:
-            show_on_form(form, refusal)
-        else:
-            flash(f"Saved {user.display_name}.", "success")
-            return redirect(url_for("admin.edit_user", user_id=user.id))
-    return render_template("admin/edit_user.html", form=form, user=user)
+            show_on_form(form, refusal, "active")
+            return render_template("admin/edit_user.html", form=form, user=user), refusal.status
+        flash(f"Saved {user.display_name}.", "success")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/edit_user.html", form=form, user=user), 400 if form.errors else 200
+
+
+def _account_values(form: EditUserForm, user: User) -> dict:
+    values = {"display_name": form.display_name.data, "timezone": form.timezone.data, "active": form.active.data,
+              "clinician_ids": form.clinicians.data if user.is_patient else None}
+    return {**values, "phone": form.phone.data, "country": form.country.data} if user.is_patient else values
 
 
 @bp.route("/admin/users/<int:user_id>/invite", methods=["POST"])
@@ -77,17 +84,30 @@ def reinvite(user_id: int):
     return render_template("admin/invited.html", user=user, invite_url=_invite_url(token))
 
 
+@bp.route("/admin/flags")
+@role_required("admin")
+def open_flags():
+    groups = review.open_flag_groups(current_user)
+    return render_template("admin/flags.html", groups=groups, anyone_on_call=bool(alerts.on_call_clinicians()),
+                           hours=clinic_settings().escalation_hours)
+
+
 @bp.route("/admin/settings", methods=["GET", "POST"])
 @role_required("admin")
 def settings():
-    row = clinic_settings()
-    form = SettingsForm(obj=row)
+    form = SettingsForm(obj=clinic_settings())
+    form.on_call.choices = _clinician_choices()
+    if request.method == "GET":
+        form.on_call.data, form.crisis_resources.data = services.on_call_ids(), services.crisis_resources_json()
     if form.validate_on_submit():
-        values = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
-        services.save_settings(values)
+        try:
+            services.save_settings({name: f.data for name, f in form._fields.items() if name != "csrf_token"})
+        except Refusal as refusal:
+            show_on_form(form, refusal, "crisis_resources")
+            return render_template("admin/settings.html", form=form), refusal.status
         flash("Clinic settings saved.", "success")
         return redirect(url_for("admin.settings"))
-    return render_template("admin/settings.html", form=form)
+    return render_template("admin/settings.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/caseload/add", methods=["GET", "POST"])

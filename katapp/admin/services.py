@@ -1,14 +1,20 @@
 """Account management: admins create and edit accounts; clinicians add patients to their caseload."""
 from __future__ import annotations
 
-from sqlalchemy import delete, func, insert, select
+import json
+from dataclasses import asdict
+
+from sqlalchemy import delete, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from katapp.auth.passwords import hash_password, validate_password
 from katapp.auth.services import create_invitation, normalize_email
+from katapp.clinic import clinic_settings
+from katapp.domain import crisis
 from katapp.errors import Conflict, Invalid, NotAllowed
 from katapp.extensions import db
-from katapp.models import ClinicSettings, User, care_team
+from katapp.models import ClinicSettings, User, care_team, on_call
 from katapp.security import audit
 
 EMAIL_TAKEN = "An account with this email already exists."
@@ -43,6 +49,9 @@ def create_user(*, email: str, display_name: str, role: str, timezone: str, clin
     email = normalize_email(email)
     problem = None if password is None else validate_password(password, email=email)
     Invalid.check({"password": problem} if problem else {}, "weak password")
+    if role == "patient" and not _any_active_clinician(clinician_ids):
+        raise NotAllowed("a patient needs an active clinician", {"clinicians": (
+            "Choose at least one active clinician for the care team: a patient's safety answers must reach a person.")})
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise _email_taken()
     user = User(email=email, display_name=display_name.strip(), role=role, timezone=timezone, active=True,
@@ -112,6 +121,16 @@ def add_patient_to_caseload(clinician: User, *, email: str, display_name: str, t
 
 
 def save_settings(values: dict) -> ClinicSettings:
+    """Store the clinic's settings, its on-call list and crisis-resource table (JSON text). Commits.
+
+    Raises Invalid (nothing stored) when the table is not valid JSON or breaks crisis.resource_table_errors.
+    """
+    values = dict(values)
+    if "crisis_resources" in values:
+        values["crisis_resources"] = _resource_table(values["crisis_resources"])
+    set_on_call(values.pop("on_call", None) or [])
+    if values.get("country"):
+        values["country"] = crisis.normalize_country(values["country"])
     row = db.session.get(ClinicSettings, 1)
     if row is None:
         row = ClinicSettings(id=1, **ClinicSettings.defaults())
@@ -121,3 +140,98 @@ def save_settings(values: dict) -> ClinicSettings:
     audit("settings_changed")
     db.session.commit()
     return row
+
+
+# --- Every patient keeps an active clinician (#11) -------------------------------------------------------
+def sole_clinician_of(clinician: User) -> list[User]:
+    """The active patients for whom `clinician` is the only active care-team clinician."""
+    others, team = aliased(User), care_team.alias()
+    another = exists().where(team.c.patient_id == User.id, team.c.clinician_id == others.id,
+                             others.id != clinician.id, others.role == "clinician", others.active.is_(True))
+    return list(db.session.scalars(
+        select(User).join(care_team, care_team.c.patient_id == User.id)
+        .where(care_team.c.clinician_id == clinician.id, User.active.is_(True), ~another).order_by(User.display_name)))
+
+
+def save_account(user: User, values: dict, *, by: User, move_to: int | None = None) -> None:
+    """Edit an account (update_user) with the #11 rules, in one transaction. Commits.
+
+    An active patient keeps at least one active clinician; deactivating a clinician who is some
+    patient's only one moves all their patients to `move_to` first. Raises NotAllowed (nothing saved).
+    """
+    if user.is_patient:
+        if values["active"] and not _any_active_clinician(values["clinician_ids"]):
+            raise NotAllowed("a patient needs an active clinician", {"clinicians": (
+                f"Keep at least one active clinician on {user.display_name}'s care team: "
+                "their safety answers must reach a person.")})
+        _set_contact(user, values.pop("phone", None), values.pop("country", None))
+    if user.is_clinician and user.active and not values["active"]:
+        _hand_over(user, move_to)
+    update_user(user, **values, by=by)
+
+
+def _any_active_clinician(ids: list[int] | None) -> bool:
+    return bool(ids) and db.session.scalar(select(func.count()).select_from(User).where(
+        User.id.in_(ids), User.role == "clinician", User.active.is_(True))) > 0
+
+
+def _set_contact(user: User, phone: str | None, country: str | None) -> None:
+    user.phone, user.country = crisis.normalize_phone(phone), crisis.normalize_country(country)
+
+
+def _hand_over(clinician: User, move_to: int | None) -> None:
+    """Move all of `clinician`'s patients to the clinician `move_to` (no commit); refuse without one when
+    somebody would be left without an active clinician."""
+    orphans = sole_clinician_of(clinician)
+    target = db.session.get(User, move_to) if move_to else None
+    if target is not None and (not target.is_clinician or not target.active or target.id == clinician.id):
+        raise NotAllowed("choose another active clinician", {"move_to": "Choose another active clinician."})
+    if target is None:
+        if not orphans:
+            return
+        names = ", ".join(p.display_name for p in orphans[:5]) + (" …" if len(orphans) > 5 else "")
+        raise NotAllowed("their patients need another clinician", {"move_to": (
+            f"{clinician.display_name} is the only active clinician of {len(orphans)} "
+            f"patient{'s' if len(orphans) != 1 else ''} ({names}). Choose who takes them over.")})
+    patient_ids = list(db.session.scalars(select(care_team.c.patient_id).where(care_team.c.clinician_id == clinician.id)))
+    kept = set(db.session.scalars(select(care_team.c.patient_id).where(care_team.c.clinician_id == target.id)))
+    db.session.execute(delete(care_team).where(care_team.c.clinician_id == clinician.id))
+    moved = [p for p in patient_ids if p not in kept]
+    if moved:
+        db.session.execute(insert(care_team), [{"clinician_id": target.id, "patient_id": p} for p in moved])
+    for patient_id in patient_ids:
+        audit("care_team_changed", obj=clinician, patient_id=patient_id, detail=f"moved to clinician {target.id}")
+
+
+# --- Alert settings (#11) ----------------------------------------------------------------------------------
+def on_call_ids() -> list[int]:
+    return list(db.session.scalars(select(on_call.c.clinician_id).order_by(on_call.c.clinician_id)))
+
+
+def set_on_call(clinician_ids: list[int]) -> None:
+    """Replace the on-call list with these active clinicians (no commit)."""
+    valid = set(db.session.scalars(select(User.id).where(User.id.in_(clinician_ids), User.role == "clinician",
+                                                         User.active.is_(True))))
+    db.session.execute(delete(on_call))
+    if valid:
+        db.session.execute(insert(on_call), [{"clinician_id": c} for c in sorted(valid)])
+
+
+def crisis_resources_json() -> str:
+    """The clinic's crisis-resource table as JSON text for editing (the built-in defaults when none is stored)."""
+    table = clinic_settings().crisis_resources or {
+        code: [asdict(r) for r in resources] for code, resources in crisis.DEFAULT_RESOURCES.items()}
+    return json.dumps(table, indent=2, ensure_ascii=False)
+
+
+def _resource_table(text: str) -> dict:
+    try:
+        table = json.loads(text or "")
+    except ValueError as exc:
+        raise Invalid("crisis resources are not valid JSON", {"crisis_resources": (
+            f"This is not valid JSON (line {getattr(exc, 'lineno', '?')}): check quotes, commas and brackets.")}) from None
+    errors = crisis.resource_table_errors(table)
+    Invalid.check({"crisis_resources": " ".join(
+        f"{code}: {message}" if code != "crisis_resources" else message for code, message in errors.items())}
+        if errors else {}, "crisis resources are not valid")
+    return table

@@ -9,6 +9,7 @@ from wtforms import BooleanField, FloatField, HiddenField, RadioField, TextAreaF
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from katapp.errors import Refusal, show_on_form
+from katapp.fields import MultiCheckboxField
 
 SCALE = [(i, str(i)) for i in range(11)]
 YES_NO = [("false", "No"), ("true", "Yes")]
@@ -87,3 +88,23 @@ class QuestionnaireForm(FlaskForm):
         """The questionnaire as the API would receive it."""
         return {"instrument": instrument, "answers": answers,
                 "client_id": self.client_id.data or None, "recorded_at": self.recorded_at.data or None}
+
+
+class GroupAcknowledgeForm(FlaskForm):
+    """One note for several of one patient's open flags; prefixed by patient so a page can hold several."""
+
+    flag_ids = MultiCheckboxField("Flags to acknowledge", coerce=int, validate_choice=False,
+                                  validators=[InputRequired("Choose at least one flag.")])
+    note = TextAreaField("What did you do or decide?", validators=[InputRequired("Write a note to acknowledge."),
+                                                                  Length(max=2000)], render_kw={"rows": "2"})
+    next = HiddenField()
+
+
+def group_acknowledge_form(group, back: str | None = None) -> GroupAcknowledgeForm:
+    """The acknowledge form of a FlagGroup (katapp.alerts.review): every flag listed and ticked."""
+    form = GroupAcknowledgeForm(prefix=f"p{group.patient.id}")
+    form.flag_ids.choices = [(view.flag.id, f"{view.answer} ({view.age_text})") for view in group.flags]
+    if not form.is_submitted():
+        form.flag_ids.data = group.ids
+        form.next.data = back
+    return form

@@ -10,11 +10,18 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from katapp import clock
+from katapp.alerts import review
 from katapp.checkins import bp, services
-from katapp.checkins.forms import AcknowledgeForm, CheckInForm, InstrumentPlanForm, QuestionnaireForm
+from katapp.checkins.forms import (
+    AcknowledgeForm,
+    CheckInForm,
+    InstrumentPlanForm,
+    QuestionnaireForm,
+    group_acknowledge_form,
+)
 from katapp.clinic import clinic_settings
 from katapp.domain.instruments import INSTRUMENTS
-from katapp.errors import Refusal, show_on_form
+from katapp.errors import Invalid, Refusal, show_on_form
 from katapp.pagination import paginate
 from katapp.security import get_patient_or_404, role_required, safe_next
 
@@ -141,3 +148,24 @@ def acknowledge_flag(flag_id: int):
             flash("Safety flag acknowledged." if done else "That flag was already acknowledged.", "success")
             return redirect(back)
     return render_template("checkins/acknowledge.html", form=form, flag=flag, back=back), 400 if form.errors else 200
+
+
+@bp.route("/patients/<int:patient_id>/flags/acknowledge", methods=["POST"])
+@role_required("clinician", "admin")
+def acknowledge_flags(patient_id: int):
+    group = next(iter(review.open_flag_groups(current_user, patient_id)), None)
+    if group is None:
+        flash("Those flags were already acknowledged.", "success")
+        return redirect(url_for("main.home"))
+    form = group_acknowledge_form(group)
+    back = safe_next(form.next.data) or url_for("main.home")
+    if form.validate_on_submit():
+        try:
+            done = review.acknowledge(current_user, patient_id, form.flag_ids.data, form.note.data)
+        except Invalid as refusal:
+            show_on_form(form, refusal, "note")
+        else:
+            flash(f"{done} safety flag{'s' if done != 1 else ''} acknowledged." if done
+                  else "Those flags were already acknowledged.", "success")
+            return redirect(back)
+    return render_template("checkins/acknowledge_group.html", form=form, group=group, back=back), 400

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import contains_eager
 
 from katapp import clock, sync
+from katapp.alerts import review
 from katapp.clinic import clinic_settings
 from katapp.domain import instruments, scheduling
 from katapp.errors import Conflict, Invalid
@@ -430,15 +431,7 @@ def flag_for_care_team(clinician: User, flag_id: int) -> SafetyFlag | None:
 
 def acknowledge_flag(clinician: User, flag: SafetyFlag, note: str) -> bool:
     """Close an open flag with the clinician's note (audited); False when it was already closed."""
-    note = (note or "").strip()
-    if not note:
-        raise Invalid("a note is required", {"note": "Write what you did or decided."})
-    if flag.acknowledged_at is not None:
-        return False
-    flag.acknowledged_at, flag.acknowledged_by_id, flag.note = clock.utcnow(), clinician.id, note
-    audit("safety_flag.acknowledge", patient_id=flag.patient_id, obj=flag)
-    db.session.commit()
-    return True
+    return review.acknowledge(clinician, flag.patient_id, [flag.id], note) > 0
 
 
 # --- What the shapes and pages show with a result --------------------------------------------------------

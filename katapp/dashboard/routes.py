@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from flask_login import current_user
 
+from katapp.alerts import review
 from katapp.dashboard import bp, plotly_asset, services, views
 from katapp.security import audit_view, cacheable, get_patient_or_404, role_required
 
@@ -25,7 +26,8 @@ def patient(patient_id: int):
     person = get_patient_or_404(current_user, patient_id)
     audit_view(person.id, "dashboard")  # commits: before loading, so nothing loaded is expired after
     data = services.history(person)
-    return render_template("dashboard/patient.html", **views.patient(data))
+    return render_template("dashboard/patient.html", **views.patient(data),
+                           flag_groups=review.open_flag_groups(current_user, person.id))
 
 
 @bp.route("/progress")

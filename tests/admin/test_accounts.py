@@ -31,7 +31,7 @@ def test_admin_new_user_validation(admin, login_as):
     response = c.post("/admin/users/new", data={"csrf_token": c.csrf, "email": "not-an-email", "display_name": "",
                                                 "role": "patient", "timezone": "Mars/Olympus"})
     text = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Enter a valid email." in text and "Enter a name." in text
     assert db.session.scalar(select(User).where(User.email == "not-an-email")) is None
 
@@ -59,7 +59,7 @@ def test_admin_reassigns_care_team(admin, patient, clinician, other_clinician, l
 def test_admin_cannot_deactivate_self(admin, login_as):
     c = login_as(admin)
     response = c.post(f"/admin/users/{admin.id}", data={"csrf_token": c.csrf, "display_name": "A", "timezone": "UTC"})
-    assert response.status_code == 200 and "cannot deactivate your own account" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "cannot deactivate your own account" in response.get_data(as_text=True)
 
 
 def test_user_list_filters(admin, patient, clinician, login_as):
@@ -76,12 +76,13 @@ def test_settings_saved_and_validated(admin, login_as):
     form = {"csrf_token": c.csrf, "clinic_name": "Calm Clinic", "timezone": "America/Denver",
             "bp_limit_systolic": "150", "bp_limit_diastolic": "95", "pcl5_cutpoint": "31",
             "phq9_every_days": "7", "gad7_every_days": "14", "pcl5_every_days": "28", "series_length": "6",
-            "crisis_text": "Call 988."}
+            "crisis_text": "Call 988.", "country": "US", "escalation_hours": "4",
+            "crisis_resources": '{"US": [{"label": "Call 988", "kind": "call", "value": "988"}]}'}
     assert c.post("/admin/settings", data=form).status_code == 302
     row = db.session.get(ClinicSettings, 1)
     assert (row.bp_limit_systolic, row.pcl5_cutpoint, row.clinic_name) == (150, 31, "Calm Clinic")
     bad = c.post("/admin/settings", data={**form, "pcl5_cutpoint": "5"})
-    assert bad.status_code == 200
+    assert bad.status_code == 400
     db.session.expire_all()
     assert db.session.get(ClinicSettings, 1).pcl5_cutpoint == 31
 
@@ -103,7 +104,7 @@ def test_email_taken_between_check_and_insert_is_a_form_error(admin, login_as, m
 
     monkeypatch.setattr(services.db.session, "scalar", scalar_after_other_admin)
     response = c.post("/admin/users/new", data={"csrf_token": c.csrf, "email": "race@example.org",
-                                                "display_name": "Race", "role": "patient", "timezone": "UTC"})
+                                                "display_name": "Race", "role": "admin", "timezone": "UTC"})
     monkeypatch.undo()
-    assert response.status_code == 200 and "already exists" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "already exists" in response.get_data(as_text=True)
     assert db.session.scalar(select(User.role).where(User.email == "race@example.org")) == "clinician"

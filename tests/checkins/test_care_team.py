@@ -34,9 +34,10 @@ def render_part(app, user, name):
 def test_open_flags_partial_lists_each_with_an_acknowledge_form(app, clinician, patient, make_flag):
     flag = make_flag(patient, reason="PHQ-9 item 9")
     html = render_part(app, clinician, "open_flags")
-    assert f'action="/flags/{flag.id}/acknowledge"' in html
-    assert 'name="note"' in html and "required" in html and 'name="next" type="hidden" value="/caseload"' in html
-    assert f'<label for="ack-note-{flag.id}">' in html and f'id="ack-note-{flag.id}"' in html
+    p = f"p{patient.id}-"
+    assert f'action="/patients/{patient.id}/flags/acknowledge"' in html
+    assert f'name="{p}flag_ids" value="{flag.id}"' in html
+    assert f'name="{p}note"' in html and "required" in html and f'name="{p}next" type="hidden" value="/caseload"' in html
     assert "PHQ-9 item 9" in html
 
 
