@@ -59,7 +59,7 @@ def test_admin_reassigns_care_team(admin, patient, clinician, other_clinician, l
 def test_admin_cannot_deactivate_self(admin, login_as):
     c = login_as(admin)
     response = c.post(f"/admin/users/{admin.id}", data={"csrf_token": c.csrf, "display_name": "A", "timezone": "UTC"})
-    assert response.status_code == 400 and "cannot deactivate your own account" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "cannot deactivate your own account" in response.get_data(as_text=True)
 
 
 def test_user_list_filters(admin, patient, clinician, login_as):
