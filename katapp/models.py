@@ -93,6 +93,7 @@ class User(db.Model):
         # Emails are stored lower-cased, so the unique constraint is case-insensitive.
         CheckConstraint("email = lower(email)", name="email_lower"),
         CheckConstraint("session_version >= 1", name="session_version"),
+        CheckConstraint("indication IS NULL OR " + _in("indication", vocab.INDICATION_KEYS), name="indication"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,6 +101,8 @@ class User(db.Model):
     display_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Patients: what they are treated for (vocabulary.INDICATIONS); None until a clinician records it.
+    indication: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     # Bumped on sign-out and password change: cookies carrying an older version stop working.
