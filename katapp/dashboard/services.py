@@ -85,7 +85,8 @@ class PatientSummary:
 
     @property
     def not_improving(self) -> bool:
-        return self.outcome.not_improving
+        """At or after session 4, less than 25 % below baseline; a relapse is its own group and chip."""
+        return self.outcome.not_improving and not self.relapsing
 
     @property
     def responding(self) -> bool:
