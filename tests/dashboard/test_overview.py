@@ -43,10 +43,12 @@ def test_overview_counts_only_eligible_patients_with_wilson_intervals(login_as, 
 def test_overview_by_indication(login_as, admin, build):
     _clinic(build)
     text = _text(login_as(admin).get("/clinic").get_data(as_text=True))
-    assert "Depression 3 3 100 % (44–100 %), 3 of 3 33 % (6–79 %), 1 of 3 0" in text
-    assert "PTSD 1 1 0 % (0–79 %), 0 of 1 0 % (0–79 %), 0 of 1 0 –" in text
-    assert "Pain 1 0 – – 0 –" in text
-    assert "Not recorded 5 1 – – 1 –" in text
+    assert ("Depression Patients 3, counted n = 3 Response 100 % (44–100 %), 3 of 3 Remission 33 % (6–79 %), 1 of 3 "
+            "No post-series PHQ-9 0 Relapsed 1, median") in text
+    assert ("PTSD Patients 1, counted n = 1 Response 0 % (0–79 %), 0 of 1 Remission 0 % (0–79 %), 0 of 1 "
+            "No post-series PHQ-9 0 Relapsed 0") in text
+    assert "Pain Patients 1, counted n = 0 Response – Remission – No post-series PHQ-9 0 Relapsed 0" in text
+    assert "Not recorded Patients 5, counted n = 1 Response – Remission – No post-series PHQ-9 1 Relapsed 0" in text
     assert "Other" not in text.split("By indication")[1].split("Check-in adherence")[0]
 
 
