@@ -5,6 +5,8 @@ from wtforms import BooleanField, EmailField, IntegerField, SelectField, SelectM
 from wtforms.validators import DataRequired, Email, Length, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from katapp.domain.vocabulary import INDICATIONS
+
 COMMON_ZONES = [
     "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
     "America/Anchorage", "Pacific/Honolulu", "America/Toronto", "America/Vancouver", "Europe/London",
@@ -19,6 +21,12 @@ def zone_choices() -> list[tuple[str, str]]:
 def valid_zone(_form, field):
     if field.data not in available_timezones():
         raise ValidationError("Choose a time zone from the list.")
+
+
+def known_indication(_form, field):
+    """Not recorded (empty) or one of the vocabulary's indications; a missing field keeps what is stored."""
+    if field.data not in (None, "", *(i.key for i in INDICATIONS)):
+        raise ValidationError("Choose what the patient is treated for from the list.")
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -44,6 +52,9 @@ class EditUserForm(FlaskForm):
     timezone = SelectField("Time zone", choices=zone_choices, validators=[valid_zone])
     active = BooleanField("Account active (unticked: cannot sign in, signed out everywhere)")
     clinicians = MultiCheckboxField("Care team (patients only)", coerce=int, validate_choice=True)
+    indication = SelectField("Treated for (patients only; the clinic overview reports outcomes by it)",
+                             choices=[("", "Not recorded")] + [(i.key, i.title) for i in INDICATIONS],
+                             validate_choice=False, validators=[known_indication])
 
 
 class SettingsForm(FlaskForm):

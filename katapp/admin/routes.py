@@ -61,7 +61,8 @@ def edit_user(user_id: int):
         else:
             services.update_user(user, display_name=form.display_name.data, timezone=form.timezone.data,
                                  active=form.active.data,
-                                 clinician_ids=form.clinicians.data if user.is_patient else None)
+                                 clinician_ids=form.clinicians.data if user.is_patient else None,
+                                 indication=form.indication.data or None)
             flash(f"Saved {user.display_name}.", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
     return render_template("admin/edit_user.html", form=form, user=user)

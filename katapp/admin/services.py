@@ -63,10 +63,13 @@ def set_care_team(patient: User, clinician_ids: list[int]) -> None:
         db.session.execute(insert(care_team), [{"clinician_id": c, "patient_id": patient.id} for c in sorted(valid)])
 
 
-def update_user(user: User, *, display_name: str, timezone: str, active: bool, clinician_ids: list[int] | None) -> None:
+def update_user(user: User, *, display_name: str, timezone: str, active: bool, clinician_ids: list[int] | None,
+                indication: str | None = None) -> None:
     """Edit an account; deactivating signs it out everywhere. Commits."""
     user.display_name = display_name.strip()
     user.timezone = timezone
+    if user.is_patient:
+        user.indication = indication
     if user.active and not active:
         user.session_version += 1
         audit("account_deactivated", obj=user, patient_id=user.id if user.is_patient else None)

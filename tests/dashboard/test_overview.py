@@ -56,3 +56,19 @@ def test_overview_of_an_empty_clinic(login_as, admin):
     text = _text(login_as(admin).get("/clinic").get_data(as_text=True))
     assert "n = 0" in text and "Response – nobody assessed yet" in text and "Relapsed 0 no relapse" in text
     assert "By indication" not in text
+
+
+def test_an_admin_records_the_indication_and_the_overview_groups_by_it(login_as, admin, patient):
+    from katapp.extensions import db
+
+    client = login_as(admin)
+    form = {"csrf_token": client.csrf, "display_name": patient.display_name, "timezone": patient.timezone,
+            "active": "y", "indication": "ptsd"}
+    assert client.post(f"/admin/users/{patient.id}", data=form).status_code == 302
+    db.session.refresh(patient)
+    assert patient.indication == "ptsd"
+    assert "PTSD Patients 1, counted n = 0" in _text(client.get("/clinic").get_data(as_text=True))
+    response = client.post(f"/admin/users/{patient.id}", data={**form, "indication": "anxiety"})
+    assert "Choose what the patient is treated for from the list." in response.get_data(as_text=True)
+    db.session.refresh(patient)
+    assert patient.indication == "ptsd"
