@@ -155,7 +155,8 @@ def build_demo(*, patients: int = 12, days: int = 120, password: str = DEFAULT_P
         dict(email="clinician2@demo.katapp.org", display_name="Dr. Luis Ortega", role="clinician"),
     ]
     users = [
-        {**s, "indication": None, "timezone": CLINIC_TZ, "active": True, "password_hash": pw_hash, "session_version": 1, "created_at": now}
+        {**s, "indication": None, "timezone": CLINIC_TZ, "active": True, "password_hash": pw_hash, "session_version": 1,
+         "created_at": now}
         for s in staff
     ]
     for k in range(1, patients + 1):
