@@ -57,6 +57,9 @@ JOURNAL_LINES = [
     "Noticed I was kinder to myself when I made a mistake at work.",
 ]
 
+# What patients are treated for (User.indication): mostly depression, as in most ketamine clinics.
+INDICATIONS = ("depression", "depression", "ptsd", "depression", "pain", "depression", "other")
+
 
 class DemoError(RuntimeError):
     pass
@@ -153,12 +156,14 @@ def build_demo(*, patients: int = 12, days: int = 120, password: str = DEFAULT_P
         dict(email="clinician2@demo.katapp.org", display_name="Dr. Luis Ortega", role="clinician"),
     ]
     users = [
-        {**s, "timezone": CLINIC_TZ, "active": True, "password_hash": pw_hash, "session_version": 1, "created_at": now}
+        {**s, "indication": None, "timezone": CLINIC_TZ, "active": True, "password_hash": pw_hash, "session_version": 1,
+         "created_at": now}
         for s in staff
     ]
     for k in range(1, patients + 1):
         name = f"{FIRST_NAMES[(k - 1) % len(FIRST_NAMES)]} {LAST_INITIALS[(k * 7) % len(LAST_INITIALS)]}."
         users.append(dict(email=f"patient{k}@demo.katapp.org", display_name=name, role="patient",
+                          indication=INDICATIONS[(k - 1) % len(INDICATIONS)],
                           timezone=PATIENT_ZONES[k % len(PATIENT_ZONES)], active=True, password_hash=pw_hash,
                           session_version=1, created_at=now))
     db.session.execute(insert(User), users)

@@ -95,6 +95,7 @@ class User(db.Model):
         CheckConstraint("session_version >= 1", name="session_version"),
         CheckConstraint("country IS NULL OR (length(country) = 2 AND country = upper(country))", name="country"),
         CheckConstraint("phone IS NULL OR length(phone) <= 32", name="phone_length"),
+        CheckConstraint("indication IS NULL OR " + _in("indication", vocab.INDICATION_KEYS), name="indication"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,6 +103,8 @@ class User(db.Model):
     display_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Patients: what they are treated for (vocabulary.INDICATIONS); None until a clinician records it.
+    indication: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     # Bumped on sign-out and password change: cookies carrying an older version stop working.

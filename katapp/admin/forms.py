@@ -5,6 +5,7 @@ from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringF
 from wtforms.validators import DataRequired, Email, Length, NumberRange, ValidationError
 
 from katapp.domain import crisis
+from katapp.domain.vocabulary import INDICATIONS
 from katapp.fields import MultiCheckboxField
 
 COMMON_ZONES = [
@@ -28,6 +29,13 @@ def valid_phone(_form, field):
         crisis.normalize_phone(field.data)
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
+
+
+def known_indication(_form, field):
+    """Not recorded (empty) or one of the vocabulary's indications; a missing field keeps what is stored."""
+    if field.data not in (None, "", *(i.key for i in INDICATIONS)):
+        raise ValidationError("Choose what the patient is treated for from the list.")
+
 
 
 def valid_country(_form, field):
@@ -58,6 +66,9 @@ class EditUserForm(FlaskForm):
     country = StringField("Country (patients only; two letters, e.g. US or GB; blank: the clinic's)",
                           validators=[Length(max=2), valid_country])
     move_to = SelectField("When deactivating a clinician: who takes over their patients", coerce=int, default=0)
+    indication = SelectField("Treated for (patients only; the clinic overview reports outcomes by it)",
+                             choices=[("", "Not recorded")] + [(i.key, i.title) for i in INDICATIONS],
+                             validate_choice=False, validators=[known_indication])
 
 
 class SettingsForm(FlaskForm):

@@ -73,7 +73,8 @@ def edit_user(user_id: int):
 def _account_values(form: EditUserForm, user: User) -> dict:
     values = {"display_name": form.display_name.data, "timezone": form.timezone.data, "active": form.active.data,
               "clinician_ids": form.clinicians.data if user.is_patient else None}
-    return {**values, "phone": form.phone.data, "country": form.country.data} if user.is_patient else values
+    return {**values, "phone": form.phone.data, "country": form.country.data,
+            "indication": form.indication.data or None} if user.is_patient else values
 
 
 @bp.route("/admin/users/<int:user_id>/invite", methods=["POST"])

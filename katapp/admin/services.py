@@ -80,7 +80,7 @@ def set_care_team(patient: User, clinician_ids: list[int]) -> None:
 
 
 def update_user(user: User, *, display_name: str, timezone: str, active: bool, clinician_ids: list[int] | None,
-                by: User) -> None:
+                by: User, indication: str | None = None) -> None:
     """Edit an account; deactivating signs it out everywhere. Commits.
 
     Raises NotAllowed when `by` would deactivate their own account.
@@ -89,6 +89,8 @@ def update_user(user: User, *, display_name: str, timezone: str, active: bool, c
         raise NotAllowed("cannot deactivate yourself", {"active": "You cannot deactivate your own account."})
     user.display_name = display_name.strip()
     user.timezone = timezone
+    if user.is_patient:
+        user.indication = indication
     if user.active and not active:
         user.session_version += 1
         audit("account_deactivated", obj=user, patient_id=user.id if user.is_patient else None)

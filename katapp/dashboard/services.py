@@ -1,248 +1,265 @@
 """Dashboard data: a fixed number of SQL queries per page, whatever the caseload or history size.
 
-Everything that can be aggregated is aggregated in SQL (GROUP BY, window functions; both work on
-SQLite and PostgreSQL); nothing is queried per patient or per row. The outcome rules themselves
-live in `katapp.domain.outcomes` and are applied here to the few values SQL returns.
+Aggregates run in SQL (GROUP BY, window functions; both work on SQLite and PostgreSQL); nothing
+is queried per patient or per row. What a patient's scores mean (series, baseline, response,
+remission, relapse, need) is decided by `katapp.domain.outcomes` on the plain values loaded here.
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Date, Select, and_, case, func, or_, select, type_coerce
+from sqlalchemy import Date, Select, and_, func, or_, select, type_coerce
 
 from katapp import clock
 from katapp.clinic import clinic_settings
 from katapp.domain import outcomes
 from katapp.domain.instruments import INSTRUMENTS
-from katapp.domain.outcomes import Durability, Point
+from katapp.domain.outcomes import ClinicOutcomes, Outcome, Point
+from katapp.domain.vocabulary import CONDITION_KEYS, INDICATIONS
 from katapp.extensions import db
-from katapp.models import Assessment, CheckIn, SafetyFlag, TherapySession, User
+from katapp.models import Assessment, CheckIn, ClinicSettings, SafetyFlag, Screening, TherapySession, User
 from katapp.security import visible_patients
 
 SPARK_POINTS = 12  # PHQ-9 totals drawn in a caseload sparkline.
+INACTIVE_AFTER_DAYS = 3  # No check-in for this many days (or never) is a caseload filter.
+GAD7_FLAG_AT = 10  # GAD-7 >= 10: evaluate for an anxiety disorder (instruments.md).
 ADHERENCE_DAYS = 30
 WEEKS_SHOWN = 26
 
 
+@dataclass(frozen=True)
+class Chip:
+    """A short caseload marker: its words and its tone ("warn" or "danger")."""
+
+    text: str
+    tone: str = "warn"
+
+
 @dataclass
 class PatientSummary:
-    """Where one patient stands: the caseload row, the dashboard header and the summary API."""
+    """Where one patient stands: the caseload row, the dashboard header and the summary API.
+
+    `outcome` is the PHQ-9 verdict (`outcomes.patient_outcome`); `baseline` and `latest` are the
+    PHQ-9 points it rests on; `gad7` and `pcl5` the latest of each, or None.
+    """
 
     patient: User
+    outcome: Outcome
     baseline: Point | None
     latest: Point | None
-    sessions_completed: int
-    series_completed: bool
+    gad7: Point | None
+    pcl5: Point | None
+    pcl5_cutpoint: int
     next_session: dt.datetime | None
     last_checkin: dt.date | None
     days_since_checkin: int | None
     open_flags: int
-    durability: Durability
+    contraindication: bool
     spark: list[float] = field(default_factory=list)
 
     @property
+    def state(self) -> str:
+        return self.outcome.state
+
+    @property
+    def sessions_completed(self) -> int:
+        return self.outcome.sessions_completed
+
+    @property
     def change_pct(self) -> float | None:
-        if self.baseline is None or self.latest is None:
-            return None
-        return outcomes.change_pct(self.baseline.value, self.latest.value)
+        return self.outcome.change_pct
 
     @property
-    def status(self) -> str | None:
-        """"remission", "response", "partial", "none", or None without two PHQ-9 scores."""
-        if self.baseline is None or self.latest is None:
-            return None
-        return outcomes.classify(self.baseline.value, self.latest.value)
-
-    @property
-    def response(self) -> bool:
-        return self.status is not None and outcomes.is_response(self.baseline.value, self.latest.value)
-
-    @property
-    def remission(self) -> bool:
-        return self.latest is not None and outcomes.is_remission(self.latest.value)
+    def sentence(self) -> str:
+        return self.outcome.explanation
 
     @property
     def severity(self) -> str | None:
         return INSTRUMENTS["phq9"].severity(int(self.latest.value)) if self.latest else None
 
     @property
-    def rising(self) -> bool:
-        return self.durability.rising
+    def relapsing(self) -> bool:
+        return self.state == "relapse"
+
+    @property
+    def not_improving(self) -> bool:
+        """At or after session 4, less than 25 % below baseline; a relapse is its own group and chip."""
+        return self.outcome.not_improving and not self.relapsing
+
+    @property
+    def responding(self) -> bool:
+        return self.state in ("response", "remission")
 
     @property
     def inactive(self) -> bool:
-        return self.days_since_checkin is None or self.days_since_checkin >= outcomes.INACTIVE_AFTER_DAYS
+        return self.days_since_checkin is None or self.days_since_checkin >= INACTIVE_AFTER_DAYS
 
     @property
-    def rank(self) -> int:
-        return outcomes.needs_attention_rank(self.open_flags, self.rising, self.days_since_checkin)
+    def need(self) -> tuple:
+        return outcomes.need_key(self.outcome, self.open_flags)
 
     @property
-    def sentence(self) -> str:
-        return outcomes.summary_sentence(
-            self.baseline.value if self.baseline else None,
-            self.latest.value if self.latest and self.latest != self.baseline else None,
-            self.sessions_completed,
-        )
+    def chips(self) -> list[Chip]:
+        """Markers a clinician scans for: not started, contraindication, relapsing, no baseline,
+        not improving, GAD-7 >= 10, PCL-5 at or above the clinic's cut-point."""
+        chips = [Chip("Not started")] if self.state == "not_started" else []
+        if self.contraindication:
+            chips.append(Chip("Contraindication", "danger"))
+        if self.relapsing:
+            chips.append(Chip(f"Relapsing since {self.outcome.relapse_date:%d %b}", "danger"))
+        if self.state == "no_baseline":
+            chips.append(Chip("No baseline"))
+        if self.not_improving:
+            chips.append(Chip("Not improving"))
+        if self.gad7 is not None and self.gad7.value >= GAD7_FLAG_AT:
+            chips.append(Chip(f"GAD-7 {self.gad7.value:g} (≥ {GAD7_FLAG_AT})"))
+        if self.pcl5 is not None and self.pcl5.value >= self.pcl5_cutpoint:
+            chips.append(Chip(f"PCL-5 {self.pcl5.value:g} (≥ {self.pcl5_cutpoint})"))
+        return chips
 
 
-# --- Aggregates shared by every page ----------------------------------------------------------------
-def _session_totals(ids: Select, now: dt.datetime):
-    """Per patient: completed ketamine sessions (count, first, last start), ketamine sessions still
-    booked, and the next booked session of any kind. One GROUP BY."""
+# --- Loading: one query per kind of fact, for any number of patients --------------------------------
+@dataclass
+class _Facts:
+    """The plain values one patient's summary is computed from."""
+
+    phq9: list[Point] = field(default_factory=list)  # time order
+    latest: dict[str, Point] = field(default_factory=dict)  # gad7 / pcl5 -> latest
+    ketamine: list[dt.datetime] = field(default_factory=list)  # completed
+    booked: list[dt.datetime] = field(default_factory=list)  # ketamine, still booked
+    next_session: dt.datetime | None = None  # any kind
+    last_checkin: dt.date | None = None
+    open_flags: int = 0
+    contraindication: bool = False
+
+
+def _load_sessions(facts: dict[int, _Facts], ids: Select, now: dt.datetime) -> None:
+    """Completed ketamine sessions and every session still booked. One query."""
     s = TherapySession
-    ketamine_done = and_(s.kind == "ketamine", s.status == "completed")
+    done = and_(s.kind == "ketamine", s.status == "completed")
     booked = and_(s.status == "scheduled", s.starts_at > now)
-    return (
-        select(
-            s.patient_id.label("patient_id"),
-            func.sum(case((ketamine_done, 1), else_=0)).label("completed"),
-            func.min(case((ketamine_done, s.starts_at))).label("first_ketamine"),
-            func.max(case((ketamine_done, s.starts_at))).label("last_ketamine"),
-            func.sum(case((and_(booked, s.kind == "ketamine"), 1), else_=0)).label("remaining"),
-            func.min(case((booked, s.starts_at))).label("next_session"),
-        )
-        .where(s.patient_id.in_(ids))
-        .group_by(s.patient_id)
+    rows = db.session.execute(
+        select(s.patient_id, s.kind, s.status, s.starts_at).where(s.patient_id.in_(ids), or_(done, booked))
+        .order_by(s.starts_at)
     )
+    for pid, kind, status, starts_at in rows:
+        f = facts[pid]
+        if status == "completed":
+            f.ketamine.append(starts_at)
+            continue
+        f.next_session = f.next_session or starts_at
+        if kind == "ketamine":
+            f.booked.append(starts_at)
 
 
-def _phq9_key_points(ids: Select, totals) -> Select:
-    """The PHQ-9 scores the summaries need, and no others: per patient the first, the latest
-    SPARK_POINTS, the last at or before the first ketamine session (baseline) and the last at or
-    before the latest ketamine session (end of series). Window functions pick them in SQL."""
+def _load_scores(facts: dict[int, _Facts], ids: Select) -> None:
+    """Every PHQ-9 total, and the latest GAD-7 and PCL-5. One query (a window function)."""
     a = Assessment
-    t = totals.subquery()
-    before_first = a.recorded_at <= t.c.first_ketamine
-    before_last = a.recorded_at <= t.c.last_ketamine
-    newest_first = a.recorded_at.desc(), a.id.desc()
     ranked = (
-        select(
-            a.patient_id,
-            a.recorded_at,
-            a.total,
-            func.row_number().over(partition_by=a.patient_id, order_by=newest_first).label("rn_desc"),
-            func.row_number().over(partition_by=a.patient_id, order_by=(a.recorded_at, a.id)).label("rn_asc"),
-            func.row_number()
-            .over(partition_by=(a.patient_id, case((before_first, 1), else_=0)), order_by=newest_first)
-            .label("rn_first"),
-            func.row_number()
-            .over(partition_by=(a.patient_id, case((before_last, 1), else_=0)), order_by=newest_first)
-            .label("rn_last"),
-            case((before_first, 1), else_=0).label("is_before_first"),
-            case((before_last, 1), else_=0).label("is_before_last"),
-        )
-        .join(t, t.c.patient_id == a.patient_id, isouter=True)
-        .where(a.instrument == "phq9", a.patient_id.in_(ids))
+        select(a.patient_id, a.instrument, a.recorded_at, a.total,
+               func.row_number().over(partition_by=(a.patient_id, a.instrument),
+                                      order_by=(a.recorded_at.desc(), a.id.desc())).label("rn"))
+        .where(a.patient_id.in_(ids))
         .subquery()
     )
     r = ranked.c
-    return select(r.patient_id, r.recorded_at, r.total).where(
-        or_(
-            r.rn_desc <= SPARK_POINTS,
-            r.rn_asc == 1,
-            and_(r.is_before_first == 1, r.rn_first == 1),
-            and_(r.is_before_last == 1, r.rn_last == 1),
-        )
+    rows = db.session.execute(
+        select(r.patient_id, r.instrument, r.recorded_at, r.total)
+        .where(or_(r.instrument == "phq9", r.rn == 1))
+        .order_by(r.recorded_at)
     )
+    for pid, instrument, when, total in rows:
+        point = Point(when, total)
+        if instrument == "phq9":
+            facts[pid].phq9.append(point)
+        else:
+            facts[pid].latest[instrument] = point
+
+
+def _load_care(facts: dict[int, _Facts], ids: Select) -> None:
+    """Last check-in day, open safety flags, uncleared contraindications. Three GROUP BY queries."""
+    for pid, day in db.session.execute(
+        select(CheckIn.patient_id, func.max(CheckIn.local_date)).where(CheckIn.patient_id.in_(ids))
+        .group_by(CheckIn.patient_id)
+    ):
+        facts[pid].last_checkin = day
+    for pid, count in db.session.execute(
+        select(SafetyFlag.patient_id, func.count())
+        .where(SafetyFlag.patient_id.in_(ids), SafetyFlag.acknowledged_at.is_(None))
+        .group_by(SafetyFlag.patient_id)
+    ):
+        facts[pid].open_flags = count
+    for (pid,) in db.session.execute(
+        select(Screening.patient_id).distinct().where(Screening.patient_id.in_(ids), _uncleared_yes())
+    ):
+        facts[pid].contraindication = True
+
+
+def _uncleared_yes():
+    """SQL: a screening with any "yes" no clinician has cleared (the schedule feature's booking gate:
+    any such screening blocks ketamine, not only the latest)."""
+    return and_(Screening.cleared_at.is_(None), or_(*[getattr(Screening, name).is_(True) for name in CONDITION_KEYS]))
 
 
 def summaries(patients_stmt: Select) -> list[PatientSummary]:
     """Summaries of every patient `patients_stmt` (a SELECT of Users) returns, in its order.
 
-    Six queries in all (patients, settings, sessions, PHQ-9 key points, check-ins, flags).
+    Seven queries in all (patients, settings, sessions, scores, check-ins, flags, screenings).
     """
     patients = db.session.scalars(patients_stmt).all()
     if not patients:
         return []
     ids = patients_stmt.with_only_columns(User.id).order_by(None)
-    series_length = clinic_settings().series_length
+    settings = clinic_settings()
     now = clock.utcnow()
-    totals_q = _session_totals(ids, now)
-    totals = {row.patient_id: row for row in db.session.execute(totals_q)}
-    phq: dict[int, dict[dt.datetime, Point]] = {}
-    for pid, when, total in db.session.execute(_phq9_key_points(ids, totals_q)):
-        phq.setdefault(pid, {})[when] = Point(when, total)
-    last_checkin = dict(
-        db.session.execute(
-            select(CheckIn.patient_id, func.max(CheckIn.local_date))
-            .where(CheckIn.patient_id.in_(ids))
-            .group_by(CheckIn.patient_id)
-        ).all()
-    )
-    open_flags = dict(
-        db.session.execute(
-            select(SafetyFlag.patient_id, func.count())
-            .where(SafetyFlag.patient_id.in_(ids), SafetyFlag.acknowledged_at.is_(None))
-            .group_by(SafetyFlag.patient_id)
-        ).all()
-    )
-    result = []
-    for p in patients:
-        t = totals.get(p.id)
-        result.append(
-            summarise(
-                p,
-                sorted(phq.get(p.id, {}).values(), key=lambda point: point.when),
-                completed=int(t.completed or 0) if t else 0,
-                first_ketamine=t.first_ketamine if t else None,
-                last_ketamine=t.last_ketamine if t else None,
-                remaining=int(t.remaining or 0) if t else 0,
-                next_session=t.next_session if t else None,
-                last_checkin=last_checkin.get(p.id),
-                open_flags=open_flags.get(p.id, 0),
-                series_length=series_length,
-            )
-        )
-    return result
+    facts = {p.id: _Facts() for p in patients}
+    _load_sessions(facts, ids, now)
+    _load_scores(facts, ids)
+    _load_care(facts, ids)
+    return [summarise(p, facts[p.id], settings, now) for p in patients]
 
 
-def summarise(
-    patient: User,
-    phq9: list[Point],
-    *,
-    completed: int,
-    first_ketamine: dt.datetime | None,
-    last_ketamine: dt.datetime | None,
-    remaining: int,
-    next_session: dt.datetime | None,
-    last_checkin: dt.date | None,
-    open_flags: int,
-    series_length: int,
-) -> PatientSummary:
-    """One patient's summary from plain values (time-sorted PHQ-9 points, session totals)."""
-    sessions = [s for s in (first_ketamine, last_ketamine) if s is not None]
-    today = clock.local_today(patient)
+def summarise(patient: User, f: _Facts, settings: ClinicSettings, now: dt.datetime) -> PatientSummary:
+    """One patient's summary from plain values: the domain's verdict plus what the caseload shows."""
+    tz = patient.timezone
+    outcome = outcomes.patient_outcome(f.phq9, f.ketamine, now=now, tz=tz, booked=f.booked,
+                                       series_length=settings.series_length)
+    first = min(f.ketamine, default=None)
+    today = clock.local_today(patient, now)
     return PatientSummary(
         patient=patient,
-        baseline=outcomes.baseline(phq9, sessions),
-        latest=phq9[-1] if phq9 else None,
-        sessions_completed=completed,
-        series_completed=outcomes.series_completed(completed, remaining, series_length),
-        next_session=next_session,
-        last_checkin=last_checkin,
-        days_since_checkin=(today - last_checkin).days if last_checkin else None,
-        open_flags=open_flags,
-        durability=outcomes.durability(phq9, sessions, today, tz=patient.timezone),
-        spark=[p.value for p in phq9[-SPARK_POINTS:]],
+        outcome=outcome,
+        baseline=outcomes.series_baseline(f.phq9, first, tz=tz) if first else None,
+        latest=f.phq9[-1] if f.phq9 else None,
+        gad7=f.latest.get("gad7"),
+        pcl5=f.latest.get("pcl5"),
+        pcl5_cutpoint=settings.pcl5_cutpoint,
+        next_session=f.next_session,
+        last_checkin=f.last_checkin,
+        days_since_checkin=(today - f.last_checkin).days if f.last_checkin else None,
+        open_flags=f.open_flags,
+        contraindication=f.contraindication,
+        spark=[p.value for p in f.phq9[-SPARK_POINTS:]],
     )
 
 
 # --- Caseload ----------------------------------------------------------------------------------------
-FILTERS = {
+FILTERS: dict[str, tuple[str, Callable[[PatientSummary], bool]]] = {
     "all": ("All", lambda s: True),
     "flags": ("Open flags", lambda s: s.open_flags > 0),
-    "rising": ("Rising", lambda s: s.rising),
+    "relapsing": ("Relapsing", lambda s: s.relapsing),
+    "not_improving": ("Not improving", lambda s: s.not_improving),
     "inactive": ("No check-in 3+ days", lambda s: s.inactive),
-    "responding": ("Responding", lambda s: s.response or s.remission),
+    "responding": ("Response held", lambda s: s.responding),
 }
 
 
 def caseload(user: User) -> list[PatientSummary]:
-    """The clinician's caseload, most in need first (open flags, rising, inactive, the rest)."""
+    """The clinician's caseload, most in need first (`outcomes.need_key`), then by name."""
     rows = summaries(visible_patients(user).order_by(User.display_name, User.id))
-    return sorted(rows, key=lambda s: s.rank)
+    return sorted(rows, key=lambda s: s.need)
 
 
 def patient_summary(user: User, patient_id: int) -> PatientSummary | None:
@@ -270,7 +287,7 @@ class History:
 
 
 def history(patient: User) -> History:
-    """Everything the per-patient dashboard and the progress page draw: four queries plus settings."""
+    """Everything the per-patient dashboard and the progress page draw: five queries plus settings."""
     rows = db.session.scalars(
         select(Assessment).where(Assessment.patient_id == patient.id).order_by(Assessment.recorded_at, Assessment.id)
     ).all()
@@ -293,61 +310,77 @@ def history(patient: User) -> History:
         select(SafetyFlag).where(SafetyFlag.patient_id == patient.id).order_by(SafetyFlag.raised_at)
     ).all()
     now = clock.utcnow()
-    ketamine = [s.starts_at for s in sessions if s.kind == "ketamine" and s.status == "completed"]
-    booked = [s for s in sessions if s.status == "scheduled" and s.starts_at > now]
-    summary = summarise(
-        patient,
-        [Point(a.recorded_at, a.total) for a in assessments.get("phq9", [])],
-        completed=len(ketamine),
-        first_ketamine=min(ketamine, default=None),
-        last_ketamine=max(ketamine, default=None),
-        remaining=sum(1 for s in booked if s.kind == "ketamine"),
-        next_session=booked[0].starts_at if booked else None,
+    facts = _Facts(
+        phq9=[Point(a.recorded_at, a.total) for a in assessments.get("phq9", [])],
+        latest={key: Point(rows[-1].recorded_at, rows[-1].total) for key, rows in assessments.items() if key != "phq9"},
+        ketamine=[s.starts_at for s in sessions if s.kind == "ketamine" and s.status == "completed"],
+        booked=[s.starts_at for s in sessions if s.kind == "ketamine" and s.status == "scheduled" and s.starts_at > now],
+        next_session=next((s.starts_at for s in sessions if s.status == "scheduled" and s.starts_at > now), None),
         last_checkin=mood[-1][0] if mood else None,
         open_flags=sum(1 for f in flags if f.is_open),
-        series_length=clinic_settings().series_length,
     )
+    _load_care_of_one(facts, patient.id)
+    summary = summarise(patient, facts, clinic_settings(), now)
     return History(patient, summary, assessments, mood, list(sessions), list(flags))
 
 
+
+def _load_care_of_one(f: _Facts, patient_id: int) -> None:
+    """Whether one patient has an uncleared contraindication. One query."""
+    f.contraindication = db.session.scalar(
+        select(func.count()).select_from(Screening).where(Screening.patient_id == patient_id, _uncleared_yes())
+    ) > 0
+
+
 # --- Clinic overview ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OutcomeGroup:
+    """The clinic's outcomes among one indication's patients (`key` None: not recorded)."""
+
+    key: str | None
+    title: str
+    patients: int
+    outcomes: ClinicOutcomes
+
+
 @dataclass
 class Overview:
     patients: int
-    completed_series: int
-    responders: int
-    remitters: int
+    outcomes: ClinicOutcomes  # every patient; rules in outcomes.clinic_outcomes
+    by_indication: list[OutcomeGroup]  # only indications with patients
     adherence_pct: float | None
     checkin_days: int
     patient_days: int
     weeks: list[tuple[dt.date, dict[str, int]]]  # Monday -> completed sessions by kind
 
-    @property
-    def response_rate(self) -> float | None:
-        return outcomes.rate(self.responders, self.completed_series)
-
-    @property
-    def remission_rate(self) -> float | None:
-        return outcomes.rate(self.remitters, self.completed_series)
-
 
 def overview(user: User) -> Overview:
-    """Clinic outcomes for an admin: rates among completed series, check-in adherence, sessions a week."""
+    """Clinic outcomes for an admin, reported like a paper (eligible n, Wilson intervals, exclusions,
+    by indication), check-in adherence and sessions a week. Ten queries plus settings."""
     rows = summaries(visible_patients(user).order_by(User.id))
-    done = [s for s in rows if s.series_completed and s.status is not None]
     today = clock.local_today(clinic_settings())  # the clinic's own day
     ids = visible_patients(user).with_only_columns(User.id).order_by(None)
     checkin_days, patient_days = _adherence(rows, ids, today)
     return Overview(
         patients=len(rows),
-        completed_series=len(done),
-        responders=sum(1 for s in done if s.response),
-        remitters=sum(1 for s in done if s.remission),
+        outcomes=outcomes.clinic_outcomes([s.outcome for s in rows]),
+        by_indication=by_indication(rows),
         adherence_pct=outcomes.rate(checkin_days, patient_days),
         checkin_days=checkin_days,
         patient_days=patient_days,
         weeks=_sessions_per_week(ids, today),
     )
+
+
+def by_indication(rows: list[PatientSummary]) -> list[OutcomeGroup]:
+    """Clinic outcomes per indication (vocabulary order, then "not recorded"), skipping empty ones."""
+    groups = [(i.key, i.title) for i in INDICATIONS] + [(None, "Not recorded")]
+    result = []
+    for key, title in groups:
+        members = [s.outcome for s in rows if s.patient.indication == key]
+        if members:
+            result.append(OutcomeGroup(key, title, len(members), outcomes.clinic_outcomes(members)))
+    return result
 
 
 def _adherence(rows: list[PatientSummary], ids: Select, today: dt.date) -> tuple[int, int]:

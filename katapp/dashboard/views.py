@@ -15,12 +15,15 @@ from katapp.domain import outcomes
 from katapp.domain.instruments import INSTRUMENTS
 from katapp.domain.vocabulary import KIND, SESSION_KINDS
 
-PUBLISHED_RESPONSE = (30, 60)  # % of treatment-resistant depression responding after a series (instruments.md)
+PUBLISHED_RESPONSE = (30, 60)  # % responding after a series in treatment-resistant depression (instruments.md)
+# A badge for each judged PHQ-9 state (outcomes.STATES); not started, no baseline and relapse are chips.
 STATUS_BADGES = {
-    "remission": ("Remission", "badge-ok"),
-    "response": ("Response", "badge-ok"),
+    "in_series": ("In series", "badge"),
+    "not_assessed": ("No post-series PHQ-9", "badge-warn"),
+    "no_response": ("No response", "badge"),
     "partial": ("Partial response", "badge"),
-    "none": ("No response yet", "badge"),
+    "response": ("Response held", "badge-ok"),
+    "remission": ("Remission", "badge-ok"),
 }
 
 
@@ -157,7 +160,11 @@ def encouragement(summary: services.PatientSummary) -> str:
 def overview(data: services.Overview) -> dict:
     return {
         "data": data,
+        "o": data.outcomes,
         "published": PUBLISHED_RESPONSE,
+        "min_baseline": outcomes.MIN_REPORT_BASELINE,
+        "min_sessions": outcomes.MIN_REPORT_SESSIONS,
+        "post_window": outcomes.POST_SERIES_WINDOW_DAYS,
         "plotly_url": plotly_asset.url(),
         "weeks_figure": charts.sessions_per_week(data.weeks),
         "kinds": SESSION_KINDS,

@@ -18,7 +18,6 @@ from katapp.domain.scheduling import local_date
 from katapp.domain.stats import Proportion, median_or_none
 
 REMISSION_BELOW = 5  # PHQ-9 total below 5 is remission.
-RISING_BY = 5  # Points above the end-of-series score that count as a rising trend.
 
 
 @dataclass(frozen=True)
@@ -144,65 +143,6 @@ def rolling_mean(points: Sequence[tuple[date, float]], window_days: int = 7) -> 
 
 
 @dataclass(frozen=True)
-class Durability:
-    days_since_last: int | None
-    end_of_series: float | None
-    latest: float | None
-    rising: bool
-
-
-def durability(
-    scores: Sequence[Point], sessions: Sequence[datetime], today: date, *, tz: str | None = None
-) -> Durability:
-    """Return how well the effect holds after the last ketamine session.
-
-    Superseded (#13) by `patient_outcome` (relapse, dated; boosters do not reset it).
-
-    days_since_last: days from the last session's date (in `tz`, else in its own zone) to today.
-    end_of_series: last score at or before the last session. latest: last score after it.
-    rising: latest >= end_of_series + 5. The median time to relapse after a series was 18 days,
-    so a rising trend should prompt a booster follow-up (instruments.md).
-    All fields are None (rising False) when there are no sessions.
-    """
-    if not sessions:
-        return Durability(None, None, None, False)
-    last = max(sessions)
-    last_day = local_date(last, tz) if tz else last.date()
-    ordered = _sorted(scores)
-    end = _last_at_or_before(ordered, last)
-    after = [p for p in ordered if p.when > last]
-    end_value = end.value if end else None
-    latest = after[-1].value if after else None
-    rising = end_value is not None and latest is not None and latest >= end_value + RISING_BY
-    return Durability((today - last_day).days, end_value, latest, rising)
-
-
-_PHRASES = {
-    "remission": "remission",
-    "response": "response, not yet remission",
-    "partial": "partial response",
-    "none": "no response yet",
-}
-
-
-def summary_sentence(baseline: float | None, latest: float | None, sessions_completed: int) -> str:
-    """Return a one-line PHQ-9 summary for a clinician.
-
-    Superseded (#13) by `Outcome.explanation`.
-
-    E.g. "PHQ-9 21 → 9 after 6 sessions: response, not yet remission";
-    "No PHQ-9 yet" without a baseline; "PHQ-9 21 at baseline, none since" without a latest.
-    """
-    if baseline is None:
-        return "No PHQ-9 yet"
-    if latest is None:
-        return f"PHQ-9 {baseline:g} at baseline, none since"
-    noun = "session" if sessions_completed == 1 else "sessions"
-    phrase = _PHRASES[classify(baseline, latest)]
-    return f"PHQ-9 {baseline:g} → {latest:g} after {sessions_completed} {noun}: {phrase}"
-
-
-@dataclass(frozen=True)
 class SessionEffect:
     """One completed ketamine session and the score that stood before it."""
 
@@ -230,36 +170,9 @@ def effect_by_session(scores: Sequence[Point], sessions: Sequence[datetime]) -> 
     return result
 
 
-def series_completed(completed: int, scheduled_remaining: int, series_length: int) -> bool:
-    """Return True when a series is over: `series_length` sessions done, or none left to do.
-
-    Superseded (#13) by `series_ended` (one session with nothing booked is not a finished series).
-
-    A series that stopped early (the rest cancelled, none still booked) has ended too, as long
-    as at least one session was completed. `series_length` is a clinic setting (default 6).
-    """
-    return completed >= series_length or (completed > 0 and scheduled_remaining == 0)
-
-
 def rate(count: int, n: int) -> float | None:
     """Return count / n * 100, or None when n is 0 (no rate of nobody)."""
     return count / n * 100 if n else None
-
-
-INACTIVE_AFTER_DAYS = 3  # No check-in for this many days puts a patient near the top of the caseload.
-
-
-def needs_attention_rank(open_flags: int, rising: bool, days_since_checkin: int | None) -> int:
-    """Superseded (#13) by `need_key`. Return the caseload priority: 0 open safety flags, 1 rising after the series,
-    2 no check-in for 3+ days (or never), 3 the rest. Lower comes first.
-    """
-    if open_flags > 0:
-        return 0
-    if rising:
-        return 1
-    if days_since_checkin is None or days_since_checkin >= INACTIVE_AFTER_DAYS:
-        return 2
-    return 3
 
 
 def week_start(day: date) -> date:

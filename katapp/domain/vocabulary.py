@@ -1,4 +1,4 @@
-"""The clinic's words, as data: session kinds, statuses, routes, screening conditions.
+"""The clinic's words, as data: session kinds, statuses, routes, screening conditions, indications.
 
 One place names each clinical thing. Models take their CHECK-constraint keys from here
 (`KEYS`), forms and charts their labels, templates `label(...)`. A template never capitalises
@@ -139,9 +139,19 @@ SCREENING_CONDITIONS: tuple[Condition, ...] = (
 CONDITION = {c.key: c for c in SCREENING_CONDITIONS}
 CONDITION_KEYS = tuple(CONDITION)
 
+# What a patient is treated for (User.indication); the clinic overview reports outcomes by it.
+INDICATIONS: tuple[Term, ...] = (
+    Term("depression", "depression", "Depression"),
+    Term("ptsd", "PTSD", "PTSD"),
+    Term("pain", "chronic pain", "Pain"),
+    Term("other", "other", "Other"),
+)
+INDICATION = {i.key: i for i in INDICATIONS}
+INDICATION_KEYS = tuple(INDICATION)
+
 _TABLES = {"kind": KIND, "status": STATUS, "route": ROUTE, "condition": CONDITION,
            "moaas": {t.key: t for t in MOAAS}, "dissociation": {t.key: t for t in DISSOCIATION},
-           "severity": {t.key: t for t in SEVERITY}}
+           "severity": {t.key: t for t in SEVERITY}, "indication": INDICATION}
 
 
 def label(table: str, key: str | None, *, title: bool = False) -> str:

@@ -1,7 +1,7 @@
 """dosing day (issue #12): session lifecycle, pre-dose record, vitals, adverse events, screening
 conditions, dosing settings
 
-Revision ID: 0002_dosing
+Revision ID: 0003_dosing
 Revises: 0001_initial
 """
 from alembic import op

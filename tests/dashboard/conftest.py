@@ -83,3 +83,53 @@ def _assessment(patient: User, instrument: str, answers: list[int], at: dt.datet
     return Assessment(patient_id=patient.id, client_id=str(uuid.uuid4()), instrument=instrument, answers=answers,
                       total=result.total, severity=result.severity, flags=list(result.flags), recorded_at=at,
                       local_date=local_day(patient, at))
+
+
+@pytest.fixture
+def build(app, make_user, clinician, make_flag, make_screening):
+    """build(name, phq=[(days_ago, total)], ketamine=[days_ago], booked=[days_ahead], gad7=total, pcl5=total,
+    flag=False, contraindication=False, indication=None) -> a patient on `clinician`'s caseload.
+
+    Days are fractions of days before (or, for `booked`, after) now, so a hand-built history reads like the
+    issue's timelines: sessions 70 .. 60 days ago, a PHQ-9 of 23 the day before the first, and so on.
+    GAD-7 and PCL-5 are taken 3 days ago.
+    """
+
+    def make(name: str, *, phq=(), ketamine=(), booked=(), gad7: int | None = None, pcl5: int | None = None,
+             flag: bool = False, contraindication: bool = False, indication: str | None = None) -> User:
+        person = make_user("patient", clinician=clinician, display_name=name, indication=indication)
+        now = utcnow().replace(microsecond=0)
+        rows: list = [_assessment(person, "phq9", phq_answers(total), now - dt.timedelta(days=ago))
+                      for ago, total in phq]
+        for ago in ketamine:
+            at = now - dt.timedelta(days=ago)
+            rows.append(TherapySession(patient_id=person.id, clinician_id=clinician.id, kind="ketamine",
+                                       status="completed", starts_at=at, ends_at=at + dt.timedelta(minutes=90),
+                                       dose_mg=35.0, route="iv", completed_at=at + dt.timedelta(minutes=90)))
+        for ahead in booked:
+            at = now + dt.timedelta(days=ahead)
+            rows.append(TherapySession(patient_id=person.id, clinician_id=clinician.id, kind="ketamine",
+                                       status="scheduled", starts_at=at, ends_at=at + dt.timedelta(minutes=90)))
+        if gad7 is not None:
+            rows.append(_assessment(person, "gad7", _spread(gad7, 7, 3), now - dt.timedelta(days=3)))
+        if pcl5 is not None:
+            rows.append(_assessment(person, "pcl5", _spread(pcl5, 20, 4), now - dt.timedelta(days=3)))
+        db.session.add_all(rows)
+        db.session.commit()
+        if flag:
+            make_flag(person)
+        if contraindication:
+            make_screening(person, cystitis=True)
+        return person
+
+    return make
+
+
+def _spread(total: int, items: int, top: int) -> list[int]:
+    """`items` answers of at most `top` summing to `total`."""
+    answers = [0] * items
+    for i in range(total):
+        answers[i % items] += 1
+    assert max(answers) <= top
+    return answers
+

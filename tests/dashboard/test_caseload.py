@@ -1,37 +1,79 @@
-"""The caseload: most in need first, filter chips, the numbers a clinician scans for."""
-import datetime as dt
+"""The caseload: most in need first (flags, relapsing, not improving, severity), chips, filters."""
 import re
 
-from katapp.models import utcnow
+from tests.dashboard.timelines import LATE_BASELINE, NON_RESPONDER, RELAPSE, REMITTER, STUCK
 
 
 def _names(html: str) -> list[str]:
     return re.findall(r'class="patient-name" href="/patients/\d+">([^<]+)</a>', html)
 
 
-def test_caseload_sorts_by_need_and_filters(login_as, clinician, make_user, seed_history, make_flag, make_assessment):
-    calm = make_user("patient", clinician=clinician, display_name="A Calm")
-    quiet = make_user("patient", clinician=clinician, display_name="B Quiet")
-    rising = make_user("patient", clinician=clinician, display_name="C Rising")
-    flagged = make_user("patient", clinician=clinician, display_name="D Flagged")
-    make_user("patient", clinician=make_user("clinician"), display_name="E Elsewhere")
-    seed_history(calm, clinician, days=20, phq=[20, 12, 8, 7], sessions=3)
-    seed_history(quiet, clinician, days=20, phq=[20, 12, 8], sessions=2, checkins=False)
-    seed_history(rising, clinician, days=20, phq=[20, 12, 8, 7], sessions=3)
-    make_assessment(rising, "phq9", [2, 2, 2, 2, 2, 1, 1, 1, 0], recorded_at=utcnow() - dt.timedelta(hours=2))  # 13 = 8 + 5
-    seed_history(flagged, clinician, days=20, phq=[20, 18], sessions=1)
-    make_flag(flagged)
+def _row(html: str, name: str) -> str:
+    """The caseload row of `name`."""
+    return next(row for row in html.split('<li class="row patient-row') if f">{name}</a>" in row)
 
+
+def test_caseload_is_ranked_by_need_not_by_name(login_as, clinician, build, make_user):
+    build("A Remitted", **REMITTER)
+    build("B Severe", phq=[(3, 24)])  # not started, PHQ-9 24
+    build("C Stuck", **STUCK)  # session 5, 20 -> 18
+    build("D Nothing")  # no PHQ-9 at all: last among the rest
+    build("E Unmoved", **NON_RESPONDER)  # series over, 22 -> 18: not improving too
+    build("F Relapsing", **RELAPSE)
+    build("G Flagged", phq=[(3, 5)], flag=True)
+    make_user("patient", clinician=make_user("clinician"), display_name="H Elsewhere")
+    html = login_as(clinician).get("/caseload").get_data(as_text=True)
+    assert _names(html) == [
+        "G Flagged", "F Relapsing", "C Stuck", "E Unmoved", "B Severe", "A Remitted", "D Nothing"]
+
+
+def test_relapsing_row_says_responded_now_relapsing_with_dates_and_only_then_a_booster(login_as, clinician, build):
+    build("F Relapsing", **RELAPSE)
+    build("C Stuck", **STUCK)
+    html = login_as(clinician).get("/caseload").get_data(as_text=True)
+    relapsing = _row(html, "F Relapsing")
+    assert re.search(r"Responded \(23 → 8 on \d{4}-\d\d-\d\d\), now relapsing since \d{4}-\d\d-\d\d \(17\)", relapsing)
+    assert "Relapsing since" in relapsing and "Consider a booster." in relapsing
+    assert "booster" not in _row(html, "C Stuck").lower()  # mid-induction: never a booster
+    assert "Rising" not in html and "No response yet" not in html
+
+
+def test_chips(login_as, clinician, build):
+    build("Not Yet", phq=[(3, 12)], gad7=18, pcl5=50, contraindication=True)
+    build("Late Baseline", **LATE_BASELINE)
+    build("Mild Anxiety", phq=[(3, 6)], gad7=9, pcl5=32)
+    html = login_as(clinician).get("/caseload").get_data(as_text=True)
+    chips = re.findall(r'<span class="badge badge-(?:warn|danger)">([^<]+)</span>', _row(html, "Not Yet"))
+    assert chips == ["Not started", "Contraindication", "GAD-7 18 (≥ 10)", "PCL-5 50 (≥ 33)"]
+    assert "No baseline" in _row(html, "Late Baseline") and "no baseline" in _row(html, "Late Baseline")
+    assert "GAD-7" not in _row(html, "Mild Anxiety") and "PCL-5" not in _row(html, "Mild Anxiety")
+
+
+def test_pcl5_chip_follows_the_clinic_cut_point(login_as, clinician, build, app):
+    from katapp.extensions import db
+    from katapp.models import ClinicSettings
+
+    db.session.add(ClinicSettings(id=1, **{**ClinicSettings.defaults(), "pcl5_cutpoint": 31}))
+    db.session.commit()
+    build("Mild Anxiety", phq=[(3, 6)], pcl5=32)
+    assert "PCL-5 32 (≥ 31)" in login_as(clinician).get("/caseload").get_data(as_text=True)
+
+
+def test_filters(login_as, clinician, build, make_checkin):
+    build("A Remitted", **REMITTER)
+    build("C Stuck", **STUCK)
+    build("F Relapsing", **RELAPSE)
+    make_checkin(build("G Flagged", phq=[(3, 5)], flag=True))
     client = login_as(clinician)
-    html = client.get("/caseload").get_data(as_text=True)
-    assert _names(html) == ["D Flagged", "C Rising", "B Quiet", "A Calm"]
-    assert "Rising after series" in html and "1 open flag" in html and "never" in html
-    assert "-65 %" in html and "(20 → 7)" in html  # calm: change from baseline
-    assert _names(client.get("/caseload?show=flags").get_data(as_text=True)) == ["D Flagged"]
-    assert _names(client.get("/caseload?show=rising").get_data(as_text=True)) == ["C Rising"]
-    assert _names(client.get("/caseload?show=inactive").get_data(as_text=True)) == ["B Quiet"]
-    assert _names(client.get("/caseload?show=responding").get_data(as_text=True)) == ["B Quiet", "A Calm"]
-    assert _names(client.get("/caseload?show=nonsense").get_data(as_text=True)) == _names(html)
+    assert _names(client.get("/caseload?show=flags").get_data(as_text=True)) == ["G Flagged"]
+    assert _names(client.get("/caseload?show=relapsing").get_data(as_text=True)) == ["F Relapsing"]
+    assert _names(client.get("/caseload?show=not_improving").get_data(as_text=True)) == ["C Stuck"]
+    assert _names(client.get("/caseload?show=responding").get_data(as_text=True)) == ["A Remitted"]
+    assert _names(client.get("/caseload?show=inactive").get_data(as_text=True)) == ["F Relapsing", "C Stuck",
+                                                                                    "A Remitted"]
+    html = client.get("/caseload?show=nonsense").get_data(as_text=True)
+    assert _names(html) == ["G Flagged", "F Relapsing", "C Stuck", "A Remitted"]
+    assert re.search(r'>Not improving <span class="chip-count">1</span>', html)
 
 
 def test_caseload_has_a_sparkline_and_no_plotly(login_as, clinician, patient, seed_history):

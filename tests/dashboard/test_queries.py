@@ -19,15 +19,16 @@ def _count(count_queries, client, path):
     return q.count
 
 
-@pytest.mark.parametrize("page", ["caseload", "patient", "progress", "overview"])
+@pytest.mark.parametrize("page", ["caseload", "patient", "progress", "overview", "summary"])
 def test_query_count_is_fixed(page, login_as, make_user, seed_history, count_queries, clinician, admin, make_flag):
     counts = []
     for patients, days, sessions in ((1, 8, 2), (6, 60, 6)):
         people = _grow(make_user, seed_history, clinician, patients, days, sessions)
         make_flag(people[-1])
-        viewer = {"caseload": clinician, "patient": clinician, "progress": people[-1], "overview": admin}[page]
+        viewer = {"caseload": clinician, "patient": clinician, "progress": people[-1], "overview": admin,
+                  "summary": clinician}[page]
         path = {"caseload": "/caseload", "patient": f"/patients/{people[-1].id}", "progress": "/progress",
-                "overview": "/clinic"}[page]
+                "overview": "/clinic", "summary": f"/api/v1/patients/{people[-1].id}/summary"}[page]
         counts.append(_count(count_queries, login_as(viewer), path))
     assert counts[0] == counts[1], counts
     assert counts[0] <= 12

@@ -3,24 +3,19 @@ from datetime import UTC, date, datetime
 import pytest
 
 from katapp.domain.outcomes import (
-    Durability,
     Point,
     SessionEffect,
     baseline,
     change_pct,
     classify,
-    durability,
     effect_by_session,
     is_remission,
     is_response,
     mood_between_sessions,
-    needs_attention_rank,
     per_week,
     rate,
     rolling_mean,
     score_before_each_session,
-    series_completed,
-    summary_sentence,
     week_start,
 )
 
@@ -136,41 +131,6 @@ def test_rolling_mean_refuses_empty_window():
         rolling_mean([(date(2026, 6, 1), 1)], 0)
 
 
-@pytest.mark.parametrize(
-    ("scores", "expected"),
-    [
-        (points((13, 8), (14, 6), (20, 10), (25, 11)), Durability(10, 6, 11, True)),  # +5 exactly
-        (points((14, 6), (25, 10)), Durability(10, 6, 10, False)),  # +4
-        (points((14, 6)), Durability(10, 6, None, False)),  # nothing after the series
-        (points((20, 15)), Durability(10, None, 15, False)),  # nothing to compare with
-    ],
-)
-def test_durability(scores, expected):
-    assert durability(scores, SESSIONS, date(2026, 6, 24)) == expected
-
-
-def test_durability_counts_days_in_the_patient_zone():
-    late_evening_ny = [day(15, 2)]  # 22:00 on 14 June in New York
-    assert durability([], late_evening_ny, date(2026, 6, 24), tz="America/New_York").days_since_last == 10
-    assert durability([], late_evening_ny, date(2026, 6, 24)).days_since_last == 9
-    assert durability([], [], date(2026, 6, 24)) == Durability(None, None, None, False)
-
-
-@pytest.mark.parametrize(
-    ("base", "latest", "sessions", "text"),
-    [
-        (21, 9, 6, "PHQ-9 21 → 9 after 6 sessions: response, not yet remission"),
-        (21, 4, 6, "PHQ-9 21 → 4 after 6 sessions: remission"),
-        (20, 14, 3, "PHQ-9 20 → 14 after 3 sessions: partial response"),
-        (20, 18.0, 1, "PHQ-9 20 → 18 after 1 session: no response yet"),
-        (20, None, 0, "PHQ-9 20 at baseline, none since"),
-        (None, None, 0, "No PHQ-9 yet"),
-    ],
-)
-def test_summary_sentence(base, latest, sessions, text):
-    assert summary_sentence(base, latest, sessions) == text
-
-
 def test_effect_by_session_numbers_sessions_and_measures_change_from_baseline():
     scores = points((8, 20), (11, 15), (13, 10))
     effects = effect_by_session(scores, [day(14), day(10), day(12)])  # unsorted sessions
@@ -192,40 +152,9 @@ def test_effect_by_session_without_scores_or_sessions():
     assert effect_by_session(points((9, 0), (11, 3)), SESSIONS)[1].change_pct is None
 
 
-@pytest.mark.parametrize(
-    ("completed", "remaining", "length", "expected"),
-    [
-        (6, 0, 6, True),  # exactly the series length
-        (5, 1, 6, False),  # one still booked
-        (7, 2, 6, True),  # boosters booked after a full series
-        (4, 0, 6, True),  # stopped early: nothing left booked
-        (0, 0, 6, False),  # never started
-        (0, 6, 6, False),
-        (1, 0, 1, True),
-    ],
-)
-def test_series_completed(completed, remaining, length, expected):
-    assert series_completed(completed, remaining, length) is expected
-
-
 @pytest.mark.parametrize(("count", "n", "expected"), [(3, 10, 30.0), (0, 4, 0.0), (5, 5, 100.0), (0, 0, None)])
 def test_rate(count, n, expected):
     assert rate(count, n) == expected
-
-
-@pytest.mark.parametrize(
-    ("flags", "rising", "days", "rank"),
-    [
-        (1, True, None, 0),  # open flags first, whatever else
-        (0, True, 0, 1),  # rising next
-        (0, False, 3, 2),  # exactly 3 days without a check-in
-        (0, False, None, 2),  # never checked in
-        (0, False, 2, 3),  # 2 days is fine
-        (0, False, 0, 3),
-    ],
-)
-def test_needs_attention_rank(flags, rising, days, rank):
-    assert needs_attention_rank(flags, rising, days) == rank
 
 
 def test_week_start_and_per_week():
