@@ -37,7 +37,6 @@ def known_indication(_form, field):
         raise ValidationError("Choose what the patient is treated for from the list.")
 
 
-
 def valid_country(_form, field):
     try:
         crisis.normalize_country(field.data)

@@ -63,7 +63,7 @@ def test_an_admin_records_the_indication_and_the_overview_groups_by_it(login_as,
 
     client = login_as(admin)
     form = {"csrf_token": client.csrf, "display_name": patient.display_name, "timezone": patient.timezone,
-            "active": "y", "indication": "ptsd"}
+            "active": "y", "indication": "ptsd", "clinicians": [c.id for c in patient.clinicians]}
     assert client.post(f"/admin/users/{patient.id}", data=form).status_code == 302
     db.session.refresh(patient)
     assert patient.indication == "ptsd"
