@@ -137,6 +137,7 @@ def clusters_endorsed(rating: int, clusters: tuple[tuple[range, int], ...]) -> F
 
 SAFETY_FLAGS = frozenset({"self_harm"})
 PCL5_DEFAULT_CUTPOINT = 33
+GAD7_EVALUATE_AT = 10  # A GAD-7 total of 10 or more warrants evaluation (instruments.md).
 
 _FREQUENCY = (
     Option(0, "Not at all"),
@@ -229,7 +230,7 @@ GAD7 = Instrument(
         "severe": "This suggests anxiety is weighing on you heavily; your care team will review it with you soon.",
     },
     # A total of 10 or more warrants further evaluation (instruments.md).
-    flag_rules=(FlagRule("gad7_evaluate", total_at_least(10)),),
+    flag_rules=(FlagRule("gad7_evaluate", total_at_least(GAD7_EVALUATE_AT)),),
     extra=DIFFICULTY,
 )
 
