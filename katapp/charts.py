@@ -120,13 +120,21 @@ def effect_by_session(points: dict[str, list[EffectPoint]], baseline: float | No
     if baseline is not None:
         lines = [(f"PHQ-9 baseline ({baseline:g})", baseline, "solid"),
                  (f"PHQ-9 50 % response ({baseline * 0.5:g})", baseline * 0.5, "dash"), *lines]
+    notes = []
     if "phq9" in points and slots:
+        # Labelled on the line itself (not in the legend, where long names overlap at 360 px).
         traces += [go.Scatter(name=label, x=[slots[0], slots[-1]], y=[y, y], mode="lines", hoverinfo="name", yaxis="y",
-                              line={"color": COLOURS["reference"], "dash": dash, "width": 2}) for label, y, dash in lines]
-    return _figure(traces, _effect_layout(slots, lower))
+                              showlegend=False, line={"color": COLOURS["reference"], "dash": dash, "width": 2})
+                   for label, y, dash in lines]
+        notes = [{"text": label, "x": slots[-1], "y": y, "xref": "x", "yref": "y", "xanchor": "right",
+                  "yanchor": "bottom", "showarrow": False, "font": {"size": 10}} for label, y, _ in lines]
+    layout = _effect_layout(slots, lower)
+    layout["annotations"] = notes
+    return _figure(traces, layout)
 
 
 _RANGE = {"gad7": [0, 21.5], "pcl5": [0, 81]}
+_TICK = {AFTER_SERIES: "Post", LATEST: "Now"}  # short, unrotated ticks at 360 px (the table says it in full)
 
 
 def _effect_layout(slots: list[str], lower: list[str]) -> dict:
@@ -134,7 +142,8 @@ def _effect_layout(slots: list[str], lower: list[str]) -> dict:
     layout = _layout(
         height=480 if lower else 360,
         xaxis={"type": "category", "categoryorder": "array", "categoryarray": slots, "fixedrange": True,
-               "anchor": "y2" if lower else "y", "title": {"text": "Ketamine session"}},
+               "anchor": "y2" if lower else "y", "title": {"text": "Ketamine session"}, "tickangle": 0,
+               "tickvals": slots, "ticktext": [_TICK.get(slot, slot) for slot in slots], "tickfont": {"size": 11}},
         yaxis={"title": {"text": "PHQ-9"}, "range": [0, 27.5], "fixedrange": True, "domain": [0.42, 1] if lower else [0, 1]},
     )
     for i, key in enumerate(lower):

@@ -250,20 +250,17 @@ def encouragement(data: services.History, outcome: outcomes.Outcome) -> str:
         return "This is your starting point. Each check-in and questionnaire adds to the picture."
     if verdict.kind == "progress":
         return (f"Your depression questionnaire score has come down from {before:g} to {latest.total} since you "
-                f"started: {_which_change(verdict.change)}. That is real progress: lower scores mean fewer symptoms.")
+                f"started: {_which_change(verdict.change)}. That is real progress.")
     return (f"Your depression questionnaire score is {latest.total} (it was {before:g} when you started). "
             "Scores move up and down from week to week, and change often takes time; your care team is "
             "following it with you.")
 
 
 def _which_change(change: outcomes.Change) -> str:
-    """Say which test of a meaningful change was passed: 5 points or more, 20 % or more, or both."""
-    said = []
-    if "points" in change.by:
-        said.append(f"{change.points:g} points lower (5 or more counts as a real change)")
+    """Say which mark of a meaningful change was passed: 5 points, and 20 % when that holds too."""
     if "percent" in change.by:
-        said.append(f"{change.pct:.0f} % lower (20 % or more counts as a real change)")
-    return " and ".join(said)
+        return f"{change.points:g} points ({change.pct:.0f} %) lower, past both marks of a real change (5 points, 20 %)"
+    return f"{change.points:g} points lower, past the 5-point mark of a real change"
 
 
 def overview(data: services.Overview) -> dict:

@@ -153,8 +153,8 @@ def test_a_one_point_drop_is_never_called_progress(login_as, clinician, patient,
 
 
 @pytest.mark.parametrize(("phq", "said"), [
-    ([21, 16], "5 points lower (5 or more counts as a real change) and 24 % lower (20 % or more counts as a real change)"),
-    ([24, 18], "6 points lower (5 or more counts as a real change) and 25 % lower (20 % or more counts as a real change)"),
+    ([21, 16], "from 21 to 16 since you started: 5 points (24 %) lower, past both marks of a real change (5 points, 20 %)"),
+    ([24, 18], "from 24 to 18 since you started: 6 points (25 %) lower, past both marks of a real change"),
 ])
 def test_progress_past_a_meaningful_change_says_which(login_as, clinician, patient, seed_history, phq, said):
     seed_history(patient, clinician, days=20, phq=phq, sessions=1)
@@ -253,3 +253,11 @@ def test_overview_table_heads_are_the_session_kind_titles(login_as, admin):
     html = login_as(admin).get("/clinic").get_data(as_text=True)
     for kind in SESSION_KINDS:
         assert f'<th scope="col">{kind.title}</th>' in html
+
+
+def test_progress_names_only_the_mark_that_was_passed():
+    from katapp.dashboard.views import _which_change
+    from katapp.domain.outcomes import meaningful_change
+
+    assert _which_change(meaningful_change(27, 22)) == "5 points lower, past the 5-point mark of a real change"
+    assert "past both marks" in _which_change(meaningful_change(20, 15))
