@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 
 from katapp.domain.instruments import INSTRUMENTS
-from katapp.domain.outcomes import REMISSION_BELOW, SessionEffect
+from katapp.domain.outcomes import EffectPoint
 from katapp.domain.vocabulary import SESSION_KINDS
 
 COLOURS = {
@@ -65,48 +66,94 @@ def _figure(traces: list, layout: dict) -> dict:
 
 
 def _fmt_change(change: float | None) -> str:
-    return "" if change is None else f"<br>{change:+.0f} % from baseline"
+    return "" if change is None else f"<br>{change:+.0f} % from baseline".replace("-", "−")
 
 
-def effect_by_session(effects: dict[str, list[SessionEffect]], baseline: float | None) -> dict:
-    """Scores before each ketamine session, x = session number 1..N, one trace per instrument.
+# Remission is a PHQ-9 total below 5: the top of the minimal band plus one (instruments.md).
+PHQ9_REMISSION_BELOW = INSTRUMENTS["phq9"].bands[0].high + 1
+AFTER_SERIES, LATEST = "After series", "Latest"
 
-    `effects` maps instrument keys (phq9, gad7, pcl5) to `outcomes.effect_by_session` output;
-    `baseline` is the PHQ-9 baseline, drawn with its 50 % response line and the remission line.
-    PCL-5 (0-80) gets its own axis on the right.
+
+def effect_slots(points: dict[str, list[EffectPoint]]) -> list[str]:
+    """The chart's x categories in order: induction sessions "1".."N", "After series" (when any
+    instrument has a post-series score), booster sessions, then "Latest" (when drawn)."""
+    kinds = {(e.kind, e.number) for rows in points.values() for e in rows}
+    sessions = sorted(n for kind, n in kinds if kind == "session")
+    boosters = sorted(n for kind, n in kinds if kind == "booster")
+    return ([str(n) for n in sessions] + ([AFTER_SERIES] if ("post_series", None) in kinds else [])
+            + [str(n) for n in boosters] + ([LATEST] if ("latest", None) in kinds else []))
+
+
+def _slot(e: EffectPoint) -> str:
+    return AFTER_SERIES if e.kind == "post_series" else LATEST if e.kind == "latest" else str(e.number)
+
+
+def _effect_trace(key: str, rows: list[EffectPoint], slots: list[str], tz: ZoneInfo, yaxis: str) -> go.Scatter:
+    """One instrument's line over the slots; None (a gap, never an old score again) where nothing was taken."""
+    name = INSTRUMENTS[key].short_title
+    at = {_slot(e): e for e in rows}
+    y, text = [], []
+    for slot in slots:
+        e = at.get(slot)
+        y.append(e.score.value if e and e.score else None)
+        text.append(None if not (e and e.score) else (
+            f"{'Session ' + slot if slot.isdigit() else slot}{' (booster)' if e.kind == 'booster' else ''}: "
+            f"{name} {e.score.value:g}<br>taken {e.score.when.astimezone(tz):%d %b %Y}{_fmt_change(e.change_pct)}"))
+    return go.Scatter(name=name, x=slots, y=y, mode="lines+markers", connectgaps=False, yaxis=yaxis,
+                      line={"color": COLOURS[key], "width": 3}, marker={"size": 9}, hovertext=text, hoverinfo="text")
+
+
+def effect_by_session(points: dict[str, list[EffectPoint]], baseline: float | None, *, tz: str) -> dict:
+    """Each ketamine session's pre-dose score, then the post-series and latest scores (x: slots).
+
+    `points` maps instrument keys to `outcomes.effect_points` output. PHQ-9 has its own panel
+    (y) with the reference lines, all named PHQ-9 and drawn on its axis only: baseline and 50 %
+    response (when there is a `baseline`) and remission (below 5). GAD-7 (y2) and PCL-5 (y3, on the
+    right) share the lower panel. A gap stays a gap.
     """
-    traces = []
-    n = max((len(e) for e in effects.values()), default=0)
-    for key, rows in effects.items():
-        scored = [e for e in rows if e.score is not None]
-        if not scored:
-            continue
-        name = INSTRUMENTS[key].short_title
-        traces.append(go.Scatter(
-            name=name, x=[e.number for e in scored], y=[e.score.value for e in scored], mode="lines+markers",
-            line={"color": COLOURS[key], "width": 3}, marker={"size": 9},
-            yaxis="y2" if key == "pcl5" else "y",
-            hovertext=[f"Session {e.number}, {name} {e.score.value:g}<br>taken {e.score.when:%d %b %Y}"
-                       f"{_fmt_change(e.change_pct)}" for e in scored],
-            hoverinfo="text",
-        ))
-    if baseline is not None and n:
-        span = [0.6, n + 0.4]
-        for label, y, dash in ((f"Baseline ({baseline:g})", baseline, "solid"),
-                               (f"50 % response ({baseline * 0.5:g})", baseline * 0.5, "dash"),
-                               (f"Remission (below {REMISSION_BELOW})", REMISSION_BELOW, "dot")):
-            traces.append(go.Scatter(name=label, x=span, y=[y, y], mode="lines", hoverinfo="name",
-                                     line={"color": COLOURS["reference"], "dash": dash, "width": 2}))
-    layout = _layout(
-        xaxis={"title": {"text": "Ketamine session"}, "tickmode": "linear", "tick0": 1, "dtick": 1,
-               "range": [0.5, max(n, 1) + 0.5], "fixedrange": True},
-        yaxis={"title": {"text": "Score"}, "rangemode": "tozero", "fixedrange": True},
-    )
-    if "pcl5" in effects and any(e.score for e in effects["pcl5"]):
-        layout["yaxis2"] = {"title": {"text": "PCL-5"}, "overlaying": "y", "side": "right", "range": [0, 80],
-                            "fixedrange": True, "showgrid": False}
-        layout["margin"]["r"] = 44
+    slots = effect_slots(points)
+    zone = ZoneInfo(tz)
+    lower = [k for k in ("gad7", "pcl5") if any(e.score for e in points.get(k, []))]
+    axes = {"phq9": "y", **{k: "y2" if i == 0 else "y3" for i, k in enumerate(lower)}}
+    traces = [_effect_trace(k, points[k], slots, zone, axes[k]) for k in ("phq9", *lower) if k in points]
+    lines = [(f"PHQ-9 remission (below {PHQ9_REMISSION_BELOW})", PHQ9_REMISSION_BELOW, "dot")]
+    if baseline is not None:
+        lines = [(f"PHQ-9 baseline ({baseline:g})", baseline, "solid"),
+                 (f"PHQ-9 50 % response ({baseline * 0.5:g})", baseline * 0.5, "dash"), *lines]
+    notes = []
+    if "phq9" in points and slots:
+        # Labelled on the line itself (not in the legend, where long names overlap at 360 px).
+        traces += [go.Scatter(name=label, x=[slots[0], slots[-1]], y=[y, y], mode="lines", hoverinfo="name", yaxis="y",
+                              showlegend=False, line={"color": COLOURS["reference"], "dash": dash, "width": 2})
+                   for label, y, dash in lines]
+        notes = [{"text": label, "x": slots[-1], "y": y, "xref": "x", "yref": "y", "xanchor": "right",
+                  "yanchor": "bottom", "showarrow": False, "font": {"size": 10}} for label, y, _ in lines]
+    layout = _effect_layout(slots, lower)
+    layout["annotations"] = notes
     return _figure(traces, layout)
+
+
+_RANGE = {"gad7": [0, 21.5], "pcl5": [0, 81]}
+_TICK = {AFTER_SERIES: "Post", LATEST: "Now"}  # short, unrotated ticks at 360 px (the table says it in full)
+
+
+def _effect_layout(slots: list[str], lower: list[str]) -> dict:
+    """PHQ-9 panel on top; GAD-7 and/or PCL-5 in a panel underneath when there are such scores."""
+    layout = _layout(
+        height=480 if lower else 360,
+        xaxis={"type": "category", "categoryorder": "array", "categoryarray": slots, "fixedrange": True,
+               "anchor": "y2" if lower else "y", "title": {"text": "Ketamine session"}, "tickangle": 0,
+               "tickvals": slots, "ticktext": [_TICK.get(slot, slot) for slot in slots], "tickfont": {"size": 11}},
+        yaxis={"title": {"text": "PHQ-9"}, "range": [0, 27.5], "fixedrange": True, "domain": [0.42, 1] if lower else [0, 1]},
+    )
+    for i, key in enumerate(lower):
+        axis = {"title": {"text": INSTRUMENTS[key].short_title}, "range": _RANGE[key], "fixedrange": True}
+        if i == 0:
+            layout["yaxis2"] = {**axis, "domain": [0, 0.3]}
+        else:
+            layout["yaxis3"] = {**axis, "overlaying": "y2", "side": "right", "showgrid": False}
+            layout["margin"]["r"] = 44
+    return layout
 
 
 def _session_lines(sessions: Sequence[tuple[dt.date, str]], low: float, high: float) -> list:

@@ -23,6 +23,7 @@ from katapp.models import (
     Assessment,
     CheckIn,
     ClinicSettings,
+    InstrumentPlan,
     JournalEntry,
     SafetyFlag,
     Screening,
@@ -173,6 +174,9 @@ def build_demo(*, patients: int = 12, days: int = 120, password: str = DEFAULT_P
         {"clinician_id": clin[0] if k % 2 else clin[1], "patient_id": ids[f"patient{k}@demo.katapp.org"], "added_at": now}
         for k in range(1, patients + 1)
     ])
+    # clinician1 turned the PCL-5 on for patient1 (it is off until a clinician turns it on).
+    db.session.execute(insert(InstrumentPlan), [{"patient_id": ids["patient1@demo.katapp.org"], "instrument": "pcl5",
+                                                 "enabled": True, "changed_by_id": clin[0], "changed_at": now}])
 
     rows = _Rows()
     book = _SlotBook()

@@ -40,6 +40,8 @@ SESSION_KINDS = vocab.KIND_KEYS  # kept for old imports; new code reads katapp.d
 SESSION_STATUSES = vocab.STATUS_KEYS
 ROUTES = vocab.ROUTE_KEYS
 INSTRUMENT_KEYS = ("phq9", "gad7", "pcl5")
+INSTRUMENT_DEFAULTS = {"phq9": True, "gad7": True, "pcl5": False}  # PCL-5 only once a clinician turns it on
+INDEX_EVENT_MAX = 1000
 FLAG_SOURCES = ("assessment", "checkin")
 CONTRAINDICATIONS = vocab.CONDITION_KEYS
 PROMPT_MOMENTS = ("before", "after_24h", "after_48h", "after_72h", "general")
@@ -228,6 +230,12 @@ class Assessment(db.Model):
             " OR (instrument = 'pcl5' AND total >= 0 AND total <= 80)",
             name="total_range",
         ),
+        # The published PHQ-9 / GAD-7 end with an unscored "how difficult" question (0-3), never in the total.
+        CheckConstraint("difficulty IS NULL OR (instrument IN ('phq9', 'gad7') AND difficulty >= 0 AND difficulty <= 3)",
+                        name="difficulty"),
+        # The PCL-5's index event in the patient's own words: private to the care team.
+        CheckConstraint(f"index_event IS NULL OR (instrument = 'pcl5' AND length(index_event) <= {INDEX_EVENT_MAX})",
+                        name="index_event"),
         Index("ix_assessments_patient_instrument_recorded", "patient_id", "instrument", "recorded_at"),
     )
 
@@ -242,14 +250,16 @@ class Assessment(db.Model):
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     local_date: Mapped[dt.date] = mapped_column(Date)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    difficulty: Mapped[int | None] = mapped_column(Integer)  # "how difficult", unscored; None: not answered
+    index_event: Mapped[str | None] = mapped_column(Text)  # PCL-5 only; the care team reads it, nobody else
 
     patient: Mapped[User] = relationship()
 
 
 class InstrumentPlan(db.Model):
-    """Per-patient switch for an instrument (a clinician turns PCL-5 off for one patient, say).
+    """Per-patient switch for an instrument: the "PCL-5 on" switch a clinician turns on for a patient.
 
-    No row means the clinic default (on).
+    No row means the default in INSTRUMENT_DEFAULTS (PHQ-9, GAD-7 on; PCL-5 off until a clinician turns it on).
     """
 
     __tablename__ = "instrument_plans"

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, HiddenField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from katapp.domain.instruments import Instrument
 from katapp.errors import Refusal, show_on_form
 from katapp.fields import MultiCheckboxField
 
@@ -84,10 +85,22 @@ class QuestionnaireForm(FlaskForm):
     client_id = HiddenField()
     recorded_at = HiddenField()
 
-    def payload(self, instrument: str, answers: list[int | None]) -> dict[str, Any]:
-        """The questionnaire as the API would receive it."""
-        return {"instrument": instrument, "answers": answers,
+    @staticmethod
+    def chosen(inst: Instrument, formdata) -> dict[str, Any]:
+        """The posted answers: `answers` (one int or None per item), the optional unscored
+        `difficulty` and the PCL-5's `index_event`, as the API names them."""
+        chosen: dict[str, Any] = {"answers": [formdata.get(f"answer_{i}", type=int) for i in range(inst.item_count)]}
+        if inst.extra is not None:
+            chosen[inst.extra.key] = formdata.get(inst.extra.key, type=int)
+        if inst.index_event_prompt is not None:
+            chosen["index_event"] = formdata.get("index_event") or None
+        return chosen
+
+    def payload(self, inst: Instrument, chosen: dict[str, Any]) -> dict[str, Any]:
+        """The questionnaire as the API would receive it (unanswered optional questions left out)."""
+        data = {"instrument": inst.key, **chosen,
                 "client_id": self.client_id.data or None, "recorded_at": self.recorded_at.data or None}
+        return {k: v for k, v in data.items() if v is not None or k in ("answers", "client_id", "recorded_at")}
 
 
 class GroupAcknowledgeForm(FlaskForm):

@@ -22,6 +22,7 @@ from katapp.checkins.forms import (
 from katapp.clinic import clinic_settings
 from katapp.domain.instruments import INSTRUMENTS
 from katapp.errors import Invalid, Refusal, show_on_form
+from katapp.models import INDEX_EVENT_MAX
 from katapp.pagination import paginate
 from katapp.security import get_patient_or_404, role_required, safe_next
 
@@ -93,17 +94,24 @@ def history():
 @role_required("patient")
 def questionnaire(instrument: str):
     inst = INSTRUMENTS.get(instrument) or abort(404)
+    if not services.instrument_plan(current_user.id)[inst.key]:
+        abort(404)  # offered only when the care team turned it on (the PCL-5)
     form, errors, chosen = QuestionnaireForm(), {}, {}
     if form.validate_on_submit():
-        chosen = {i: request.form.get(f"answer_{i}", type=int) for i in range(inst.item_count)}
+        chosen = form.chosen(inst, request.form)
         try:
-            return _result(services.record_assessment(current_user, form.payload(inst.key, list(chosen.values()))).obj)
+            return _result(services.record_assessment(current_user, form.payload(inst, chosen)).obj)
         except Refusal as refusal:
             errors = refusal.fields
     if request.method == "GET":
         form.client_id.data = str(uuid4())
+    return _questionnaire_page(inst, form, errors, chosen), 400 if request.method == "POST" else 200
+
+
+def _questionnaire_page(inst, form: QuestionnaireForm, errors: dict, chosen: dict) -> str:
     return render_template("checkins/questionnaire.html", inst=inst, form=form, errors=errors, chosen=chosen,
-                           answered=sum(v is not None for v in chosen.values())), 400 if request.method == "POST" else 200
+                           answered=sum(v is not None for v in chosen.get("answers", [])),
+                           index_event_max=INDEX_EVENT_MAX)
 
 
 @bp.route("/questionnaires/results/<int:assessment_id>")
@@ -114,7 +122,8 @@ def questionnaire_result(assessment_id: int):
 
 def _result(assessment):
     inst = INSTRUMENTS[assessment.instrument]
-    return render_template("checkins/result.html", a=assessment, inst=inst, meaning=services.describe(assessment),
+    meaning = services.describe(assessment, open_flag=services.has_open_flag(current_user))
+    return render_template("checkins/result.html", a=assessment, inst=inst, meaning=meaning,
                            crisis_text=services.crisis_help(assessment.flags or []),
                            cutpoint=clinic_settings().pcl5_cutpoint)
 

@@ -30,11 +30,16 @@ def checkin_json(checkin: CheckIn, patient: User, crisis_text: str | None = None
 
 
 def assessment_json(assessment: Assessment, patient: User) -> dict[str, Any]:
-    """One scored questionnaire, with its plain-language meaning and crisis help for a safety flag."""
+    """One scored questionnaire, with its plain-language meaning and crisis help for a safety flag.
+
+    `difficulty` is the unscored "how difficult" answer (or null). The PCL-5's index event is not
+    echoed: only the care team reads it.
+    """
     flags = list(assessment.flags or [])
     return {
         "id": assessment.id, "client_id": assessment.client_id, "instrument": assessment.instrument,
-        "answers": list(assessment.answers), "total": assessment.total, "severity": assessment.severity,
+        "answers": list(assessment.answers), "difficulty": assessment.difficulty,
+        "total": assessment.total, "severity": assessment.severity,
         "flags": flags, "recorded_at": _iso(assessment.recorded_at, patient),
         "local_date": assessment.local_date.isoformat(), "crisis_help": crisis_help(flags),
         "meaning": describe(assessment),

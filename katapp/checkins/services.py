@@ -20,9 +20,11 @@ from katapp import clock, sync
 from katapp.alerts import review
 from katapp.clinic import clinic_settings
 from katapp.domain import instruments, scheduling
-from katapp.errors import Conflict, Invalid
+from katapp.errors import Conflict, Invalid, NotAllowed
 from katapp.extensions import db
 from katapp.models import (
+    INDEX_EVENT_MAX,
+    INSTRUMENT_DEFAULTS,
     INSTRUMENT_KEYS,
     Assessment,
     CheckIn,
@@ -36,7 +38,7 @@ from katapp.security import audit, visible_patient_ids
 CHECKIN_FIELDS = frozenset(
     {"client_id", "recorded_at", "mood", "anxiety", "energy", "pain", "sleep_hours", "self_harm_thoughts", "note"}
 )
-ASSESSMENT_FIELDS = frozenset({"client_id", "recorded_at", "instrument", "answers"})
+ASSESSMENT_FIELDS = frozenset({"client_id", "recorded_at", "instrument", "answers", "difficulty", "index_event"})
 SCALES = ("mood", "anxiety", "energy", "pain")  # 0-10 numeric rating scales
 ANSWERS = (*SCALES, "sleep_hours", "self_harm_thoughts", "note")  # what a check-in records (and an edit changes)
 NOTE_MAX = 2000
@@ -143,10 +145,37 @@ def validate_assessment(data: dict[str, Any], now: dt.datetime) -> tuple[dict[st
         result = instruments.score(clean["instrument"], clean["answers"], pcl5_cutpoint=clinic_settings().pcl5_cutpoint)
     except instruments.ScoreError as exc:
         errors.update(exc.fields)
+    clean["difficulty"] = _difficulty(clean["instrument"], data.get("difficulty"), errors)
+    clean["index_event"] = _index_event(clean["instrument"], data.get("index_event"), errors)
     if errors or result is None:
         raise Invalid("invalid questionnaire", errors)
     clean["answers"] = list(clean["answers"])
     return clean, result
+
+
+def _difficulty(instrument: Any, value: Any, errors: dict[str, str]) -> int | None:
+    """The optional unscored "how difficult" answer (0-3), asked by PHQ-9 and GAD-7 only."""
+    if value is None:
+        return None
+    inst = instruments.INSTRUMENTS.get(instrument) if isinstance(instrument, str) else None
+    if inst is not None and inst.extra is None:
+        errors["difficulty"] = f"{inst.short_title} does not ask this question"
+    elif type(value) is not int or not 0 <= value <= 3:
+        errors["difficulty"] = "must be a whole number from 0 to 3"
+    return value if "difficulty" not in errors else None
+
+
+def _index_event(instrument: Any, value: Any, errors: dict[str, str]) -> str | None:
+    """The PCL-5's optional index event in the patient's own words (stripped; empty is None)."""
+    if value is None:
+        return None
+    if instrument != "pcl5":
+        errors["index_event"] = "only the PCL-5 asks this question"
+    elif not isinstance(value, str):
+        errors["index_event"] = "must be text"
+    elif len(value.strip()) > INDEX_EVENT_MAX:
+        errors["index_event"] = f"must be at most {INDEX_EVENT_MAX} characters ({len(value.strip())} given)"
+    return (value.strip() or None) if "index_event" not in errors else None
 
 
 # --- Writes ----------------------------------------------------------------------------------------
@@ -179,20 +208,27 @@ def record_checkin(patient: User, data: dict[str, Any], *, now: dt.datetime | No
 def record_assessment(patient: User, data: dict[str, Any], *, now: dt.datetime | None = None) -> Saved:
     """Score and store a questionnaire (201), or return the stored one for its client_id (200).
 
-    Raises Invalid / Conflict as record_checkin. PHQ-9 item 9 above 0 raises a SafetyFlag.
+    Raises Invalid / Conflict as record_checkin, and NotAllowed (422) for an instrument not
+    turned on for the patient (the PCL-5 until a clinician turns it on). PHQ-9 item 9 above 0
+    raises a SafetyFlag. The "how difficult" answer is stored beside the answers, never in the total.
     """
     clean, result = validate_assessment(data, now or clock.utcnow())
+    if not instrument_plan(patient.id)[clean["instrument"]]:
+        title = instruments.INSTRUMENTS[clean["instrument"]].short_title
+        raise NotAllowed(f"{title} is not turned on for you", {"instrument": "your care team has not turned it on"})
+    extras = {"difficulty": clean["difficulty"], "index_event": clean["index_event"]}
 
     def same(stored: Assessment) -> bool:
         if clean["recorded_at_given"] and stored.recorded_at != clean["recorded_at"]:
             return False
-        return stored.instrument == clean["instrument"] and list(stored.answers) == clean["answers"]
+        return (stored.instrument == clean["instrument"] and list(stored.answers) == clean["answers"]
+                and all(getattr(stored, k) == v for k, v in extras.items()))
 
     def build() -> Assessment:
         assessment = Assessment(
             patient_id=patient.id, client_id=clean["client_id"], instrument=clean["instrument"],
             answers=clean["answers"], total=result.total, severity=result.severity, flags=list(result.flags),
-            recorded_at=clean["recorded_at"], local_date=clock.local_day(patient, clean["recorded_at"]),
+            recorded_at=clean["recorded_at"], local_date=clock.local_day(patient, clean["recorded_at"]), **extras,
         )
         db.session.add(assessment)
         safety = sorted(instruments.SAFETY_FLAGS & set(result.flags))
@@ -341,8 +377,8 @@ def parse_range(args) -> tuple[dt.date | None, dt.date | None]:
 
 # --- Due questionnaires -------------------------------------------------------------------------------
 def instrument_plan(patient_id: int) -> dict[str, bool]:
-    """{instrument: enabled} for the patient; no stored row means on (the clinic default)."""
-    plan = dict.fromkeys(INSTRUMENT_KEYS, True)
+    """{instrument: enabled} for the patient; no stored row means the default (PCL-5 off, the others on)."""
+    plan = dict(INSTRUMENT_DEFAULTS)
     for row in db.session.scalars(select(InstrumentPlan).where(InstrumentPlan.patient_id == patient_id)):
         plan[row.instrument] = row.enabled
     return plan
@@ -352,9 +388,9 @@ def due_questionnaires(patient: User, day: dt.date | None = None) -> list[Due]:
     """Questionnaires due for `patient` on local `day` (default today), in display order.
 
     PHQ-9 / GAD-7 / PCL-5 are due when the last one is at least the clinic's interval old (or
-    none yet); PHQ-9 is also due on the day before a scheduled ketamine session when none was
-    taken that day, so every session has a fresh pre-session score. Instruments switched off for
-    the patient are never due.
+    none yet); the PHQ-9 is also due from two days before a booked ketamine session up to the
+    session itself when none was taken in that window, so every session has a fresh pre-dose
+    score. Instruments switched off for the patient (the PCL-5 unless turned on) are never due.
     """
     if patient.role != "patient":
         return []
@@ -376,19 +412,29 @@ def due_questionnaires(patient: User, day: dt.date | None = None) -> list[Due]:
             due.append(Due(key, inst.short_title, "Not taken yet"))
         elif (day - taken).days >= every[key]:
             due.append(Due(key, inst.short_title, f"Every {every[key]} days; last taken {taken.strftime('%d %b')}"))
-        elif key == "phq9" and taken < day and _ketamine_tomorrow(patient, day):
-            due.append(Due(key, inst.short_title, "Before your ketamine session tomorrow"))
+        elif key == "phq9" and (session_day := _pre_session_due(patient, day, taken)) is not None:
+            due.append(Due(key, inst.short_title, f"Before your ketamine session on {session_day.strftime('%a %d %b')}"))
     return due
 
 
-def _ketamine_tomorrow(patient: User, day: dt.date) -> bool:
-    start, end = scheduling.day_bounds_utc(day + dt.timedelta(days=1), patient.timezone)
-    return db.session.scalar(
-        select(TherapySession.id).where(
+PRE_SESSION_DAYS = 2  # The pre-session PHQ-9 is due from two days before a ketamine session up to it.
+
+
+def _pre_session_due(patient: User, day: dt.date, taken: dt.date) -> dt.date | None:
+    """The local day of the next booked ketamine session whose pre-session window (its day minus
+    PRE_SESSION_DAYS up to its start) is open on `day` with no PHQ-9 `taken` in it, else None."""
+    _, end = scheduling.day_bounds_utc(day + dt.timedelta(days=PRE_SESSION_DAYS), patient.timezone)
+    start = db.session.scalar(
+        select(func.min(TherapySession.starts_at)).where(
             TherapySession.patient_id == patient.id, TherapySession.kind == "ketamine",
-            TherapySession.status == "scheduled", TherapySession.starts_at >= start, TherapySession.starts_at < end,
-        ).limit(1)
-    ) is not None
+            TherapySession.status == "scheduled", TherapySession.starts_at > clock.utcnow(),
+            TherapySession.starts_at < end,
+        )
+    )
+    if start is None:
+        return None
+    session_day = clock.local_day(patient, start)
+    return session_day if taken < session_day - dt.timedelta(days=PRE_SESSION_DAYS) else None
 
 
 def set_instrument_plan(clinician: User, patient: User, enabled: dict[str, bool]) -> list[str]:
@@ -444,7 +490,13 @@ def checkin_flags(checkin: CheckIn) -> list[str]:
     return ["self_harm"] if checkin.self_harm_thoughts else []
 
 
-def describe(assessment: Assessment) -> str:
-    """The plain-language meaning of a stored questionnaire's score."""
+def describe(assessment: Assessment, *, open_flag: bool = False) -> str:
+    """The plain-language meaning of a stored questionnaire's score (no reassurance with a flag)."""
     score = instruments.Score(assessment.total, assessment.severity, tuple(assessment.flags or ()))
-    return instruments.describe(assessment.instrument, score)
+    return instruments.describe(assessment.instrument, score, open_flag=open_flag)
+
+
+def has_open_flag(patient: User) -> bool:
+    """True while any of the patient's safety flags is unacknowledged."""
+    return db.session.scalar(select(SafetyFlag.id).where(
+        SafetyFlag.patient_id == patient.id, SafetyFlag.acknowledged_at.is_(None)).limit(1)) is not None

@@ -26,7 +26,7 @@ def patient(patient_id: int):
     person = get_patient_or_404(current_user, patient_id)
     audit_view(person.id, "dashboard")  # commits: before loading, so nothing loaded is expired after
     data = services.history(person)
-    return render_template("dashboard/patient.html", **views.patient(data),
+    return render_template("dashboard/patient.html", **views.patient(data, care_team=current_user.is_clinician),
                            flag_groups=review.open_flag_groups(current_user, person.id))
 
 

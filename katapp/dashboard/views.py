@@ -1,19 +1,23 @@
 """Template context for each dashboard: figures (katapp.charts) and the tables under them.
 
-No queries here: everything comes from katapp.dashboard.services.
+No queries here beyond the clinic settings row (already loaded by the services): everything else
+comes from katapp.dashboard.services.
 """
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from statistics import fmean
 
 from flask import current_app, url_for
 
 from katapp import charts, clock
+from katapp.clinic import clinic_settings
 from katapp.dashboard import plotly_asset, services
 from katapp.domain import outcomes
-from katapp.domain.instruments import INSTRUMENTS
+from katapp.domain.instruments import GAD7_EVALUATE_AT, INSTRUMENTS, SAFETY_FLAGS
 from katapp.domain.vocabulary import KIND, SESSION_KINDS
+from katapp.models import Assessment
 
 PUBLISHED_RESPONSE = (30, 60)  # % responding after a series in treatment-resistant depression (instruments.md)
 # A badge for each judged PHQ-9 state (outcomes.STATES); not started, no baseline and relapse are chips.
@@ -76,39 +80,120 @@ def _completed(data: services.History) -> list[tuple[dt.date, str]]:
     return [(clock.local_day(data.patient, s.starts_at), s.kind) for s in data.sessions if s.status == "completed"]
 
 
-def patient(data: services.History) -> dict:
-    """The per-patient dashboard: effect by session, mood timeline, PHQ-9 items, links onwards."""
-    person = data.patient
-    ketamine = data.ketamine_done
-    effects = {key: outcomes.effect_by_session(data.points(key), ketamine)
-               for key in ("phq9", "gad7", "pcl5") if data.assessments.get(key)}
-    baseline = data.summary.baseline
-    effect_rows = []
-    for i, start in enumerate(sorted(ketamine)):
-        cells = {key: rows[i] for key, rows in effects.items()}
-        effect_rows.append((i + 1, clock.local_day(person, start), cells))
+STATE_LABELS = {
+    "not_started": ("Not started", ""),
+    "no_baseline": ("No baseline", "badge-warn"),
+    "in_series": ("In series", ""),
+    "not_assessed": ("Not assessed after the series", "badge-warn"),
+    "no_response": ("No response", "badge-warn"),
+    "partial": ("Partial response", ""),
+    "response": ("Response held", "badge-ok"),
+    "remission": ("Remission", "badge-ok"),
+    "relapse": ("Responded, now relapsing", "badge-danger"),
+}
+
+
+def outcome_of(data: services.History, now: dt.datetime | None = None) -> outcomes.Outcome:
+    """The patient's PHQ-9 `Outcome` (katapp.domain.outcomes) from the loaded history."""
+    now = now or clock.utcnow()
+    booked = [s.starts_at for s in data.sessions if s.kind == "ketamine" and s.status == "scheduled" and s.starts_at > now]
+    return outcomes.patient_outcome(data.points("phq9"), data.ketamine_done, now=now, tz=data.patient.timezone,
+                                    booked=booked, series_length=clinic_settings().series_length)
+
+
+def _effect(data: services.History, outcome: outcomes.Outcome) -> dict[str, list[outcomes.EffectPoint]]:
+    """Effect-by-session points per instrument the patient has scores for (none before a session)."""
+    return {key: outcomes.effect_points(data.points(key), data.ketamine_done, tz=data.patient.timezone,
+                                        ended=outcome.series_ended)
+            for key in ("phq9", "gad7", "pcl5") if data.assessments.get(key) and data.ketamine_done}
+
+
+def _effect_rows(effect: dict[str, list[outcomes.EffectPoint]], person) -> list[tuple]:
+    """(slot label, day, {instrument: EffectPoint}) per chart slot, the chart's numbers as a table."""
+    slots = charts.effect_slots(effect)
+    by_slot: dict[str, dict] = {slot: {} for slot in slots}
+    when: dict[str, dt.datetime] = {}
+    for key, rows in effect.items():
+        for e in rows:
+            label = charts.AFTER_SERIES if e.kind == "post_series" else charts.LATEST if e.kind == "latest" else str(e.number)
+            by_slot[label][key] = e
+            when.setdefault(label, e.when if e.kind in ("session", "booster") else e.score.when)
+    return [(slot, clock.local_day(person, when[slot]), by_slot[slot]) for slot in slots]
+
+
+@dataclass(frozen=True)
+class OtherScore:
+    """GAD-7 or PCL-5 for the clinician: baseline and latest with their band and flag."""
+
+    title: str
+    max_total: int
+    baseline: Assessment | None
+    latest: Assessment
+    flag: str | None  # e.g. "GAD-7 ≥ 10: evaluate", None when below the threshold
+
+    def level(self, a: Assessment, cutpoint: int) -> str:
+        inst = INSTRUMENTS[a.instrument]
+        if inst.bands:
+            return inst.severity(a.total)
+        return f"{'at or above' if a.total >= cutpoint else 'below'} the cut-point ({cutpoint})"
+
+
+def _other_scores(data: services.History, cutpoint: int) -> list[OtherScore]:
+    first = min(data.ketamine_done, default=None)
+    rows = []
+    for key, threshold, flag in (("gad7", GAD7_EVALUATE_AT, f"GAD-7 ≥ {GAD7_EVALUATE_AT}: evaluate anxiety"),
+                                 ("pcl5", cutpoint, f"PCL-5 ≥ cut-point {cutpoint}: assess for PTSD")):
+        done = data.assessments.get(key, [])
+        if not done:
+            continue
+        base = outcomes.series_baseline(data.points(key), first, tz=data.patient.timezone) if first else None
+        baseline = next((a for a in done if base and a.recorded_at == base.when), None)
+        rows.append(OtherScore(INSTRUMENTS[key].short_title, INSTRUMENTS[key].max_total, baseline, done[-1],
+                               flag if done[-1].total >= threshold else None))
+    return rows
+
+
+def patient(data: services.History, *, care_team: bool) -> dict:
+    """The per-patient dashboard: outcome state with what it rests on, effect by session, PHQ-9 by
+    date, GAD-7 / PCL-5 with flags, mood, PHQ-9 items. `care_team` shows the PCL-5 index event."""
+    person, settings = data.patient, clinic_settings()
+    outcome = outcome_of(data)
+    effect = _effect(data, outcome)
     phq = data.assessments.get("phq9", [])
-    pid = data.patient.id
+    pcl5 = data.assessments.get("pcl5", [])
+    return {
+        **_common(data, plain=False),
+        "outcome": outcome,
+        "state": STATE_LABELS[outcome.state],
+        "phq9_latest": phq[-1] if phq else None,
+        "next_session": next((s.starts_at for s in data.sessions if s.status == "scheduled"
+                              and s.starts_at > clock.utcnow()), None),
+        "open_flags": sum(1 for f in data.flags if f.is_open),
+        "instruments": INSTRUMENTS,
+        "effect_keys": list(effect),
+        "effect_figure": charts.effect_by_session(effect, outcome.baseline, tz=person.timezone) if effect else None,
+        "effect_rows": _effect_rows(effect, person),
+        "phq9_figure": charts.scores_over_time({"phq9": [(a.local_date, a.total) for a in phq]}, _completed(data))
+        if phq else None,
+        "others": _other_scores(data, settings.pcl5_cutpoint),
+        "cutpoint": settings.pcl5_cutpoint,
+        "index_event": next((a for a in reversed(pcl5) if a.index_event), None) if care_team else None,
+        "items_figure": charts.phq9_items([(a.local_date, a.answers) for a in phq]) if phq else None,
+        "item_labels": charts.PHQ9_ITEMS,
+        "item_rows": list(reversed(phq)),
+        "difficulty": INSTRUMENTS["phq9"].extra,
+        "links": _links(person.id),
+    }
+
+
+def _links(pid: int) -> list[tuple[str, str]]:
     links = [
         ("Book a session", _link("schedule.book", patient_id=pid)),
         ("Screening", _link("schedule.screening", patient_id=pid)),
         ("Questionnaire plan", _link("checkins.instrument_plan", patient_id=pid)),
         ("Shared journal", _link("journal.shared_for_patient", patient_id=pid)),
     ]
-    return {
-        **_common(data, plain=False),
-        "instruments": INSTRUMENTS,
-        "effect_keys": list(effects),
-        "effect_figure": charts.effect_by_session(effects, baseline.value if baseline else None) if ketamine else None,
-        "effect_rows": effect_rows,
-        "baseline": baseline,
-        "baseline_day": clock.local_day(person, baseline.when) if baseline else None,
-        "items_figure": charts.phq9_items([(a.local_date, a.answers) for a in phq]) if phq else None,
-        "item_labels": charts.PHQ9_ITEMS,
-        "item_rows": list(reversed(phq)),
-        "badges": STATUS_BADGES,
-        "links": [(label, url) for label, url in links if url],
-    }
+    return [(label, url) for label, url in links if url]
 
 
 def _week_mean(mood: list[tuple[dt.date, float]], end: dt.date) -> float | None:
@@ -122,9 +207,9 @@ def progress(data: services.History) -> dict:
     this_week = _week_mean(mood, clock.local_today(data.patient)) if mood else None
     first_week = _week_mean(mood, mood[0][0] + dt.timedelta(days=6)) if mood else None
     series = {key: [(a.local_date, a.total) for a in data.assessments.get(key, [])] for key in ("phq9", "gad7", "pcl5")}
-    sessions = _completed(data)
+    cutpoint = clinic_settings().pcl5_cutpoint
     score_rows = sorted(
-        ((a.local_date, INSTRUMENTS[key].short_title, a.total, INSTRUMENTS[key].max_total, a.severity)
+        ((a.local_date, INSTRUMENTS[key].short_title, a.total, INSTRUMENTS[key].max_total, _plain_level(a, cutpoint))
          for key in series for a in data.assessments.get(key, [])),
         key=lambda row: row[0], reverse=True,
     )
@@ -132,29 +217,53 @@ def progress(data: services.History) -> dict:
         **_common(data, plain=True),
         "this_week": this_week,
         "first_week": first_week,
-        "scores_figure": charts.scores_over_time(series, sessions) if any(series.values()) else None,
+        "scores_figure": charts.scores_over_time(series, _completed(data)) if any(series.values()) else None,
         "score_rows": score_rows,
         "ketamine_done": len(data.ketamine_done),
-        "encouragement": encouragement(data.summary),
+        "encouragement": encouragement(data, outcome_of(data)),
     }
 
 
-def encouragement(summary: services.PatientSummary) -> str:
-    """A plain-language line about the depression questionnaire for the patient (no jargon)."""
-    base, latest = summary.baseline, summary.latest
-    if base is None:
+def _plain_level(a: Assessment, cutpoint: int) -> str:
+    """What the patient's own table says beside a total: the band, or for the PCL-5 the cut-point
+    (never "probable PTSD"); with a safety flag on the result, only that the care team will look."""
+    if SAFETY_FLAGS & set(a.flags or ()):
+        return "your care team will look at this"
+    inst = INSTRUMENTS[a.instrument]
+    return inst.severity(a.total) if inst.bands else f"the clinic's cut-point is {cutpoint}"
+
+
+def encouragement(data: services.History, outcome: outcomes.Outcome) -> str:
+    """A plain-language line about the depression questionnaire for the patient (no jargon).
+
+    "Progress" only past a meaningful change (>= 5 points or >= 20 %, and saying which);
+    otherwise a neutral, kind line; nothing reassuring with item 9 above 0 or an open flag.
+    """
+    phq = data.assessments.get("phq9", [])
+    if not phq:
         return "Once you fill in your first questionnaire, you will see your progress here."
-    if latest is None or latest == base:
+    latest = phq[-1]
+    before = outcome.baseline if outcome.baseline is not None else phq[0].total
+    verdict = outcomes.patient_verdict(before, latest.total, item9=latest.answers[8],
+                                       open_flag=any(f.is_open for f in data.flags))
+    if verdict.kind == "care_team":
+        return ("Thank you for your answers. Your care team will look at your latest questionnaire soon "
+                "and talk it through with you.")
+    if len(phq) == 1:
         return "This is your starting point. Each check-in and questionnaire adds to the picture."
-    drop = base.value - latest.value
-    if drop > 0:
-        return (f"Your depression questionnaire score has come down from {base.value:g} to {latest.value:g} "
-                f"since you started. That is real progress: lower scores mean fewer symptoms.")
-    if drop == 0:
-        return (f"Your depression questionnaire score is {latest.value:g}, the same as when you started. "
-                "Change often takes a few sessions; your care team is watching with you.")
-    return (f"Your depression questionnaire score is {latest.value:g}, up from {base.value:g} when you started. "
-            "Ups and downs are common; your care team will talk it through with you.")
+    if verdict.kind == "progress":
+        return (f"Your depression questionnaire score has come down from {before:g} to {latest.total} since you "
+                f"started: {_which_change(verdict.change)}. That is real progress.")
+    return (f"Your depression questionnaire score is {latest.total} (it was {before:g} when you started). "
+            "Scores move up and down from week to week, and change often takes time; your care team is "
+            "following it with you.")
+
+
+def _which_change(change: outcomes.Change) -> str:
+    """Say which mark of a meaningful change was passed: 5 points, and 20 % when that holds too."""
+    if "percent" in change.by:
+        return f"{change.points:g} points ({change.pct:.0f} %) lower, past both marks of a real change (5 points, 20 %)"
+    return f"{change.points:g} points lower, past the 5-point mark of a real change"
 
 
 def overview(data: services.Overview) -> dict:

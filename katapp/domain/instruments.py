@@ -40,6 +40,19 @@ class FlagRule:
 
 
 @dataclass(frozen=True)
+class ExtraQuestion:
+    """A published question that is asked and stored but never scored (never in the total)."""
+
+    key: str  # the API's name for the answer, e.g. "difficulty"
+    text: str
+    options: tuple[Option, ...]
+
+    def label(self, value: int | None) -> str | None:
+        """The option's wording for a stored answer, or None when unanswered."""
+        return next((o.label for o in self.options if o.value == value), None)
+
+
+@dataclass(frozen=True)
 class Instrument:
     key: str
     title: str
@@ -54,6 +67,12 @@ class Instrument:
     # Instruments without validated bands (PCL-5) classify by a cut-point instead.
     cutpoint: int | None = None
     cutpoint_labels: tuple[str, str] = ("at or above cut-point", "below cut-point")
+    # The published form's unscored last question (PHQ-9, GAD-7: "how difficult ...").
+    extra: ExtraQuestion | None = None
+    # The published instruction paragraph shown above the items (PCL-5).
+    instructions: str | None = None
+    # The PCL-5 asks which stressful experience the answers refer to, in the patient's own words.
+    index_event_prompt: str | None = None
 
     @property
     def item_count(self) -> int:
@@ -118,12 +137,27 @@ def clusters_endorsed(rating: int, clusters: tuple[tuple[range, int], ...]) -> F
 
 SAFETY_FLAGS = frozenset({"self_harm"})
 PCL5_DEFAULT_CUTPOINT = 33
+GAD7_EVALUATE_AT = 10  # A GAD-7 total of 10 or more warrants evaluation (instruments.md).
 
 _FREQUENCY = (
     Option(0, "Not at all"),
     Option(1, "Several days"),
     Option(2, "More than half the days"),
     Option(3, "Nearly every day"),
+)
+
+# The final, unscored question of the published PHQ-9 and GAD-7 (instruments.md): asked, stored,
+# shown to clinicians, never added to the total.
+DIFFICULTY = ExtraQuestion(
+    key="difficulty",
+    text="If you checked off any problems, how difficult have these problems made it for you to do your "
+    "work, take care of things at home, or get along with other people?",
+    options=(
+        Option(0, "Not difficult at all"),
+        Option(1, "Somewhat difficult"),
+        Option(2, "Very difficult"),
+        Option(3, "Extremely difficult"),
+    ),
 )
 
 PHQ9 = Instrument(
@@ -164,6 +198,7 @@ PHQ9 = Instrument(
     },
     # Item 9 above 0 needs clinical attention regardless of the total (instruments.md).
     flag_rules=(FlagRule("self_harm", item_at_least(9, 1)),),
+    extra=DIFFICULTY,
 )
 
 GAD7 = Instrument(
@@ -195,7 +230,8 @@ GAD7 = Instrument(
         "severe": "This suggests anxiety is weighing on you heavily; your care team will review it with you soon.",
     },
     # A total of 10 or more warrants further evaluation (instruments.md).
-    flag_rules=(FlagRule("gad7_evaluate", total_at_least(10)),),
+    flag_rules=(FlagRule("gad7_evaluate", total_at_least(GAD7_EVALUATE_AT)),),
+    extra=DIFFICULTY,
 )
 
 PCL5 = Instrument(
@@ -258,6 +294,12 @@ PCL5 = Instrument(
     # Provisional PTSD at total >= 33; published cut-points range 31-33, a clinic setting.
     cutpoint=PCL5_DEFAULT_CUTPOINT,
     cutpoint_labels=("probable PTSD", "below cut-point"),
+    # The PCL-5's published instructions (US National Center for PTSD).
+    instructions="Below is a list of problems that people sometimes have in response to a very stressful "
+    "experience. Keeping your worst event in mind, please read each problem carefully and then choose one "
+    "of the answers to indicate how much you have been bothered by that problem in the past month.",
+    index_event_prompt="Your worst event: briefly, in your own words, which very stressful experience are you "
+    "thinking of? Write only what you are comfortable sharing; only your care team reads it.",
 )
 
 INSTRUMENTS: dict[str, Instrument] = {i.key: i for i in (PHQ9, GAD7, PCL5)}
@@ -304,13 +346,20 @@ def _validated(inst: Instrument, answers) -> Answers:
     return tuple(answers)
 
 
-def describe(instrument: str, score: Score) -> str:
+CARE_TEAM_LOOKS = "Thank you for answering. Because of your answers, your care team will look at this soon and get in touch."
+
+
+def describe(instrument: str, score: Score, *, open_flag: bool = False) -> str:
     """Return plain-language sentences for a patient about `score`.
 
+    With a safety flag on this result (PHQ-9 item 9 above 0) or another flag still open, nothing
+    reassuring is said, whatever the total: only that the care team will look at it.
     Raises KeyError for an unknown instrument or a severity the instrument does not define.
     """
     inst = INSTRUMENTS[instrument]
     meaning = inst.plain_meaning[score.severity]
+    if open_flag or SAFETY_FLAGS & set(score.flags):
+        meaning = CARE_TEAM_LOOKS
     if inst.bands:
         return f"Your score of {score.total} out of {inst.max_total} is in the {score.severity} range. {meaning}"
     return f"Your score is {score.total} out of {inst.max_total}. {meaning}"

@@ -22,3 +22,14 @@ def body():
         return {k: v for k, v in data.items() if v is not ...}
 
     return make
+
+
+@pytest.fixture
+def pcl5_on(app, patient, clinician):
+    """`patient`'s clinician has turned the PCL-5 on for them (it is off until then)."""
+    from katapp.extensions import db
+    from katapp.models import InstrumentPlan
+
+    db.session.add(InstrumentPlan(patient_id=patient.id, instrument="pcl5", enabled=True, changed_by_id=clinician.id))
+    db.session.commit()
+    return patient

@@ -267,7 +267,7 @@ def test_list_pages_hold_100_with_next(pat, patient, api):
         ("pcl5", [2] * 17 + [0] * 3, 34, "probable PTSD", ["pcl5_above_cutpoint", "pcl5_dsm5_pattern"]),
     ],
 )
-def test_assessment_is_scored_on_the_server(pat, instrument, answers, total, severity, flags, api):
+def test_assessment_is_scored_on_the_server(pat, pcl5_on, instrument, answers, total, severity, flags, api):
     r = api(pat, "POST", "/api/v1/assessments", json={"client_id": str(uuid.uuid4()), "instrument": instrument,
                                                       "answers": answers, "recorded_at": "2026-04-01T09:00:00-04:00"})
     assert r.status_code == 201, r.json
@@ -285,7 +285,7 @@ def test_phq9_item9_raises_assessment_flag_in_same_answer(pat, patient, api):
     assert "More than half the days" in flag.reason
 
 
-def test_assessment_uses_clinic_pcl5_cutpoint(pat, api):
+def test_assessment_uses_clinic_pcl5_cutpoint(pat, pcl5_on, api):
     from katapp.models import ClinicSettings
 
     db.session.add(ClinicSettings(id=1, **{**ClinicSettings.defaults(), "pcl5_cutpoint": 31}))

@@ -6,12 +6,12 @@ import datetime as dt
 import pytest
 from flask import render_template_string
 from flask_login import login_user
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from katapp import clock
 from katapp.checkins import services
 from katapp.extensions import db
-from katapp.models import AuditEvent, InstrumentPlan, SafetyFlag
+from katapp.models import AuditEvent, InstrumentPlan, SafetyFlag, TherapySession, utcnow
 
 
 def test_flag_from_a_check_in_is_visible_to_the_care_team_only(pat, login_as, clinician, other_clinician, admin, patient, api):
@@ -121,19 +121,21 @@ def test_acknowledging_twice_keeps_the_first_note(login_as, clinician, patient, 
 
 
 # --- Instrument plan ---------------------------------------------------------------------------------------
-def test_care_team_switches_an_instrument_off_and_it_is_audited(login_as, clinician, patient):
+def test_pcl5_is_off_until_the_care_team_turns_it_on_and_it_is_audited(login_as, clinician, patient):
+    assert services.instrument_plan(patient.id) == {"phq9": True, "gad7": True, "pcl5": False}
+    assert [d.instrument for d in services.due_questionnaires(patient)] == ["phq9", "gad7"]
     c = login_as(clinician)
     r = c.get(f"/patients/{patient.id}/instruments")
     assert r.status_code == 200 and "PCL-5" in r.get_data(as_text=True)
-    r = c.post(f"/patients/{patient.id}/instruments", data={"csrf_token": c.csrf, "phq9": "y", "gad7": "y"})
+    r = c.post(f"/patients/{patient.id}/instruments", data={"csrf_token": c.csrf, "phq9": "y", "gad7": "y", "pcl5": "y"})
     assert r.status_code == 302
     row = db.session.get(InstrumentPlan, (patient.id, "pcl5"))
-    assert row.enabled is False and row.changed_by_id == clinician.id
-    assert db.session.scalar(select(AuditEvent.detail).where(AuditEvent.action == "instrument_plan.change")) == "pcl5 off"
-    assert [d.instrument for d in services.due_questionnaires(patient)] == ["phq9", "gad7"]
-    c.post(f"/patients/{patient.id}/instruments", data={"csrf_token": c.csrf, "phq9": "y", "gad7": "y", "pcl5": "y"})
+    assert row.enabled is True and row.changed_by_id == clinician.id
+    assert db.session.scalar(select(AuditEvent.detail).where(AuditEvent.action == "instrument_plan.change")) == "pcl5 on"
+    assert [d.instrument for d in services.due_questionnaires(patient)] == ["phq9", "gad7", "pcl5"]
+    c.post(f"/patients/{patient.id}/instruments", data={"csrf_token": c.csrf, "phq9": "y", "gad7": "y"})
     db.session.refresh(row)
-    assert row.enabled is True
+    assert row.enabled is False
 
 
 @pytest.mark.parametrize("who", ["other_clinician", "patient", "admin"])
@@ -152,8 +154,8 @@ def at_noon(patient, day):
     return dt.datetime.combine(day, dt.time(12), ZoneInfo(patient.timezone)).astimezone(dt.UTC)
 
 
-def test_everything_is_due_before_any_questionnaire(patient):
-    assert [d.instrument for d in services.due_questionnaires(patient)] == ["phq9", "gad7", "pcl5"]
+def test_everything_turned_on_is_due_before_any_questionnaire(pcl5_on):
+    assert [d.instrument for d in services.due_questionnaires(pcl5_on)] == ["phq9", "gad7", "pcl5"]
 
 
 @pytest.mark.parametrize(("days_ago", "due"), [(0, False), (6, False), (7, True), (20, True)])
@@ -166,7 +168,7 @@ def test_phq9_and_gad7_are_due_weekly(patient, make_assessment, days_ago, due):
 
 
 @pytest.mark.parametrize(("days_ago", "due"), [(27, False), (28, True)])
-def test_pcl5_is_due_every_four_weeks(patient, make_assessment, days_ago, due):
+def test_pcl5_is_due_every_four_weeks(patient, pcl5_on, make_assessment, days_ago, due):
     today = clock.local_today(patient)
     make_assessment(patient, "phq9", recorded_at=at_noon(patient, today))
     make_assessment(patient, "gad7", recorded_at=at_noon(patient, today))
@@ -185,30 +187,58 @@ def test_intervals_follow_clinic_settings(patient, make_assessment):
     assert [d.instrument for d in services.due_questionnaires(patient, today)] == ["phq9"]
 
 
-def test_phq9_is_due_the_day_before_a_ketamine_session(patient, clinician, make_assessment, make_session):
-    today = clock.local_today(patient)
-    for key in ("phq9", "gad7", "pcl5"):
-        make_assessment(patient, key, recorded_at=at_noon(patient, today - dt.timedelta(days=2)))
-    assert services.due_questionnaires(patient, today) == []
-    # 23:30 tomorrow in the patient's zone still counts as tomorrow.
+def in_zone(patient, day, hour, minute=0):
     from zoneinfo import ZoneInfo
 
-    tomorrow_late = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(23, 30), ZoneInfo(patient.timezone))
-    session = make_session(patient, clinician, starts_at=tomorrow_late.astimezone(dt.UTC), minutes=30)
-    due = services.due_questionnaires(patient, today)
-    assert [(d.instrument, d.reason) for d in due] == [("phq9", "Before your ketamine session tomorrow")]
-    make_assessment(patient, "phq9", recorded_at=at_noon(patient, today))
-    assert services.due_questionnaires(patient, today) == []  # taken today: nothing more
-    db.session.delete(db.session.scalars(select(type(session))).first())
+    return dt.datetime.combine(day, dt.time(hour, minute), ZoneInfo(patient.timezone)).astimezone(dt.UTC)
+
+
+def due_phq9(patient, today):
+    return [d.reason for d in services.due_questionnaires(patient, today) if d.instrument == "phq9"]
+
+
+@pytest.mark.parametrize(("days_ahead", "due"), [(1, True), (2, True), (3, False)])
+def test_pre_session_phq9_is_due_from_two_days_before_a_ketamine_session(patient, clinician, make_assessment,
+                                                                       make_session, days_ahead, due):
+    today = clock.local_today(patient)
+    for key in ("phq9", "gad7"):
+        make_assessment(patient, key, recorded_at=at_noon(patient, today - dt.timedelta(days=4)))
+    assert services.due_questionnaires(patient, today) == []
+    # 23:30 on the session's day in the patient's zone still counts as that day.
+    session_day = today + dt.timedelta(days=days_ahead)
+    make_session(patient, clinician, starts_at=in_zone(patient, session_day, 23, 30), minutes=30)
+    expected = [f"Before your ketamine session on {session_day.strftime('%a %d %b')}"] if due else []
+    assert due_phq9(patient, today) == expected
+
+
+def test_a_phq9_inside_the_window_satisfies_it_and_one_before_does_not(patient, clinician, make_assessment, make_session):
+    today = clock.local_today(patient)
+    make_assessment(patient, "gad7", recorded_at=at_noon(patient, today))
+    make_session(patient, clinician, starts_at=in_zone(patient, today + dt.timedelta(days=2), 23, 30), minutes=30)
+    make_assessment(patient, "phq9", recorded_at=in_zone(patient, today - dt.timedelta(days=1), 23, 0))
+    assert len(due_phq9(patient, today)) == 1  # taken the evening before the window opened
+    make_assessment(patient, "phq9", recorded_at=in_zone(patient, today, 0, 30))
+    assert due_phq9(patient, today) == []  # the window opened today, two days before the session
+
+
+def test_pre_session_phq9_is_due_up_to_the_session_not_after_it_began(patient, clinician, make_assessment, make_session):
+    for key in ("phq9", "gad7"):
+        make_assessment(patient, key, recorded_at=utcnow() - dt.timedelta(days=3))
+    soon = utcnow() + dt.timedelta(minutes=30)
+    make_session(patient, clinician, starts_at=soon, minutes=30)
+    assert due_phq9(patient, clock.local_today(patient)) != []
+    db.session.execute(update(TherapySession).values(starts_at=utcnow() - dt.timedelta(minutes=5),
+                                                     ends_at=utcnow() + dt.timedelta(minutes=25)))
     db.session.commit()
+    assert due_phq9(patient, clock.local_today(patient)) == []  # begun: too late for a pre-dose score
 
 
 @pytest.mark.parametrize(("kind", "status", "days_ahead"), [("integration", "scheduled", 1), ("ketamine", "cancelled", 1),
-                                                            ("ketamine", "scheduled", 2), ("ketamine", "scheduled", 0)])
+                                                            ("ketamine", "scheduled", 3), ("ketamine", "scheduled", -1)])
 def test_no_pre_session_phq9_for_other_sessions(patient, clinician, make_assessment, make_session, kind, status, days_ahead):
     today = clock.local_today(patient)
-    for key in ("phq9", "gad7", "pcl5"):
-        make_assessment(patient, key, recorded_at=at_noon(patient, today - dt.timedelta(days=2)))
+    for key in ("phq9", "gad7"):
+        make_assessment(patient, key, recorded_at=at_noon(patient, today - dt.timedelta(days=3)))
     make_session(patient, clinician, kind=kind, status=status, starts_at=at_noon(patient, today + dt.timedelta(days=days_ahead)))
     assert services.due_questionnaires(patient, today) == []
 
@@ -223,7 +253,8 @@ def test_switched_off_phq9_is_not_due_even_before_a_session(patient, clinician, 
 
 def test_due_questionnaires_show_on_the_home(pat, patient, make_assessment):
     html = pat.get("/checkin").get_data(as_text=True)
-    assert "Questionnaires due" in html and 'href="/questionnaires/pcl5"' in html
+    assert "Questionnaires due" in html and 'href="/questionnaires/phq9"' in html
+    assert 'href="/questionnaires/pcl5"' not in html  # not turned on for this patient
     for key in ("phq9", "gad7", "pcl5"):
         make_assessment(patient, key)
     assert "Questionnaires due" not in pat.get("/checkin").get_data(as_text=True)

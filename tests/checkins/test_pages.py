@@ -230,7 +230,7 @@ def test_history_paginates_by_day(pat, patient):
 
 # --- Questionnaires -----------------------------------------------------------------------------------
 @pytest.mark.parametrize(("key", "items"), [("phq9", 9), ("gad7", 7), ("pcl5", 20)])
-def test_questionnaire_page_has_every_item_and_the_offline_protocol(pat, key, items):
+def test_questionnaire_page_has_every_item_and_the_offline_protocol(pat, pcl5_on, key, items):
     html = pat.get(f"/questionnaires/{key}").get_data(as_text=True)
     assert html.count('class="q-item') == items
     assert f"0 of {items} answered" in html
@@ -268,7 +268,7 @@ def test_questionnaire_item9_shows_crisis_help(pat):
     assert count(SafetyFlag) == 1
 
 
-def test_pcl5_result_shows_cut_point_not_bands(pat):
+def test_pcl5_result_shows_cut_point_not_bands(pat, pcl5_on):
     html = answer_form(pat, "pcl5", [2] * 20).get_data(as_text=True)
     assert "out of 80" in html and "cut-point is 33" in html
 
@@ -278,7 +278,7 @@ def test_incomplete_questionnaire_keeps_answers_and_names_missing(pat):
     html = r.get_data(as_text=True)
     assert r.status_code == 400
     assert "6 of 7 answered" in html
-    assert html.count("checked") == 6
+    assert html.count(" checked>") == 6  # (the difficulty question says "checked off")
     assert 'data-error-for="answers[2]">must be a whole number' in html
     assert count(Assessment) == 0
 
