@@ -11,21 +11,26 @@ from sqlalchemy import func, select
 from katapp.domain.instruments import INSTRUMENTS
 from katapp.extensions import db
 from katapp.models import Assessment
-from tests.conftest import api
 
 
 def count() -> int:
     return db.session.scalar(select(func.count()).select_from(Assessment))
 
 
-def post(c, **body):
-    return api(c, "POST", "/api/v1/assessments", json={"client_id": str(uuid.uuid4()), **body})
+@pytest.fixture
+def post(api):
+    """post(client, **body) -> the POST /api/v1/assessments answer (a fresh client_id)."""
+
+    def send(c, **body):
+        return api(c, "POST", "/api/v1/assessments", json={"client_id": str(uuid.uuid4()), **body})
+
+    return send
 
 
 # --- "How difficult": asked, stored, never in the total ------------------------------------------------
 @pytest.mark.parametrize(("instrument", "answers", "total"), [("phq9", [1] * 9, 9), ("gad7", [2] * 7, 14)])
 @pytest.mark.parametrize("difficulty", [0, 3])
-def test_difficulty_is_stored_and_not_in_the_total(pat, instrument, answers, total, difficulty):
+def test_difficulty_is_stored_and_not_in_the_total(pat, instrument, answers, total, difficulty, post):
     r = post(pat, instrument=instrument, answers=answers, difficulty=difficulty)
     assert r.status_code == 201, r.json
     assert r.json["total"] == total and r.json["answers"] == answers and r.json["difficulty"] == difficulty
@@ -33,7 +38,7 @@ def test_difficulty_is_stored_and_not_in_the_total(pat, instrument, answers, tot
     assert (stored.total, stored.difficulty, len(stored.answers)) == (total, difficulty, len(answers))
 
 
-def test_difficulty_is_optional(pat):
+def test_difficulty_is_optional(pat, post):
     r = post(pat, instrument="phq9", answers=[0] * 9)
     assert r.status_code == 201 and r.json["difficulty"] is None
 
@@ -45,14 +50,14 @@ def test_difficulty_is_optional(pat):
     ("gad7", [0] * 7, "2", "must be a whole number from 0 to 3"),
     ("pcl5", [0] * 20, 1, "PCL-5 does not ask this question"),
 ])
-def test_bad_difficulty_is_refused_and_nothing_stored(pat, pcl5_on, instrument, answers, difficulty, message):
+def test_bad_difficulty_is_refused_and_nothing_stored(pat, pcl5_on, instrument, answers, difficulty, message, post):
     r = post(pat, instrument=instrument, answers=answers, difficulty=difficulty)
     assert r.status_code == 400
     assert r.json["fields"] == {"difficulty": message}
     assert count() == 0
 
 
-def test_same_client_id_with_another_difficulty_is_a_conflict(pat):
+def test_same_client_id_with_another_difficulty_is_a_conflict(pat, api):
     body = {"client_id": str(uuid.uuid4()), "instrument": "phq9", "answers": [1] * 9, "difficulty": 1}
     assert api(pat, "POST", "/api/v1/assessments", json=body).status_code == 201
     assert api(pat, "POST", "/api/v1/assessments", json=body).status_code == 200
@@ -81,14 +86,14 @@ def test_unanswered_items_keep_the_chosen_difficulty(pat):
     assert count() == 0
 
 
-def test_clinician_sees_the_difficulty_answer(login_as, pat, clinician, patient):
+def test_clinician_sees_the_difficulty_answer(login_as, pat, clinician, patient, post):
     post(pat, instrument="phq9", answers=[1] * 9, difficulty=2)
     html = login_as(clinician).get(f"/patients/{patient.id}").get_data(as_text=True)
     assert "Very difficult" in html
 
 
 # --- PCL-5: only once turned on; instructions; the index event, private to the care team ---------------
-def test_pcl5_is_hidden_until_a_clinician_turns_it_on(pat, patient, login_as, clinician):
+def test_pcl5_is_hidden_until_a_clinician_turns_it_on(pat, patient, login_as, clinician, post):
     assert pat.get("/questionnaires/pcl5").status_code == 404
     r = post(pat, instrument="pcl5", answers=[1] * 20)
     assert r.status_code == 422 and r.json["fields"] == {"instrument": "your care team has not turned it on"}
@@ -119,7 +124,7 @@ def test_index_event_is_stored_and_shown_to_the_care_team_only(pat, pcl5_on, pat
     assert "car crash" not in login_as(admin).get(f"/patients/{patient.id}").get_data(as_text=True)
 
 
-def test_index_event_json_is_not_echoed_and_is_refused_elsewhere(pat, pcl5_on):
+def test_index_event_json_is_not_echoed_and_is_refused_elsewhere(pat, pcl5_on, post):
     r = post(pat, instrument="pcl5", answers=[0] * 20, index_event="A flood")
     assert r.status_code == 201 and "A flood" not in r.get_data(as_text=True)
     r = post(pat, instrument="phq9", answers=[0] * 9, index_event="A flood")
