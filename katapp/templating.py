@@ -31,6 +31,7 @@ NAV = {
         ("dashboard.overview", "Clinic"),
         ("admin.users", "Accounts"),
         ("admin.settings", "Settings"),
+        ("audit.audit_log", "Audit"),
     ],
 }
 
