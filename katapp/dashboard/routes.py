@@ -6,7 +6,7 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from katapp.dashboard import bp, plotly_asset, services, views
-from katapp.security import audit_view, cacheable, get_patient_or_404, role_required
+from katapp.security import audit_reads, audit_view, cacheable, get_patient_or_404, role_required
 
 
 @bp.route("/caseload")
@@ -16,6 +16,7 @@ def caseload():
     if show not in services.FILTERS:
         show = "all"
     rows = services.caseload(current_user)
+    audit_reads([row.patient.id for row in rows], "caseload")
     return render_template("dashboard/caseload.html", **views.caseload(rows, show))
 
 
