@@ -32,7 +32,7 @@ def _set(app, auth, path: str, password: str = NEW):
 
 
 def test_sign_in_page_links_to_forgot_password(client):
-    assert 'href="/forgot"' in client.get("/login").get_data(as_text=True)
+    assert 'Forgot your password? <a href="/forgot">' in client.get("/login").get_data(as_text=True)
 
 
 def test_same_answer_whether_or_not_the_email_exists(patient, ask):
