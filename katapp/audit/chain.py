@@ -115,10 +115,11 @@ class Verdict:
         return self.broken is None
 
 
-def _rows(session: Session) -> Iterator:
+def _rows(session: Session):
+    """The events in seq order, streamed (a server-side cursor on PostgreSQL: close the result)."""
     columns = [TABLE.c[name] for name in ("id", "seq", "at", "actor_id", "patient_id", "action", "object_type",
                                           "object_id", "detail", "ip", "prev_hash", "hash")]
-    yield from session.execute(select(*columns).order_by(TABLE.c.seq).execution_options(yield_per=1000))
+    return session.execute(select(*columns).order_by(TABLE.c.seq).execution_options(yield_per=1000))
 
 
 def _first_break(rows: Iterator) -> tuple[int, str | None, int, str]:
@@ -138,7 +139,8 @@ def _first_break(rows: Iterator) -> tuple[int, str | None, int, str]:
 
 def verify(session: Session) -> Verdict:
     """Walk the whole chain and compare its end with the head row; never writes."""
-    checked, broken, last_seq, last_hash = _first_break(_rows(session))
+    with _rows(session) as rows:
+        checked, broken, last_seq, last_hash = _first_break(rows)
     if broken:
         return Verdict(checked, broken)
     head = session.get(AuditChainHead, 1)

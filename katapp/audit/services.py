@@ -77,18 +77,19 @@ def export_csv(filters: Filters, viewer: User) -> Iterator[str]:
 
 
 def _csv_chunks(filters: Filters, viewer: User) -> Iterator[str]:
-    rows = db.session.scalars(events(filters, viewer).execution_options(yield_per=500))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for n, e in enumerate(rows, 1):
-        writer.writerow([e.seq, e.at.isoformat(), e.actor_id, e.actor.email if e.actor else "", e.action,
-                         e.patient_id, e.patient.email if e.patient else "", e.object_type or "", e.object_id or "",
-                         _cell(e.detail), e.ip or ""])
-        if n % 500 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+    # Streamed (a server-side cursor on PostgreSQL), closed even when the download stops early.
+    with db.session.execute(events(filters, viewer).execution_options(yield_per=500)) as result:
+        for n, e in enumerate(result.scalars(), 1):
+            writer.writerow([e.seq, e.at.isoformat(), e.actor_id, e.actor.email if e.actor else "", e.action,
+                             e.patient_id, e.patient.email if e.patient else "", e.object_type or "",
+                             e.object_id or "", _cell(e.detail), e.ip or ""])
+            if n % 500 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
     yield buffer.getvalue()
 
 
