@@ -43,7 +43,8 @@ PARTS: dict[str, Part] = {
         "due": checkins.due_questionnaires(user) if user.is_authenticated else []}),
     "upcoming_sessions": Part("schedule/_upcoming.html", lambda user: {"sessions": schedule.upcoming_for(user, limit=3)}),
     # the admin's clinic overview: who changed which care team in the last 7 days
-    "care_team_changes": Part("audit/_care_team_changes.html", lambda user: {"changes": audit_log.care_team_changes()}),
+    "care_team_changes": Part("audit/_care_team_changes.html", lambda user: {
+        "changes": audit_log.care_team_changes() if user.is_authenticated and user.role == "admin" else None}),
     "journal_prompt": Part("journal/_prompt_card.html", lambda user: {"offer": journal.prompt_for(user)}),
 }
 
