@@ -45,6 +45,9 @@ class Config:
     LOGIN_LIMIT_PER_IP = "100 per 15 minutes"
     # Invitations
     INVITATION_TTL = timedelta(days=7)
+    PASSWORD_RESET_TTL = timedelta(minutes=30)
+    RESET_LIMIT_PER_EMAIL = "3 per hour"
+    RESET_LIMIT_PER_IP = "20 per hour"
     # Trust one proxy (X-Forwarded-For/Proto) in front of the app; 0 = none.
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
     # Email (Flask-Mailman), sent only by `flask send-alerts` from the outbox.

@@ -6,7 +6,7 @@ from flask import Flask
 import config as config_module
 from katapp.extensions import csrf, db, limiter, login_manager, migrate
 
-FEATURES = ("main", "auth", "admin", "api", "pwa", "checkins", "schedule", "journal", "dashboard")
+FEATURES = ("main", "auth", "admin", "audit", "api", "pwa", "checkins", "schedule", "journal", "dashboard")
 
 
 def create_app(config: dict | str | None = None) -> Flask:

@@ -13,6 +13,7 @@ from katapp.extensions import db
 def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(create_user)
+    app.cli.add_command(audit_verify)
 
 
 @click.command("demo-data")
@@ -91,3 +92,15 @@ def _clinician_id(clinician_email: str) -> int:
     if found is None:
         raise click.ClickException(f"No clinician with email {clinician_email}.")
     return found
+
+
+@click.command("audit-verify")
+def audit_verify() -> None:
+    """Walk the audit hash chain; exit 1 naming the first broken link, 0 when it is whole."""
+    from katapp.audit.chain import verify
+
+    verdict = verify(db.session)
+    if not verdict.ok:
+        click.echo(f"Audit chain BROKEN after {verdict.checked} good events: {verdict.broken}", err=True)
+        sys.exit(1)
+    click.echo(f"Audit chain intact: {verdict.checked} events.")

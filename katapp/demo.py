@@ -128,9 +128,13 @@ def _trajectory(profile: str, baseline: float, t_days: float, series_days: float
 
 
 def reset_database() -> None:
-    """Delete every row of every table (children first)."""
+    """Delete every row of every table (children first); the audit log through its own wipe."""
+    from katapp.audit.chain import clear_log
+
+    clear_log(db.session)
     for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(table.delete())
+        if table.name not in ("audit_events", "audit_chain_head"):
+            db.session.execute(table.delete())
     db.session.commit()
 
 

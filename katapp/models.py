@@ -185,6 +185,23 @@ class Invitation(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
+class PasswordReset(db.Model):
+    """A one-time, short-lived link (by email) where a user sets a new password. Only the token's
+    sha256 is stored; a newer request or a used link ends it."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    ip: Mapped[str | None] = mapped_column(String(45))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
 class CheckIn(db.Model):
     __tablename__ = "checkins"
     __table_args__ = (
@@ -542,15 +559,21 @@ class JournalPrompt(db.Model):
 
 
 class AuditEvent(db.Model):
-    """Who did what to whose records, when, from where. Append-only (see the flush guard below)."""
+    """Who did what to whose records, when, from where. Append-only: the flush guard below, and
+    database triggers (katapp/audit/chain.py). Tamper-evident: `hash` covers the content and the
+    previous event's hash, in `seq` order (the chain is written and verified by katapp/audit/chain.py)."""
 
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("ix_audit_events_patient_at", "patient_id", "at"),
         Index("ix_audit_events_actor_at", "actor_id", "at"),
+        Index("ix_audit_events_at", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True, insert_sentinel=True)  # lets a flush insert many in one statement
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(64))
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -562,6 +585,19 @@ class AuditEvent(db.Model):
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     patient: Mapped[User | None] = relationship(foreign_keys=[patient_id])
+
+
+class AuditChainHead(db.Model):
+    """The audit chain's head (one row, id 1): the last event's `seq` and `hash`. Appending locks this
+    row (an UPDATE first), so concurrent writers chain one after another; `audit-verify` compares the
+    last event with it, so a deleted tail is caught too."""
+
+    __tablename__ = "audit_chain_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
 
 
 class ClinicSettings(db.Model):
@@ -636,7 +672,7 @@ on_call = Table(
     Column("added_at", UTCDateTime(), nullable=False, default=utcnow),
 )
 
-OUTBOX_KINDS = ("flag", "escalation")
+OUTBOX_KINDS = ("flag", "escalation", "account")  # account: password reset links and notices
 
 
 class OutboxEmail(db.Model):

@@ -15,6 +15,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from katapp.alerts import review
+from katapp.audit import services as audit_log
 from katapp.checkins import services as checkins
 from katapp.checkins.forms import group_acknowledge_form
 from katapp.journal import services as journal
@@ -38,6 +39,9 @@ PARTS: dict[str, Part] = {
     "due_questionnaires": Part("checkins/_due.html", lambda user: {
         "due": checkins.due_questionnaires(user) if user.is_authenticated else []}),
     "upcoming_sessions": Part("schedule/_upcoming.html", lambda user: {"sessions": schedule.upcoming_for(user, limit=3)}),
+    # the admin's clinic overview: who changed which care team in the last 7 days
+    "care_team_changes": Part("audit/_care_team_changes.html", lambda user: {
+        "changes": audit_log.care_team_changes() if user.is_authenticated and user.role == "admin" else None}),
     "journal_prompt": Part("journal/_prompt_card.html", lambda user: {"offer": journal.prompt_for(user)}),
 }
 

@@ -229,6 +229,16 @@ def audit_view(patient_id: int, what: str, obj: object | None = None, *, export:
     g.setdefault("audited_reads", []).append(event)
 
 
+def audit_reads(patient_ids, what: str, *, actor: User | None = None) -> None:
+    """Record a read of several patients' records at once (a list, a feed): one event per patient
+    other than the reader; committed after the request like `audit_view`. One INSERT statement."""
+    reader = actor or (current_user._get_current_object() if current_user.is_authenticated else None)
+    if reader is None:
+        return
+    events = [audit("view:" + what, actor=reader, patient_id=pid) for pid in sorted(set(patient_ids)) if pid != reader.id]
+    g.setdefault("audited_reads", []).extend(events)
+
+
 def commit_audit_of_reads(response):
     """After a request that recorded views (`audit_view`): commit the audit rows, once.
 

@@ -32,6 +32,7 @@ NAV = {
         ("admin.open_flags", "Flags"),
         ("admin.users", "Accounts"),
         ("admin.settings", "Settings"),
+        ("audit.audit_log", "Audit"),
     ],
 }
 

@@ -13,7 +13,7 @@ from katapp.errors import Refusal, show_on_form
 from katapp.extensions import db
 from katapp.models import User
 from katapp.pagination import paginate
-from katapp.security import role_required
+from katapp.security import audit_view, role_required
 
 
 def _clinician_choices():
@@ -54,6 +54,8 @@ def new_user():
 @role_required("admin")
 def edit_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
+    if user.is_patient:
+        audit_view(user.id, "account")
     form = EditUserForm(obj=user)
     form.clinicians.choices = _clinician_choices()
     if request.method == "GET":

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
+from flask_login import current_user
 from sqlalchemy import delete, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -14,7 +15,7 @@ from katapp.clinic import clinic_settings
 from katapp.domain import crisis
 from katapp.errors import Conflict, Invalid, NotAllowed
 from katapp.extensions import db
-from katapp.models import ClinicSettings, User, care_team, on_call
+from katapp.models import AuditEvent, ClinicSettings, User, care_team, on_call
 from katapp.security import audit
 
 EMAIL_TAKEN = "An account with this email already exists."
@@ -72,11 +73,30 @@ def create_user(*, email: str, display_name: str, role: str, timezone: str, clin
 
 
 def set_care_team(patient: User, clinician_ids: list[int]) -> None:
-    """Replace the patient's care team with these (active clinician) ids. The caller commits."""
+    """Replace the patient's care team with these (active clinician) ids; audit each clinician added or
+    removed (subject: the patient; object: the clinician). The caller commits."""
     valid = set(db.session.scalars(select(User.id).where(User.id.in_(clinician_ids), User.role == "clinician")))
+    before = set(db.session.scalars(select(care_team.c.clinician_id).where(care_team.c.patient_id == patient.id)))
     db.session.execute(delete(care_team).where(care_team.c.patient_id == patient.id))
     if valid:
         db.session.execute(insert(care_team), [{"clinician_id": c, "patient_id": patient.id} for c in sorted(valid)])
+    _audit_care_team(patient, added=valid - before, removed=before - valid)
+
+
+def _audit_care_team(patient: User, *, added: set[int], removed: set[int]) -> None:
+    """One event per change; an admin adding a clinician account they created themself says so."""
+    if not added and not removed:
+        return
+    actor_id = current_user.id if current_user and current_user.is_authenticated else None
+    made_by_actor = set(db.session.scalars(
+        select(AuditEvent.object_id).where(AuditEvent.action == "account_created", AuditEvent.actor_id == actor_id,
+                                           AuditEvent.object_type == "users", AuditEvent.object_id.in_(added))
+    )) if actor_id is not None and added else set()
+    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(added | removed)))}
+    for action, ids in (("care_team_added", added), ("care_team_removed", removed)):
+        for cid in sorted(ids):
+            note = " (a clinician account created by the same admin)" if cid in made_by_actor else ""
+            audit(action, patient_id=patient.id, obj=people[cid], detail=f"{people[cid].display_name}{note}")
 
 
 def update_user(user: User, *, display_name: str, timezone: str, active: bool, clinician_ids: list[int] | None,
@@ -99,11 +119,12 @@ def update_user(user: User, *, display_name: str, timezone: str, active: bool, c
     user.active = active
     if user.is_patient and clinician_ids is not None:
         set_care_team(user, clinician_ids)
-        audit("care_team_changed", obj=user, patient_id=user.id)
     db.session.commit()
 
 
 def reissue_invitation(user: User, by: User) -> str:
+    """A new invitation link for an account without a password; commits. Raises NotAllowed when the
+    account has a password (create_invitation: no takeover by an admin)."""
     token = create_invitation(user, by)
     audit("invitation_reissued", obj=user, patient_id=user.id if user.is_patient else None)
     db.session.commit()

@@ -35,6 +35,7 @@ FLAG_BODY = ("A patient on your caseload needs review: sign in to katapp {url}\n
 ESCALATION_SUBJECT = "katapp: a safety flag is still waiting for review"
 ESCALATION_BODY = ("A patient's safety flag has waited more than {hours} hours without review: "
                    "sign in to katapp {url}\n\nThis email holds no details by design; they are in katapp.\n")
+SENT_ACCOUNT_BODY = "(sent; the text is not kept, since it may hold a one-time link)"
 BATCH = 20  # rows claimed at a time
 LEASE = dt.timedelta(minutes=10)  # a claim outlives a batch (MAIL_TIMEOUT per connection and message)
 MAX_BACKOFF = dt.timedelta(hours=1)
@@ -189,6 +190,9 @@ def _record(token: str, rows, errors: list[str | None]) -> None:
         db.session.execute(update(OutboxEmail).where(OutboxEmail.id.in_(sent_ids), OutboxEmail.claim_token == token)
                            .values(sent_at=done, claimed_until=None, claim_token=None, last_error=None),
                            execution_options={"synchronize_session": False})
+        # A sent account email may hold a one-time password link: it does not stay in the database.
+        db.session.execute(update(OutboxEmail).where(OutboxEmail.id.in_(sent_ids), OutboxEmail.kind == "account")
+                           .values(body=SENT_ACCOUNT_BODY), execution_options={"synchronize_session": False})
     for row, error in zip(rows, errors, strict=True):
         if error:
             current_app.logger.warning("Alert email %s not sent (attempt %s): %s", row.id, row.attempts + 1, error)

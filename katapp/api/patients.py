@@ -9,7 +9,7 @@ from katapp.dashboard import services as dashboard_services
 from katapp.errors import NotFound
 from katapp.models import User
 from katapp.pagination import paginate
-from katapp.security import audit_view, role_required, visible_patients
+from katapp.security import audit_reads, audit_view, role_required, visible_patients
 
 
 @bp.get("/patients")
@@ -17,6 +17,7 @@ from katapp.security import audit_view, role_required, visible_patients
 @role_required("clinician", "admin")
 def patients():
     page = paginate(visible_patients(current_user).order_by(User.display_name, User.id), per_page=100)
+    audit_reads([p.id for p in page.items], "patients")
     return list_answer([schemas.patient_json(p) for p in page.items], page.next_url())
 
 

@@ -18,7 +18,7 @@ from katapp.api.helpers import json_body, list_answer
 from katapp.pagination import paginate
 from katapp.schedule import agenda, booking, dosing_day
 from katapp.schedule.schemas import session_detail_json, session_json, vital_json
-from katapp.security import role_required
+from katapp.security import audit_reads, role_required
 
 
 @bp.post("/sessions")
@@ -34,6 +34,7 @@ def create_session():
 @role_required("patient", "clinician")
 def list_sessions():
     page = paginate(agenda.listed(current_user, request.args), per_page=100)
+    audit_reads([s.patient_id for s in page.items], "sessions")
     return list_answer([session_json(s, current_user) for s in page.items], page.next_url())
 
 

@@ -24,3 +24,8 @@ class SetPasswordForm(FlaskForm):
 
 class ChangePasswordForm(SetPasswordForm):
     current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)],
+                       render_kw={"autocomplete": "username", "autocapitalize": "none", "inputmode": "email"})

@@ -1,11 +1,11 @@
 """Sign in, sign out, invitations, password change."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from katapp.auth import bp, services
-from katapp.auth.forms import ChangePasswordForm, LoginForm, SetPasswordForm
+from katapp.auth import bp, recovery, services
+from katapp.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from katapp.errors import Refusal, show_on_form
 from katapp.extensions import limiter
 from katapp.security import safe_next
@@ -99,3 +99,53 @@ def change_password():
             flash("Password changed. Other devices were signed out.", "success")
             return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form)
+
+
+# --- Forgot password: a one-time link by email (katapp/auth/recovery.py) ------------------------------
+LINK_SENT = ("If that address has a katapp account, we sent it a link to choose a new password. "
+             "Check your email (and its spam folder); the link works for {minutes} minutes.")
+
+
+def _reset_minutes() -> int:
+    return int(current_app.config["PASSWORD_RESET_TTL"].total_seconds() // 60)
+
+
+def _reset_email_key() -> str:
+    return "reset-email:" + services.normalize_email(request.form.get("email", ""))[:254]
+
+
+def _reset_throttled(_limit):
+    form = ForgotPasswordForm()
+    form.email.errors = ["Too many requests for a password link. Wait an hour, then try again."]
+    return make_response(render_template("auth/forgot.html", form=form, minutes=_reset_minutes()), 429)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_EMAIL"], key_func=_reset_email_key, methods=["POST"],
+               scope="reset-email", on_breach=_reset_throttled)
+@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_IP"], key_func=_ip_key, methods=["POST"],
+               scope="reset-ip", on_breach=_reset_throttled)
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        recovery.request_reset(form.email.data)  # the same answer whether or not the account exists
+        flash(LINK_SENT.format(minutes=_reset_minutes()), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form, minutes=_reset_minutes())
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    reset = recovery.open_reset(token)
+    if reset is None:
+        return render_template("auth/reset_invalid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            recovery.reset_password(token, form.password.data)
+        except Refusal as refusal:
+            show_on_form(form, refusal, default_field="password")
+        else:
+            flash("Your new password is set and every device was signed out. Sign in with it.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form, account=reset.user)

@@ -8,12 +8,15 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from katapp.auth.passwords import hash_password, needs_rehash, validate_password, verify_password
-from katapp.errors import Invalid, NotFound
+from katapp.auth.recovery import record_password_set
+from katapp.errors import Invalid, NotAllowed, NotFound
 from katapp.extensions import db
 from katapp.models import Invitation, User, utcnow
 from katapp.security import audit
 
 USED_INVITATION = "This invitation link has expired or was already used."
+ALREADY_SET_UP = ("This account already has a password, so no invitation link can be made for it. "
+                "Its owner can set a new one with \"Forgot your password?\" on the sign-in page.")
 
 
 def normalize_email(email: str) -> str:
@@ -58,7 +61,7 @@ def change_password(user: User, current: str, new: str) -> None:
     _check_password(new, user)
     user.password_hash = hash_password(new)
     user.session_version += 1
-    audit("password_changed", actor=user)
+    record_password_set(user, "changed by its owner")
     db.session.commit()
 
 
@@ -70,8 +73,11 @@ def _token_hash(token: str) -> str:
 def create_invitation(user: User, created_by: User | None) -> str:
     """A new single-use invitation for `user`; returns the token (only its hash is stored).
 
-    Earlier unused invitations for the same user are expired. The caller commits.
+    Earlier unused invitations for the same user are expired. The caller commits. Raises NotAllowed
+    for an account that already has a password (no takeover: it recovers through its own email).
     """
+    if user.password_hash is not None:
+        raise NotAllowed(ALREADY_SET_UP)
     now = utcnow()
     for old in db.session.scalars(
         select(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
@@ -97,8 +103,8 @@ def open_invitation(token: str) -> Invitation | None:
     invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token)))
     if invitation is None or invitation.used_at is not None or invitation.expires_at <= utcnow():
         return None
-    if not invitation.user.active:
-        return None
+    if not invitation.user.active or invitation.user.password_hash is not None:
+        return None  # an account with a password is recovered by its own email, never by a link
     return invitation
 
 
@@ -129,6 +135,6 @@ def accept_invitation(token: str, password: str) -> User:
         raise NotFound(USED_INVITATION)
     user.password_hash = hash_password(password)
     user.session_version += 1
-    audit("invitation_accepted", actor=user)
+    record_password_set(user, "set from an invitation", detail=f"invited by user {invitation.created_by_id}")
     db.session.commit()
     return user

@@ -24,7 +24,7 @@ from katapp.domain.instruments import INSTRUMENTS
 from katapp.errors import Invalid, Refusal, show_on_form
 from katapp.models import INDEX_EVENT_MAX
 from katapp.pagination import paginate
-from katapp.security import get_patient_or_404, role_required, safe_next
+from katapp.security import audit_view, get_patient_or_404, role_required, safe_next
 
 
 def _home(form: CheckInForm, saved=None, status: int = 200):
@@ -132,6 +132,7 @@ def _result(assessment):
 @role_required("clinician")
 def instrument_plan(patient_id: int):
     patient = get_patient_or_404(current_user, patient_id)
+    audit_view(patient.id, "instruments")
     plan = services.instrument_plan(patient.id)
     form = InstrumentPlanForm(data=plan if request.method == "GET" else None)
     if form.validate_on_submit():
@@ -146,6 +147,7 @@ def instrument_plan(patient_id: int):
 @role_required("clinician")
 def acknowledge_flag(flag_id: int):
     flag = services.flag_for_care_team(current_user, flag_id) or abort(404)
+    audit_view(flag.patient_id, "flag", obj=flag)
     form = AcknowledgeForm()
     back = safe_next(form.next.data or request.args.get("next")) or url_for("dashboard.caseload")
     if form.validate_on_submit():

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from katapp.alerts import review
 from katapp.dashboard import bp, plotly_asset, services, views
-from katapp.security import audit_view, cacheable, get_patient_or_404, role_required
+from katapp.security import audit_reads, audit_view, cacheable, get_patient_or_404, role_required
 
 
 @bp.route("/caseload")
@@ -17,6 +17,7 @@ def caseload():
     if show not in services.FILTERS:
         show = "all"
     rows = services.caseload(current_user)
+    audit_reads([row.patient.id for row in rows], "caseload")
     return render_template("dashboard/caseload.html", **views.caseload(rows, show))
 
 

@@ -21,7 +21,7 @@ from katapp.domain.vocabulary import label
 from katapp.errors import NotFound
 from katapp.extensions import db
 from katapp.models import AuditEvent, TherapySession, User
-from katapp.security import audit
+from katapp.security import audit, audit_reads
 
 CHANGE_ACTIONS = ("session_moved", "session_completed", "session_cancelled", "session_no_show")
 
@@ -71,7 +71,9 @@ def feed_sessions(user: User, now: dt.datetime | None = None) -> tuple[list[Ther
 def feed_for(token: str) -> bytes:
     """The ICS bytes of the feed whose secret is `token` (NotFound for an unknown or revoked one)."""
     user = feed_owner(token)
-    return ics(user, *feed_sessions(user))
+    rows, counts = feed_sessions(user)
+    audit_reads([s.patient_id for s in rows], "calendar_feed", actor=user)
+    return ics(user, rows, counts)
 
 
 # --- ICS text --------------------------------------------------------------------------------------------
