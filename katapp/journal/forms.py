@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 
+from katapp.inputs import Text
+
 
 def optional_int(value):
     """'' / None → None; digits → int; anything else stays as is (the service refuses it)."""
@@ -31,6 +33,7 @@ class EntryForm(FlaskForm):
     body = TextAreaField(
         "Your reflection",
         filters=[crlf_to_lf],
+        validators=[Text()],
         render_kw={"data-json": "str", "rows": 12, "dir": "auto", "spellcheck": "true",
                    "autocapitalize": "sentences", "autocomplete": "off", "class": "journal-text"},
     )

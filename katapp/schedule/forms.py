@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from katapp.domain.scheduling import parse_bp
 from katapp.domain.vocabulary import KIND, ROUTES, SCREENING_CONDITIONS, SESSION_KINDS
+from katapp.inputs import InWindow, Text
 from katapp.schedule.parse import minutes_error, sentence
 
 KIND_CHOICES = [(k.key, k.title) for k in SESSION_KINDS]
@@ -45,7 +46,7 @@ def blood_pressure(_form, field):
 
 
 class WhenForm(FlaskForm):
-    date = DateField("Date", validators=[InputRequired("Choose a date.")])
+    date = DateField("Date", validators=[InputRequired("Choose a date."), InWindow()])
     time = TimeField("Start time", validators=[InputRequired("Choose a time.")])
     duration_minutes = IntegerField("Length (minutes)", validators=LENGTH)
 
@@ -53,7 +54,7 @@ class WhenForm(FlaskForm):
 class BookForm(WhenForm):
     patient_id = SelectField("Patient", coerce=int, validators=[InputRequired("Choose a patient.")])
     kind = SelectField("Kind of session", choices=KIND_CHOICES, default="ketamine")
-    notes = TextAreaField("Notes (optional, visible to the care team)", validators=[Optional(), Length(max=2000)])
+    notes = TextAreaField("Notes (optional, visible to the care team)", validators=[Optional(), Length(max=2000), Text(2000)])
 
 
 class MoveForm(WhenForm):
@@ -70,15 +71,15 @@ class CompleteForm(FlaskForm):
     route = RadioField("Route", choices=ROUTE_CHOICES,
                        validators=[InputRequired("Choose the route.")])
     bp_before = StringField("Blood pressure before dosing", description="Systolic/diastolic, for example 128/84",
-                            validators=[InputRequired("Enter the blood pressure before dosing."), blood_pressure])
+                            validators=[InputRequired("Enter the blood pressure before dosing."), Text(20), blood_pressure])
     bp_after = StringField("Blood pressure after the session", description="Systolic/diastolic, for example 132/86",
-                           validators=[InputRequired("Enter the blood pressure after the session."), blood_pressure])
+                           validators=[InputRequired("Enter the blood pressure after the session."), Text(20), blood_pressure])
     bp_confirmed = BooleanField("I have checked the high pre-dose blood pressure and still gave the dose")
 
 
 class SeriesForm(FlaskForm):
     patient_id = SelectField("Patient", coerce=int, validators=[InputRequired("Choose a patient.")])
-    start_date = DateField("First possible date", validators=[InputRequired("Choose a start date.")])
+    start_date = DateField("First possible date", validators=[InputRequired("Choose a start date."), InWindow()])
     count = IntegerField("Number of ketamine sessions", validators=[InputRequired("Enter how many sessions."),
                                                                    NumberRange(1, 30, "From 1 to 30 sessions.")])
     weekdays = SelectMultipleField("Weekdays", coerce=int, choices=WEEKDAYS, default=[0, 2, 4])
@@ -100,7 +101,7 @@ class SeriesForm(FlaskForm):
 
 class ScreeningForm(FlaskForm):
     details = TextAreaField("Anything else your care team should know (optional)",
-                            validators=[Optional(), Length(max=2000)])
+                            validators=[Optional(), Length(max=2000), Text(2000)])
 
 
 for _condition in SCREENING_CONDITIONS:
@@ -110,7 +111,7 @@ for _condition in SCREENING_CONDITIONS:
 
 class ClearForm(FlaskForm):
     note = TextAreaField("Clinical note (required): why ketamine is safe to book",
-                         validators=[DataRequired("Write a note."), Length(max=2000)])
+                         validators=[DataRequired("Write a note."), Length(max=2000), Text(2000)])
 
 
 class CalendarForm(FlaskForm):
