@@ -44,7 +44,7 @@ def check_request() -> None:
     """Raise Invalid for the first value of this request that breaks the gate's rules."""
     for source in (request.args, request.form):
         for name, value in source.items(multi=True):
-            problem = gate.text_problem(name, 100) or gate.text_problem(value, secret=name in SECRET_FIELDS)
+            problem = gate.text_problem(name, 100) or gate.text_problem(value, gate.GATE_MAX, secret=name in SECRET_FIELDS)
             if problem:
                 _refuse(name, problem)
     if request.is_json and request.content_length != 0:

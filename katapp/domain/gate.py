@@ -12,12 +12,13 @@ import math
 import unicodedata
 
 MAX_TEXT = 20000  # the longest text any field takes (a journal entry); fields set lower limits
+GATE_MAX = 100_000  # the request-wide backstop: longer than any field, so fields word their own limit
 MAX_JSON_DEPTH = 32
 MAX_INT = 2**31 - 1  # the database's 32-bit integer columns; no field takes a larger number
 EARLIEST = dt.date(2000, 1, 1)
 LATEST = dt.date(2100, 12, 31)
 BOOK_PAST = dt.timedelta(days=366)  # a booking may be recorded up to a year after it happened
-BOOK_AHEAD = dt.timedelta(days=2 * 366)  # and booked up to two years ahead
+BOOK_AHEAD = dt.timedelta(days=5 * 366)  # and booked up to five years ahead (a long follow-up plan)
 
 BIDI_CONTROLS = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A))
 ALLOWED_CONTROLS = frozenset("\t\n\r")
@@ -77,11 +78,11 @@ def date_problem(day: dt.date) -> str | None:
 
 def booking_problem(starts_at: dt.datetime, now: dt.datetime) -> str | None:
     """Why a session starting at aware `starts_at` cannot be booked now, or None: from a year ago
-    (recording a session after the fact) to two years ahead."""
+    (recording a session after the fact) to five years ahead."""
     if starts_at < now - BOOK_PAST:
         return "must be less than a year ago"
     if starts_at > now + BOOK_AHEAD:
-        return "must be less than two years ahead"
+        return "must be less than five years ahead"
     return None
 
 
@@ -112,7 +113,7 @@ def json_problem(value: object, path: str = "") -> tuple[str, str] | None:
     """The first (field path, message) of a parsed JSON value that breaks the gate, or None:
     a bad string or key, an integer beyond the database's range, a non-finite number."""
     if isinstance(value, str):
-        problem = text_problem(value)
+        problem = text_problem(value, GATE_MAX)
         return (path or "body", problem) if problem else None
     if isinstance(value, bool) or value is None:
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 
-from katapp.inputs import Text
+from katapp.domain import gate
 
 
 def optional_int(value):
@@ -14,9 +14,10 @@ def optional_int(value):
     if isinstance(value, int):
         return value
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return value
+    return number if abs(number) <= gate.MAX_INT else value  # beyond any id: refused as not an id
 
 
 def crlf_to_lf(value):
@@ -33,7 +34,6 @@ class EntryForm(FlaskForm):
     body = TextAreaField(
         "Your reflection",
         filters=[crlf_to_lf],
-        validators=[Text()],
         render_kw={"data-json": "str", "rows": 12, "dir": "auto", "spellcheck": "true",
                    "autocapitalize": "sentences", "autocomplete": "off", "class": "journal-text"},
     )
