@@ -14,6 +14,7 @@ def create_app(config: dict | str | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
     init_extensions(app)
+    register_inputs(app)
     register_blueprints(app)
     register_errors(app)
     register_cli(app)
@@ -60,6 +61,12 @@ def init_extensions(app: Flask) -> None:
     extensions.mail.init_app(app)  # `katapp.mail` is the sending module, so no bare `mail` here
     with app.app_context():
         configure_engine_events(db.engine)
+
+
+def register_inputs(app: Flask) -> None:
+    from katapp.inputs import init_inputs
+
+    init_inputs(app)  # before the blueprints: their `<int:...>` rules take the bounded converter
 
 
 def register_blueprints(app: Flask) -> None:

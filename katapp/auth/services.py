@@ -7,6 +7,7 @@ import secrets
 from flask import current_app
 from sqlalchemy import select, update
 
+from katapp.auth import limits
 from katapp.auth.passwords import hash_password, needs_rehash, validate_password, verify_password
 from katapp.auth.recovery import record_password_set
 from katapp.errors import Invalid, NotAllowed, NotFound
@@ -30,14 +31,17 @@ def find_user_by_email(email: str) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None; audits both outcomes and commits.
 
-    Unknown email and wrong password take the same time and give the same answer.
+    Unknown email and wrong password take the same time and give the same answer. Raises
+    `limits.TooManyAttempts` (429) when the sign-in limits are spent (no password is checked).
     """
+    taken = limits.reserve(normalize_email(email))  # before the check: bursts cannot overrun the limit
     user = find_user_by_email(email)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         audit("sign_in_failed", actor=user, detail=normalize_email(email)[:120])
         db.session.commit()
         return None
+    limits.give_back(taken)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
@@ -55,9 +59,14 @@ def end_session(user: User) -> None:
 
 def change_password(user: User, current: str, new: str) -> None:
     """Set a new password and commit; other devices are signed out. Raises Invalid naming the field
-    (`current_password` or `password`)."""
+    (`current_password` or `password`); a wrong current password is audited and counts towards the
+    sign-in limits (TooManyAttempts, 429, once they are spent)."""
+    taken = limits.reserve(user.email, field="current_password")  # shares the sign-in limits
     if not verify_password(user.password_hash, current):
+        audit("password_change_failed", actor=user)
+        db.session.commit()
         raise Invalid("wrong current password", {"current_password": "That is not your current password."})
+    limits.give_back(taken)
     _check_password(new, user)
     user.password_hash = hash_password(new)
     user.session_version += 1

@@ -19,7 +19,7 @@ from sqlalchemy.orm import contains_eager
 from katapp import clock, sync
 from katapp.alerts import review
 from katapp.clinic import clinic_settings
-from katapp.domain import instruments, scheduling
+from katapp.domain import gate, instruments, scheduling
 from katapp.errors import Conflict, Invalid, NotAllowed
 from katapp.extensions import db
 from katapp.models import (
@@ -360,8 +360,8 @@ def parse_day(value: str | None, name: str) -> dt.date | None:
     if value in (None, ""):
         return None
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return dt.date.fromisoformat(value)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and not gate.date_problem(day := dt.date.fromisoformat(value)):
+            return day
     except ValueError:
         pass
     raise Invalid("invalid date", {name: "must be a date as YYYY-MM-DD"})
