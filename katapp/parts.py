@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from katapp.checkins import services as checkins
 from katapp.checkins.forms import AcknowledgeForm
+from katapp.crisis_help import crisis_view
 from katapp.journal import services as journal
 from katapp.schedule import agenda as schedule
 
@@ -42,6 +43,9 @@ PARTS: dict[str, Part] = {
         "due": checkins.due_questionnaires(user) if user.is_authenticated else []}),
     "upcoming_sessions": Part("schedule/_upcoming.html", lambda user: {"sessions": schedule.upcoming_for(user, limit=3)}),
     "journal_prompt": Part("journal/_prompt_card.html", lambda user: {"offer": journal.prompt_for(user)}),
+    # every patient page: the crisis help as JSON, so the phone can show it offline (static/js/crisis.js)
+    "crisis_data": Part("checkins/_crisis_data.html", lambda user: {
+        "help": crisis_view(user) if getattr(user, "role", None) == "patient" else None}),
 }
 
 

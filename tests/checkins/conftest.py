@@ -5,6 +5,9 @@ import uuid
 
 import pytest
 
+from katapp.extensions import db
+from katapp.models import on_call
+
 
 @pytest.fixture
 def pat(login_as, patient):
@@ -22,3 +25,14 @@ def body():
         return {k: v for k, v in data.items() if v is not ...}
 
     return make
+
+
+@pytest.fixture
+def put_on_call(app):
+    """put_on_call(*clinicians): the clinic's on-call list (told of flags of patients without a care team)."""
+
+    def put(*clinicians) -> None:
+        db.session.execute(on_call.insert(), [{"clinician_id": c.id} for c in clinicians])
+        db.session.commit()
+
+    return put
