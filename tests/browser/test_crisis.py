@@ -18,7 +18,6 @@ from katapp.models import SafetyFlag
 pytestmark = pytest.mark.browser
 
 NARROW = {"viewport": {"width": 360, "height": 780}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-SHOTS = Path(os.environ.get("KATAPP_SHOTS", "/tmp/shots"))
 
 
 def choose(page: Page, name: str, value: int | str) -> None:
@@ -106,7 +105,8 @@ def test_the_offline_page_carries_help_too(patient_page: Page):
     expect(page.locator('#help a[href="tel:988"]')).to_be_in_viewport()
 
 
-def test_offline_crisis_view_fits_a_360px_phone(browser: Browser, live_server, sign_in, wait_for_worker):
+def test_offline_crisis_view_fits_a_360px_phone(browser: Browser, live_server, sign_in, wait_for_worker, tmp_path):
+    """Also saves crisis-offline.png (in KATAPP_SHOTS when set) for a person to look at."""
     context = browser.new_context(base_url=live_server.url, **NARROW)
     page = context.new_page()
     try:
@@ -124,8 +124,9 @@ def test_offline_crisis_view_fits_a_360px_phone(browser: Browser, live_server, s
         expect(card.locator('a[href="tel:988"]')).to_be_in_viewport()
         for button in card.locator("a.crisis-button").all():
             assert button.bounding_box()["height"] >= 44
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "crisis-offline.png"))
+        shots = Path(os.environ.get("KATAPP_SHOTS") or tmp_path)
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "crisis-offline.png"))
         page.evaluate("KatappQueue.all().then(items => Promise.all(items.map(i => KatappQueue.remove(i.client_id))))")
     finally:
         context.close()
