@@ -84,7 +84,7 @@ def register_errors(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from katapp.alerts.cli import register_commands as register_alert_commands
+    from katapp.alerts import register_commands as register_alert_commands
     from katapp.cli import register_commands
 
     register_commands(app)

@@ -14,7 +14,7 @@ from flask import Flask, render_template
 from flask_login import current_user
 from markupsafe import Markup
 
-from katapp.alerts import review
+from katapp import flag_review as review
 from katapp.audit import services as audit_log
 from katapp.checkins import services as checkins
 from katapp.checkins.forms import group_acknowledge_form

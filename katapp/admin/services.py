@@ -10,13 +10,13 @@ from sqlalchemy import delete, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from katapp.auth.passwords import hash_password, validate_password
-from katapp.auth.services import create_invitation, normalize_email
+from katapp.accounts import create_invitation, normalize_email
 from katapp.clinic import clinic_settings
 from katapp.domain import crisis
 from katapp.errors import Conflict, Invalid, NotAllowed
 from katapp.extensions import db
 from katapp.models import AuditEvent, ClinicSettings, User, care_team, on_call
+from katapp.passwords import hash_password, validate_password
 from katapp.security import audit
 
 EMAIL_TAKEN = "An account with this email already exists."

@@ -116,7 +116,7 @@ class GroupAcknowledgeForm(FlaskForm):
 
 
 def group_acknowledge_form(group, back: str | None = None) -> GroupAcknowledgeForm:
-    """The acknowledge form of a FlagGroup (katapp.alerts.review): every flag listed and ticked."""
+    """The acknowledge form of a FlagGroup (katapp.flag_review): every flag listed and ticked."""
     form = GroupAcknowledgeForm(prefix=f"p{group.patient.id}")
     form.flag_ids.choices = [(view.flag.id, f"{view.answer} ({view.age_text})") for view in group.flags]
     if not form.is_submitted():

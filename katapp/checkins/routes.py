@@ -10,7 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from katapp import clock
-from katapp.alerts import review
+from katapp import flag_review as review
 from katapp.checkins import bp, services
 from katapp.checkins.forms import (
     AcknowledgeForm,

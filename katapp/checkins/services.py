@@ -17,8 +17,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import contains_eager
 
 from katapp import clock, sync
-from katapp.alerts import review
-from katapp.alerts.services import enqueue_flag_alert
+from katapp import flag_review as review
+from katapp.alerts import enqueue_flag_alert
 from katapp.clinic import clinic_settings
 from katapp.domain import gate, instruments, scheduling
 from katapp.errors import Conflict, Invalid, NotAllowed

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from katapp.auth.passwords import hash_password, validate_password, verify_password
 from katapp.extensions import db
 from katapp.models import Invitation, User, utcnow
+from katapp.passwords import hash_password, validate_password, verify_password
 
 
 @pytest.mark.parametrize(

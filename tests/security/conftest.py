@@ -13,7 +13,7 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from katapp.auth.services import create_invitation
+from katapp.accounts import create_invitation
 from katapp.extensions import db
 from katapp.models import care_team, utcnow
 
