@@ -69,7 +69,10 @@ def reserve(account: str, field: str = "password") -> list[Hit]:
 
 
 def give_back(taken: list[Hit]) -> None:
-    """Return reserved hits after a successful check (fixed-window storage only)."""
+    """Return reserved hits after a successful check (fixed-window storage only; nothing when the
+    limits are switched off, since `reserve` then took none)."""
+    if not taken:
+        return
     strategy = limiter.limiter
     if not isinstance(strategy, FixedWindowRateLimiter):
         return
