@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from katapp.extensions import db
 from katapp.models import User
-from tests.conftest import api, csrf_token
 
 HOSTILE_TEXT = {
     "nul": "a\x00b",
@@ -72,12 +71,12 @@ API_PARAMS = [pytest.param(*case[:5], value, id=f"{case[1]} {case[2]} {case[4]}=
 
 
 @pytest.fixture
-def actors(patient, clinician, login_as):
-    return {"patient": login_as(patient), "clinician": login_as(clinician), "patient_id": patient.id}
+def actors(patient, clinician, signed_in):
+    return {"patient": signed_in(patient), "clinician": signed_in(clinician), "patient_id": patient.id}
 
 
 @pytest.mark.parametrize(("actor", "method", "path", "body", "field", "value"), API_PARAMS)
-def test_api_field_refuses_hostile_value(actors, actor, method, path, body, field, value):
+def test_api_field_refuses_hostile_value(actors, api, actor, method, path, body, field, value):
     body = {k: {"TOMORROW": tomorrow_iso(), "PATIENT": actors["patient_id"]}.get(v, v) if isinstance(v, str) else v
             for k, v in body.items()}
     before = row_counts()
@@ -104,7 +103,7 @@ def test_api_refuses_hostile_json_bodies(actors, path, raw):
 @pytest.mark.parametrize("query", ["from=0001-01-01", "to=9999-12-31", "from=1900-01-01", "from=a%00b",
                                    "from=%ED%A0%80", "q=%E2%80%AE"])
 @pytest.mark.parametrize("path", ["/api/v1/checkins", "/api/v1/sessions", "/api/v1/journal"])
-def test_api_queries_refuse_hostile_values(actors, path, query):
+def test_api_queries_refuse_hostile_values(actors, api, path, query):
     harmless = False
     if path == "/api/v1/journal" and query.startswith(("from", "to")):
         query = "q=" + query.split("=", 1)[1]  # the journal list takes ?q=: the text rule, not a date
@@ -124,7 +123,7 @@ def test_ids_beyond_the_database_range_are_404(actors, template, number):
         assert actors[who].get(template.format(number)).status_code == 404
 
 
-def test_offline_queued_checkin_with_a_nul_is_refused_not_retried(actors):
+def test_offline_queued_checkin_with_a_nul_is_refused_not_retried(actors, api):
     """The queue keeps a 4xx for the patient to fix; a 5xx would be retried for ever."""
     item = {"client_id": "3f2b1c9e-0000-4000-8000-000000000001", "recorded_at": "2026-03-08T21:15:00-05:00",
             "mood": 4, "note": "slept \x00 badly"}
@@ -134,9 +133,12 @@ def test_offline_queued_checkin_with_a_nul_is_refused_not_retried(actors):
 
 
 # --- Pages ----------------------------------------------------------------------------------------
-def post_form(client, path: str, data: dict):
-    """Post url-encoded like a browser, which sends a lone surrogate as U+FFFD (WHATWG encoding)."""
-    data = {"csrf_token": csrf_token(client, path), **data}
+def post_form(auth, client, path: str, data: dict):
+    """Post url-encoded like a browser, which sends a lone surrogate as U+FFFD (WHATWG encoding).
+
+    The CSRF token comes from the form's own page, as a browser gets it (`auth`: the conftest fixture).
+    """
+    data = {"csrf_token": auth.on(client).csrf_token(path), **data}
     data = {k: "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in v) for k, v in data.items()}
     body = urlencode(data, encoding="utf-8")
     return client.post(path, data=body, content_type="application/x-www-form-urlencoded")
@@ -162,24 +164,24 @@ FORM_PARAMS = [pytest.param(*case[:4], value, id=f"{case[1]} {case[3]}={name}")
 
 
 @pytest.fixture
-def page_actors(app, patient, clinician, admin, login_as, make_screening):
+def page_actors(app, patient, clinician, admin, signed_in, make_screening):
     from katapp.domain.vocabulary import SCREENING_CONDITIONS
 
     make_screening(patient)
-    return {"patient": login_as(patient), "clinician": login_as(clinician), "admin": login_as(admin),
+    return {"patient": signed_in(patient), "clinician": signed_in(clinician), "admin": signed_in(admin),
             "anonymous": app.test_client(), "PATIENT": str(patient.id),
             "DATE": (dt.date.today() + dt.timedelta(days=3)).isoformat(),
             "conditions": {c.key: "no" for c in SCREENING_CONDITIONS}}
 
 
 @pytest.mark.parametrize(("actor", "path", "data", "field", "value"), FORM_PARAMS)
-def test_form_field_refuses_hostile_value(page_actors, actor, path, data, field, value):
+def test_form_field_refuses_hostile_value(page_actors, auth, actor, path, data, field, value):
     data = {k: page_actors[v] if v in ("PATIENT", "DATE") else v for k, v in data.items()}
     if path == "/screening":
         data.update(page_actors["conditions"])
     before = row_counts()
     users = db.session.scalar(select(func.count(User.id)))
-    response = post_form(page_actors[actor], path, {**data, field: value})
+    response = post_form(auth, page_actors[actor], path, {**data, field: value})
     text = response.get_data(as_text=True)
     # the gate answers 400; a field validator re-shows the form with the field's message
     assert response.status_code == 400 or (response.status_code == 200 and "has-error" in text), (
