@@ -56,7 +56,7 @@ def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
         audit("password_change_failed", actor=user)
         db.session.commit()
-        raise Invalid("wrong current password", {"current_password": "That is not your current password."})
+        raise Invalid("wrong current password", {"current_password": "That is not your current password."})  # nosec B105 - a message, not a password
     limits.give_back(taken)
     _check_password(new, user)
     user.password_hash = hash_password(new)
