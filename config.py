@@ -43,6 +43,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     LOGIN_LIMIT_PER_IP = "100 per 15 minutes"
+    LOGIN_LIMIT_ACCOUNT_WIDE = "50 per 15 minutes"  # all places together; tripping it is audited
     # Invitations
     INVITATION_TTL = timedelta(days=7)
     PASSWORD_RESET_TTL = timedelta(minutes=30)

@@ -14,6 +14,7 @@ def create_app(config: dict | str | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
     init_extensions(app)
+    register_inputs(app)
     register_blueprints(app)
     register_errors(app)
     register_cli(app)
@@ -62,6 +63,12 @@ def init_extensions(app: Flask) -> None:
         configure_engine_events(db.engine)
 
 
+def register_inputs(app: Flask) -> None:
+    from katapp.inputs import init_inputs
+
+    init_inputs(app)  # before the blueprints: their `<int:...>` rules take the bounded converter
+
+
 def register_blueprints(app: Flask) -> None:
     import importlib
 
@@ -77,7 +84,7 @@ def register_errors(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from katapp.alerts.cli import register_commands as register_alert_commands
+    from katapp.alerts import register_commands as register_alert_commands
     from katapp.cli import register_commands
 
     register_commands(app)

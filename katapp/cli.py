@@ -84,7 +84,7 @@ def _clinician_id(clinician_email: str) -> int:
     """The id of the clinician with this email, or a ClickException."""
     from sqlalchemy import select
 
-    from katapp.auth.services import normalize_email
+    from katapp.accounts import normalize_email
     from katapp.models import User
 
     found = db.session.scalar(select(User.id).where(User.email == normalize_email(clinician_email),

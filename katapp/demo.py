@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
-from katapp.auth.passwords import hash_password
 from katapp.domain.instruments import score
 from katapp.extensions import db
 from katapp.models import (
@@ -33,6 +32,7 @@ from katapp.models import (
     care_team,
     utcnow,
 )
+from katapp.passwords import hash_password
 
 DEFAULT_PASSWORD = "katapp-demo-password"  # noqa: S105 - demo-only password, printed and in README  # nosec B105
 CLINIC_TZ = "America/New_York"

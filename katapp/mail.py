@@ -47,7 +47,7 @@ def _send_one(connection, letter: Letter) -> str | None:
 def _close_quietly(connection) -> None:
     try:
         connection.close()
-    except Exception:  # noqa: BLE001, S110 - the messages are already sent or already marked failed
+    except Exception:  # noqa: BLE001, S110  # nosec B110 - the messages are already sent or already marked failed
         pass
 
 

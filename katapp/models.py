@@ -226,7 +226,8 @@ class CheckIn(db.Model):
     energy: Mapped[int | None] = mapped_column(Integer)
     pain: Mapped[int | None] = mapped_column(Integer)
     sleep_hours: Mapped[float | None] = mapped_column(Float)
-    self_harm_thoughts: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The daily safety question: True, False or None (not answered: never stored as "no").
+    self_harm_thoughts: Mapped[bool | None] = mapped_column(Boolean)
     note: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), onupdate=utcnow)
@@ -319,7 +320,9 @@ class SafetyFlag(db.Model):
     assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id", ondelete="SET NULL"))
     checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(String(255))
-    raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)  # when it reached the server
+    # When the patient gave the answer (the entry's recorded_at): a "yes" kept offline arrives later.
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     note: Mapped[str | None] = mapped_column(Text)

@@ -14,10 +14,11 @@ from flask import Flask, render_template
 from flask_login import current_user
 from markupsafe import Markup
 
-from katapp.alerts import review
+from katapp import flag_review as review
 from katapp.audit import services as audit_log
 from katapp.checkins import services as checkins
 from katapp.checkins.forms import group_acknowledge_form
+from katapp.crisis_help import crisis_view
 from katapp.journal import services as journal
 from katapp.schedule import agenda as schedule
 
@@ -43,13 +44,16 @@ PARTS: dict[str, Part] = {
     "care_team_changes": Part("audit/_care_team_changes.html", lambda user: {
         "changes": audit_log.care_team_changes() if user.is_authenticated and user.role == "admin" else None}),
     "journal_prompt": Part("journal/_prompt_card.html", lambda user: {"offer": journal.prompt_for(user)}),
+    # every patient page: the crisis help as JSON, so the phone can show it offline (static/js/crisis.js)
+    "crisis_data": Part("checkins/_crisis_data.html", lambda user: {
+        "help": crisis_view(user) if getattr(user, "role", None) == "patient" else None}),
 }
 
 
 def part(name: str) -> Markup:
     """The rendered part `name` for the signed-in user; KeyError for a name not in PARTS."""
     entry = PARTS[name]
-    return Markup(render_template(entry.template, **entry.data(current_user._get_current_object())))  # noqa: S704
+    return Markup(render_template(entry.template, **entry.data(current_user._get_current_object())))  # noqa: S704  # nosec B704 - autoescaped template output
 
 
 def init_parts(app: Flask) -> None:

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
+from katapp.domain import gate
 from katapp.extensions import db
 
 T = TypeVar("T")
@@ -39,7 +40,8 @@ def client_id(value: object) -> str:
 def aware_utc(value: object) -> dt.datetime:
     """An aware UTC datetime from ISO 8601 text that carries an offset ("Z" included).
 
-    Raises ValueError with a message for other text, a missing offset, or a non-string.
+    Raises ValueError with a message for other text, a missing offset, a non-string, or a moment
+    outside the one accepted window (katapp.domain.gate: 2000-01-01 to 2100-12-31).
     """
     if not isinstance(value, str):
         raise ValueError(f"must be {ISO_HINT}")
@@ -50,9 +52,13 @@ def aware_utc(value: object) -> dt.datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("needs a time-zone offset (e.g. -05:00 or Z)")
     try:
-        return moment.astimezone(dt.UTC)
-    except OverflowError:  # year 1 or 9999 with an offset that crosses the calendar's edge
-        raise ValueError(f"must be {ISO_HINT}") from None
+        moment = moment.astimezone(dt.UTC)
+    except OverflowError:  # year 1 or 9999 shifted by its offset
+        raise ValueError(gate.date_problem(dt.date.min)) from None
+    problem = gate.date_problem(moment.date())
+    if problem:
+        raise ValueError(problem)
+    return moment
 
 
 def insert_once(find: Callable[[], T | None], build: Callable[[], T], same: Callable[[T], bool],

@@ -19,7 +19,6 @@ from sqlalchemy import event, text
 
 from katapp import create_app
 from katapp.audit.chain import clear_log
-from katapp.auth.passwords import hash_password
 from katapp.clock import local_day, utcnow
 from katapp.extensions import db, limiter
 from katapp.models import (
@@ -32,6 +31,7 @@ from katapp.models import (
     User,
     care_team,
 )
+from katapp.passwords import hash_password
 
 PASSWORD = "correct horse battery staple 42"  # noqa: S105 - test accounts only
 _PASSWORD_HASH = hash_password(PASSWORD)

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Validat
 from katapp.domain import crisis
 from katapp.domain.vocabulary import INDICATIONS
 from katapp.fields import MultiCheckboxField
+from katapp.inputs import Text
 
 COMMON_ZONES = [
     "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
@@ -45,8 +46,10 @@ def valid_country(_form, field):
 
 
 class PersonForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired("Enter an email."), Email("Enter a valid email."), Length(max=254)])
-    display_name = StringField("Name shown in katapp", validators=[DataRequired("Enter a name."), Length(max=120)])
+    email = EmailField("Email", validators=[DataRequired("Enter an email."), Email("Enter a valid email."),
+                                            Length(max=254), Text(254)])
+    display_name = StringField("Name shown in katapp",
+                               validators=[DataRequired("Enter a name."), Length(max=120), Text(120, name=True)])
     timezone = SelectField("Time zone", choices=zone_choices, default="America/New_York", validators=[valid_zone])
 
 
@@ -56,7 +59,8 @@ class NewUserForm(PersonForm):
 
 
 class EditUserForm(FlaskForm):
-    display_name = StringField("Name shown in katapp", validators=[DataRequired("Enter a name."), Length(max=120)])
+    display_name = StringField("Name shown in katapp",
+                               validators=[DataRequired("Enter a name."), Length(max=120), Text(120, name=True)])
     timezone = SelectField("Time zone", choices=zone_choices, validators=[valid_zone])
     active = BooleanField("Account active (unticked: cannot sign in, signed out everywhere)")
     clinicians = MultiCheckboxField("Care team (patients only)", coerce=int, validate_choice=True)
@@ -71,7 +75,7 @@ class EditUserForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    clinic_name = StringField("Clinic name", validators=[DataRequired(), Length(max=120)])
+    clinic_name = StringField("Clinic name", validators=[DataRequired(), Length(max=120), Text(120, name=True)])
     timezone = SelectField("Clinic time zone", choices=zone_choices, validators=[valid_zone])
     bp_limit_systolic = IntegerField("Blood pressure limit before dosing: systolic (mmHg)", validators=[NumberRange(90, 220)])
     bp_limit_diastolic = IntegerField("Blood pressure limit before dosing: diastolic (mmHg)", validators=[NumberRange(50, 140)])
@@ -80,7 +84,8 @@ class SettingsForm(FlaskForm):
     gad7_every_days = IntegerField("GAD-7 every (days)", validators=[NumberRange(1, 90)])
     pcl5_every_days = IntegerField("PCL-5 every (days)", validators=[NumberRange(1, 180)])
     series_length = IntegerField("Ketamine sessions in an induction series", validators=[NumberRange(1, 30)])
-    crisis_text = TextAreaField("Crisis help text shown with every safety answer", validators=[DataRequired(), Length(max=2000)])
+    crisis_text = TextAreaField("Crisis help text shown with every safety answer",
+                                validators=[DataRequired(), Length(max=2000), Text(2000)])
     country = StringField("Clinic's country (two letters, e.g. US or GB): picks crisis help for patients without their own",
                           validators=[DataRequired("Give a two-letter country code, e.g. US or GB."), Length(max=2),
                                       valid_country])

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from katapp import alerts
+from katapp import flag_review as review
 from katapp.admin import bp, services
 from katapp.admin.forms import EditUserForm, NewUserForm, PersonForm, SettingsForm
-from katapp.alerts import review
-from katapp.alerts import services as alerts
 from katapp.clinic import clinic_settings
 from katapp.errors import Refusal, show_on_form
 from katapp.extensions import db

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import asdict
 
 from flask_login import current_user
@@ -9,13 +10,13 @@ from sqlalchemy import delete, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from katapp.auth.passwords import hash_password, validate_password
-from katapp.auth.services import create_invitation, normalize_email
+from katapp.accounts import create_invitation, normalize_email
 from katapp.clinic import clinic_settings
 from katapp.domain import crisis
 from katapp.errors import Conflict, Invalid, NotAllowed
 from katapp.extensions import db
 from katapp.models import AuditEvent, ClinicSettings, User, care_team, on_call
+from katapp.passwords import hash_password, validate_password
 from katapp.security import audit
 
 EMAIL_TAKEN = "An account with this email already exists."
@@ -134,13 +135,24 @@ def reissue_invitation(user: User, by: User) -> str:
 def add_patient_to_caseload(clinician: User, *, email: str, display_name: str, timezone: str) -> tuple[User, str]:
     """A clinician adds a new patient; they join the clinician's caseload. Returns the invitation token.
 
-    Raises Conflict when the email is taken (only an admin can add an existing patient to a caseload).
+    The answer does not reveal whether the email already has an account (in a KAT clinic that is
+    patient status): for an existing one nothing is created, merged or changed, the request is
+    audited (`invitation_for_existing_account`, for the admins) and an unsaved user with a decoy
+    token (stored nowhere, so its link is refused like an expired one) is returned.
     """
-    try:
-        return create_user(email=email, display_name=display_name, role="patient", timezone=timezone,
-                           clinician_ids=[clinician.id], created_by=clinician)
-    except Conflict:
-        raise _email_taken("Ask a clinic admin to add them to your caseload.") from None
+    email = normalize_email(email)
+    existing = db.session.scalar(select(User).where(User.email == email))
+    if existing is None:
+        try:
+            return create_user(email=email, display_name=display_name, role="patient", timezone=timezone,
+                               clinician_ids=[clinician.id], created_by=clinician)
+        except Conflict:  # created by someone else at this very moment
+            existing = db.session.scalar(select(User).where(User.email == email))
+    audit("invitation_for_existing_account", obj=existing, patient_id=existing.id if existing.is_patient else None,
+          detail=f"an invitation was requested by clinician {clinician.id} for an existing account")
+    db.session.commit()
+    decoy = User(email=email, display_name=display_name.strip(), role="patient", timezone=timezone)
+    return decoy, secrets.token_urlsafe(32)
 
 
 def save_settings(values: dict) -> ClinicSettings:

@@ -25,7 +25,8 @@ def list_checkins():
     start, end = services.parse_range(request.args)
     page = paginate(services.checkins_query(current_user, start, end), per_page=100)
     crisis = services.crisis_help(["self_harm"])
-    items = [schemas.checkin_json(c, current_user, crisis) for c in page.items]
+    told = services.care_team_told(checkin_ids=[c.id for c in page.items if c.self_harm_thoughts])
+    items = [schemas.checkin_json(c, current_user, crisis, told) for c in page.items]
     return list_answer(items, page.next_url())
 
 

@@ -2,9 +2,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from katapp.inputs import Text
+
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)])
+    email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254), Text(254)])
     password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=1024)])
     remember = BooleanField("Keep me signed in on this device (patients, 30 days)")
     next = HiddenField()

@@ -14,11 +14,11 @@ import secrets
 from flask import current_app, url_for
 from sqlalchemy import select, update
 
-from katapp.auth.passwords import hash_password, validate_password
 from katapp.clock import utcnow
 from katapp.errors import Invalid, NotFound
 from katapp.extensions import db
 from katapp.models import OutboxEmail, PasswordReset, User
+from katapp.passwords import hash_password, validate_password
 from katapp.security import audit, client_ip
 
 USED_RESET = "This password link has expired or was already used. Ask for a new one."

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from katapp.auth import bp, recovery, services
 from katapp.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
+from katapp.auth.limits import TOO_MANY, TooManyAttempts
 from katapp.errors import Refusal, show_on_form
 from katapp.extensions import limiter
 from katapp.security import safe_next
@@ -13,24 +14,11 @@ from katapp.security import safe_next
 SIGN_IN_FAILED = "That email and password do not match an active account."
 
 
-def _account_key() -> str:
-    return "login-account:" + services.normalize_email(request.form.get("email", ""))[:254]
-
-
 def _ip_key() -> str:
-    return "login-ip:" + (request.remote_addr or "unknown")
-
-
-def _failed(response) -> bool:
-    """Only failed sign-ins count towards the limits (a success redirects)."""
-    return request.method == "POST" and response.status_code != 302
+    return "reset-ip:" + (request.remote_addr or "unknown")
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key,
-               methods=["POST"], deduct_when=_failed, scope="login-account")
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], key_func=_ip_key,
-               methods=["POST"], deduct_when=_failed, scope="login-ip")
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if current_user.is_authenticated and request.method == "GET":
@@ -38,7 +26,10 @@ def login():
     if session.pop("idle_out", False):
         flash("You were signed out after 30 minutes without activity.", "info")
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except TooManyAttempts:
+            return too_many_attempts(None)
         if user is not None:
             session.clear()  # a fresh session on sign-in (no fixation)
             login_user(user, remember=bool(form.remember.data) and user.is_patient)
@@ -51,7 +42,7 @@ def login():
 @bp.errorhandler(429)
 def too_many_attempts(_exc):
     form = LoginForm()
-    form.password.errors = ["Too many failed sign-ins. Wait 15 minutes, then try again."]
+    form.password.errors = [TOO_MANY]
     return render_template("auth/login.html", form=form), 429
 
 
@@ -94,6 +85,7 @@ def change_password():
             services.change_password(user, form.current_password.data, form.password.data)
         except Refusal as refusal:
             show_on_form(form, refusal, default_field="password")
+            return render_template("auth/change_password.html", form=form), 429 if refusal.status == 429 else 200
         else:
             login_user(user)  # this device stays signed in with the new session version
             flash("Password changed. Other devices were signed out.", "success")

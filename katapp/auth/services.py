@@ -1,26 +1,18 @@
 """Accounts: sign-in checks, sessions, invitations, passwords. Services own the commit."""
 from __future__ import annotations
 
-import hashlib
-import secrets
-
-from flask import current_app
 from sqlalchemy import select, update
 
-from katapp.auth.passwords import hash_password, needs_rehash, validate_password, verify_password
+from katapp.accounts import _token_hash, normalize_email
+from katapp.auth import limits
 from katapp.auth.recovery import record_password_set
-from katapp.errors import Invalid, NotAllowed, NotFound
+from katapp.errors import Invalid, NotFound
 from katapp.extensions import db
 from katapp.models import Invitation, User, utcnow
+from katapp.passwords import hash_password, needs_rehash, validate_password, verify_password
 from katapp.security import audit
 
 USED_INVITATION = "This invitation link has expired or was already used."
-ALREADY_SET_UP = ("This account already has a password, so no invitation link can be made for it. "
-                "Its owner can set a new one with \"Forgot your password?\" on the sign-in page.")
-
-
-def normalize_email(email: str) -> str:
-    return (email or "").strip().lower()
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -30,14 +22,17 @@ def find_user_by_email(email: str) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None; audits both outcomes and commits.
 
-    Unknown email and wrong password take the same time and give the same answer.
+    Unknown email and wrong password take the same time and give the same answer. Raises
+    `limits.TooManyAttempts` (429) when the sign-in limits are spent (no password is checked).
     """
+    taken = limits.reserve(normalize_email(email))  # before the check: bursts cannot overrun the limit
     user = find_user_by_email(email)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         audit("sign_in_failed", actor=user, detail=normalize_email(email)[:120])
         db.session.commit()
         return None
+    limits.give_back(taken)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
@@ -55,9 +50,14 @@ def end_session(user: User) -> None:
 
 def change_password(user: User, current: str, new: str) -> None:
     """Set a new password and commit; other devices are signed out. Raises Invalid naming the field
-    (`current_password` or `password`)."""
+    (`current_password` or `password`); a wrong current password is audited and counts towards the
+    sign-in limits (TooManyAttempts, 429, once they are spent)."""
+    taken = limits.reserve(user.email, field="current_password")  # shares the sign-in limits
     if not verify_password(user.password_hash, current):
-        raise Invalid("wrong current password", {"current_password": "That is not your current password."})
+        audit("password_change_failed", actor=user)
+        db.session.commit()
+        raise Invalid("wrong current password", {"current_password": "That is not your current password."})  # nosec B105 - a message, not a password
+    limits.give_back(taken)
     _check_password(new, user)
     user.password_hash = hash_password(new)
     user.session_version += 1
@@ -66,36 +66,6 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 # --- Invitations ------------------------------------------------------------------------------------
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_invitation(user: User, created_by: User | None) -> str:
-    """A new single-use invitation for `user`; returns the token (only its hash is stored).
-
-    Earlier unused invitations for the same user are expired. The caller commits. Raises NotAllowed
-    for an account that already has a password (no takeover: it recovers through its own email).
-    """
-    if user.password_hash is not None:
-        raise NotAllowed(ALREADY_SET_UP)
-    now = utcnow()
-    for old in db.session.scalars(
-        select(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
-    ):
-        old.expires_at = min(old.expires_at, now)
-    token = secrets.token_urlsafe(32)
-    db.session.add(
-        Invitation(
-            user_id=user.id,
-            created_by_id=created_by.id if created_by else None,
-            token_hash=_token_hash(token),
-            created_at=now,
-            expires_at=now + current_app.config["INVITATION_TTL"],
-        )
-    )
-    return token
-
-
 def open_invitation(token: str) -> Invitation | None:
     """The unused, unexpired invitation for `token`, else None."""
     if not token or len(token) > 100:

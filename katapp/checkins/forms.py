@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from katapp.domain.instruments import Instrument
 from katapp.errors import Refusal, show_on_form
 from katapp.fields import MultiCheckboxField
+from katapp.inputs import Text
 
 SCALE = [(i, str(i)) for i in range(11)]
 YES_NO = [("false", "No"), ("true", "Yes")]
@@ -36,7 +37,8 @@ class CheckInForm(FlaskForm):
                              render_kw={"inputmode": "decimal", "step": "0.5", "min": "0", "max": "24",
                                         "type": "number", "data-json": "float"})
     self_harm_thoughts = RadioField("Thoughts of harming yourself today?", choices=YES_NO, validators=[Optional()])
-    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=2000, message="At most 2000 characters.")],
+    note = TextAreaField("Note (optional)",
+                         validators=[Optional(), Length(max=2000, message="At most 2000 characters."), Text(2000)],
                          render_kw={"maxlength": "2000", "rows": "3", "data-json": "str"})
 
     SCALES = ("mood", "anxiety", "energy", "pain")
@@ -69,7 +71,7 @@ class CheckInForm(FlaskForm):
 
 class AcknowledgeForm(FlaskForm):
     note = TextAreaField("What did you do or decide?", validators=[InputRequired("Write a note to acknowledge."),
-                                                                  Length(max=2000)], render_kw={"rows": "2"})
+                                                                  Length(max=2000), Text(2000)], render_kw={"rows": "2"})
     next = HiddenField()
 
 
@@ -114,7 +116,7 @@ class GroupAcknowledgeForm(FlaskForm):
 
 
 def group_acknowledge_form(group, back: str | None = None) -> GroupAcknowledgeForm:
-    """The acknowledge form of a FlagGroup (katapp.alerts.review): every flag listed and ticked."""
+    """The acknowledge form of a FlagGroup (katapp.flag_review): every flag listed and ticked."""
     form = GroupAcknowledgeForm(prefix=f"p{group.patient.id}")
     form.flag_ids.choices = [(view.flag.id, f"{view.answer} ({view.age_text})") for view in group.flags]
     if not form.is_submitted():

@@ -10,7 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from katapp import clock
-from katapp.alerts import review
+from katapp import flag_review as review
 from katapp.checkins import bp, services
 from katapp.checkins.forms import (
     AcknowledgeForm,
@@ -20,6 +20,7 @@ from katapp.checkins.forms import (
     group_acknowledge_form,
 )
 from katapp.clinic import clinic_settings
+from katapp.crisis_help import crisis_view
 from katapp.domain.instruments import INSTRUMENTS
 from katapp.errors import Invalid, Refusal, show_on_form
 from katapp.models import INDEX_EVENT_MAX
@@ -29,10 +30,11 @@ from katapp.security import audit_view, get_patient_or_404, role_required, safe_
 
 def _home(form: CheckInForm, saved=None, status: int = 200):
     day = clock.local_today(current_user)
+    flagged = saved is not None and bool(services.checkin_flags(saved))
     return render_template(
         "checkins/home.html", form=form, saved=saved, today=services.checkins_on(current_user, day),
-        streak=services.streak(current_user, day),
-        crisis_text=services.crisis_help(services.checkin_flags(saved)) if saved is not None else None,
+        streak=services.streak(current_user, day), help=crisis_view(current_user) if flagged else None,
+        told=saved.id in services.care_team_told(checkin_ids=[saved.id]) if flagged else None,
     ), status
 
 
@@ -59,7 +61,7 @@ def edit(checkin_id: int):
     checkin = services.own_checkin(current_user, checkin_id) or abort(404)
     form = CheckInForm(obj=checkin if request.method == "GET" else None)
     if request.method == "GET":
-        form.self_harm_thoughts.data = "true" if checkin.self_harm_thoughts else "false"
+        form.self_harm_thoughts.data = {True: "true", False: "false"}.get(checkin.self_harm_thoughts)
     if form.validate_on_submit():
         try:
             services.update_checkin(current_user, checkin, form.payload(with_ids=False))
@@ -122,10 +124,18 @@ def questionnaire_result(assessment_id: int):
 
 def _result(assessment):
     inst = INSTRUMENTS[assessment.instrument]
+    flagged = services.crisis_help(assessment.flags or []) is not None
     meaning = services.describe(assessment, open_flag=services.has_open_flag(current_user))
     return render_template("checkins/result.html", a=assessment, inst=inst, meaning=meaning,
-                           crisis_text=services.crisis_help(assessment.flags or []),
-                           cutpoint=clinic_settings().pcl5_cutpoint)
+                           help=crisis_view(current_user) if flagged else None,
+                           told=assessment.id in services.care_team_told(assessment_ids=[assessment.id]) if flagged
+                           else None, cutpoint=clinic_settings().pcl5_cutpoint)
+
+
+@bp.route("/help")
+def crisis_help():
+    """Crisis help for whoever asks (signed in or not; offline too: the service worker keeps it)."""
+    return render_template("checkins/help.html", help=crisis_view(current_user))
 
 
 @bp.route("/patients/<int:patient_id>/instruments", methods=["GET", "POST"])

@@ -17,9 +17,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import contains_eager
 
 from katapp import clock, sync
-from katapp.alerts import review
+from katapp import flag_review as review
+from katapp.alerts import enqueue_flag_alert
 from katapp.clinic import clinic_settings
-from katapp.domain import instruments, scheduling
+from katapp.domain import gate, instruments, scheduling
 from katapp.errors import Conflict, Invalid, NotAllowed
 from katapp.extensions import db
 from katapp.models import (
@@ -29,6 +30,7 @@ from katapp.models import (
     Assessment,
     CheckIn,
     InstrumentPlan,
+    OutboxEmail,
     SafetyFlag,
     TherapySession,
     User,
@@ -117,7 +119,7 @@ def validate_checkin(data: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
     harm = data.get("self_harm_thoughts")
     if harm is not None and type(harm) is not bool:
         errors["self_harm_thoughts"] = "must be true or false"
-    clean["self_harm_thoughts"] = harm is True
+    clean["self_harm_thoughts"] = harm  # None: not answered (stored as null, never as "no")
     note = data.get("note")
     if note is not None and not isinstance(note, str):
         errors["note"] = "must be text"
@@ -199,7 +201,7 @@ def record_checkin(patient: User, data: dict[str, Any], *, now: dt.datetime | No
         db.session.add(checkin)
         if checkin.self_harm_thoughts:
             db.session.flush()
-            _raise_flag(patient, "checkin", CHECKIN_FLAG_REASON, checkin_id=checkin.id)
+            _raise_flag(patient, "checkin", CHECKIN_FLAG_REASON, clean["recorded_at"], checkin_id=checkin.id)
         return checkin
 
     return _insert_once(CheckIn, patient, clean["client_id"], same, build)
@@ -235,7 +237,7 @@ def record_assessment(patient: User, data: dict[str, Any], *, now: dt.datetime |
         if safety:
             db.session.flush()
             _raise_flag(patient, "assessment", _assessment_reason(clean["instrument"], clean["answers"]),
-                        assessment_id=assessment.id)
+                        clean["recorded_at"], assessment_id=assessment.id)
         return assessment
 
     return _insert_once(Assessment, patient, clean["client_id"], same, build)
@@ -263,10 +265,14 @@ def _insert_once(model, patient: User, client_id: str, same, build) -> Saved:
     return Saved(obj, created)
 
 
-def _raise_flag(patient: User, source: str, reason: str, **ref: int) -> SafetyFlag:
-    flag = SafetyFlag(patient_id=patient.id, source=source, reason=reason[:255], raised_at=clock.utcnow(), **ref)
+def _raise_flag(patient: User, source: str, reason: str, answered_at: dt.datetime, **ref: int) -> SafetyFlag:
+    """A flag dated when the patient answered (`answered_at`) and when it arrived (now), with its alert
+    emails queued in the same transaction (katapp.alerts: the care team, else the on-call list)."""
+    flag = SafetyFlag(patient_id=patient.id, source=source, reason=reason[:255], raised_at=clock.utcnow(),
+                      answered_at=answered_at, patient=patient, **ref)
     db.session.add(flag)
     db.session.flush()
+    enqueue_flag_alert(flag)
     audit("safety_flag.raise", actor=patient, patient_id=patient.id, obj=flag, detail=source)
     return flag
 
@@ -278,7 +284,7 @@ def update_checkin(patient: User, checkin: CheckIn, data: dict[str, Any]) -> Che
     for name in ANSWERS:
         setattr(checkin, name, clean[name])
     if checkin.self_harm_thoughts and not was_flagged:
-        _raise_flag(patient, "checkin", CHECKIN_FLAG_REASON, checkin_id=checkin.id)
+        _raise_flag(patient, "checkin", CHECKIN_FLAG_REASON, clock.utcnow(), checkin_id=checkin.id)
     audit("checkin.edit", patient_id=patient.id, obj=checkin)
     db.session.commit()
     return checkin
@@ -360,8 +366,8 @@ def parse_day(value: str | None, name: str) -> dt.date | None:
     if value in (None, ""):
         return None
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return dt.date.fromisoformat(value)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and not gate.date_problem(day := dt.date.fromisoformat(value)):
+            return day
     except ValueError:
         pass
     raise Invalid("invalid date", {name: "must be a date as YYYY-MM-DD"})
@@ -481,6 +487,20 @@ def acknowledge_flag(clinician: User, flag: SafetyFlag, note: str) -> bool:
 
 
 # --- What the shapes and pages show with a result --------------------------------------------------------
+def care_team_told(*, checkin_ids: list[int] = (), assessment_ids: list[int] = ()) -> set[int]:
+    """Of the given entries, the ids whose safety flag was sent to a person (an alert email queued
+    for a clinician, katapp.alerts.enqueue_flag_alert). One query, whatever the number of ids."""
+    if not checkin_ids and not assessment_ids:
+        return set()
+    told = select(OutboxEmail.id).where(OutboxEmail.flag_id == SafetyFlag.id, OutboxEmail.kind == "flag").exists()
+    rows = db.session.execute(select(SafetyFlag.checkin_id, SafetyFlag.assessment_id).where(
+        (SafetyFlag.checkin_id.in_(checkin_ids)) | (SafetyFlag.assessment_id.in_(assessment_ids)), told))
+    found: set[int] = set()
+    for checkin_id, assessment_id in rows:
+        found.update(i for i, pool in ((checkin_id, checkin_ids), (assessment_id, assessment_ids)) if i in pool)
+    return found
+
+
 def crisis_help(flags: list[str] | tuple[str, ...]) -> str | None:
     """The clinic's crisis text when `flags` hold a safety flag, else None."""
     return clinic_settings().crisis_text if set(flags) & instruments.SAFETY_FLAGS else None

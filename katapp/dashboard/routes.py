@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from flask_login import current_user
 
-from katapp.alerts import review
+from katapp import flag_review as review
 from katapp.dashboard import bp, plotly_asset, services, views
 from katapp.security import audit_reads, audit_view, cacheable, get_patient_or_404, role_required
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 
+from katapp.domain import gate
+
 
 def optional_int(value):
     """'' / None → None; digits → int; anything else stays as is (the service refuses it)."""
@@ -12,9 +14,10 @@ def optional_int(value):
     if isinstance(value, int):
         return value
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return value
+    return number if abs(number) <= gate.MAX_INT else value  # beyond any id: refused as not an id
 
 
 def crlf_to_lf(value):

@@ -13,13 +13,16 @@ from pathlib import Path
 
 from flask import current_app, render_template, url_for
 
+from katapp.crisis_help import crisis_view
 from katapp.pwa import bp
 from katapp.security import cacheable
 from katapp.templating import STATIC, asset_url
 
 # Pages with a form that must open offline (cached when visited, warmed after sign-in, dropped
 # at sign-out and whenever the sign-in page is shown).
-OFFLINE_PAGES = ("/checkin", "/questionnaires/phq9", "/questionnaires/gad7", "/questionnaires/pcl5", "/journal/new")
+# /help (crisis help in the patient's country) is kept too; without it, /offline carries the clinic's own.
+OFFLINE_PAGES = ("/checkin", "/questionnaires/phq9", "/questionnaires/gad7", "/questionnaires/pcl5", "/journal/new",
+                 "/help")
 # The app shell: every stylesheet, script and icon of the app (not vendor/, which only chart
 # pages need and which the worker caches when first used).
 SHELL_GLOBS = ("css/*.css", "js/*.js", "icons/*.png")
@@ -63,7 +66,8 @@ def shell_files() -> list[str]:
 
 
 def offline_html() -> str:
-    return render_template("pwa/offline.html")
+    """The offline page: the same for everyone, with the crisis help of the clinic's own country."""
+    return render_template("pwa/offline.html", help=crisis_view(None))
 
 
 def worker_config() -> dict:

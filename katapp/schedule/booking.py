@@ -20,7 +20,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
 from katapp.clock import utcnow, zone_of
-from katapp.domain import scheduling
+from katapp.domain import gate, scheduling
 from katapp.domain.vocabulary import BUSY_STATUSES, KIND, KIND_KEYS, ROUTE_KEYS, STATUS, label
 from katapp.errors import Conflict, Invalid, NotAllowed, NotFound, Refusal
 from katapp.extensions import db
@@ -164,8 +164,12 @@ def book_many(clinician: User, patient: User, items: list[tuple[str, dt.datetime
 
 
 def _check_aware(starts_at: dt.datetime) -> None:
+    """Invalid unless `starts_at` is aware and inside the booking window (katapp.domain.gate)."""
     if starts_at.tzinfo is None:
         raise Invalid("Give the time with its UTC offset.", {"starts_at": "Give the time with its UTC offset."})
+    problem = gate.booking_problem(starts_at, utcnow())
+    if problem:
+        raise Invalid(sentence("the start " + problem), {"starts_at": sentence("the start " + problem)})
 
 
 # --- Series --------------------------------------------------------------------------------------------

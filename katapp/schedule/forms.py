@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from katapp.domain.scheduling import parse_bp
 from katapp.domain.vocabulary import DISSOCIATION, KIND, MOAAS, ROUTES, SCREENING_CONDITIONS, SESSION_KINDS, SEVERITY
+from katapp.inputs import InWindow, Text
 from katapp.schedule.parse import minutes_error, sentence
 
 KIND_CHOICES = [(k.key, k.title) for k in SESSION_KINDS]
@@ -46,7 +47,7 @@ def blood_pressure(_form, field):
 
 
 class WhenForm(FlaskForm):
-    date = DateField("Date", validators=[InputRequired("Choose a date.")])
+    date = DateField("Date", validators=[InputRequired("Choose a date."), InWindow()])
     time = TimeField("Start time", validators=[InputRequired("Choose a time.")])
     duration_minutes = IntegerField("Length (minutes)", validators=LENGTH)
 
@@ -54,7 +55,7 @@ class WhenForm(FlaskForm):
 class BookForm(WhenForm):
     patient_id = SelectField("Patient", coerce=int, validators=[InputRequired("Choose a patient.")])
     kind = SelectField("Kind of session", choices=KIND_CHOICES, default="ketamine")
-    notes = TextAreaField("Notes (optional, visible to the care team)", validators=[Optional(), Length(max=2000)])
+    notes = TextAreaField("Notes (optional, visible to the care team)", validators=[Optional(), Length(max=2000), Text(2000)])
 
 
 class MoveForm(WhenForm):
@@ -92,7 +93,8 @@ class DoseForm(FlaskForm):
     dose_mg = DecimalField("Dose (mg)", places=None,
                            validators=[InputRequired("Enter the dose in mg."), NumberRange(0.1, 1000, "From 0.1 to 1000 mg.")])
     route = RadioField("Route", choices=ROUTE_CHOICES, validators=[InputRequired("Choose the route.")])
-    dose_reason = TextAreaField("Reason, if the dose is outside the clinic's range", validators=[Optional(), Length(max=2000)])
+    dose_reason = TextAreaField("Reason, if the dose is outside the clinic's range",
+                                validators=[Optional(), Length(max=2000), Text(2000)])
 
 
 class VitalsForm(FlaskForm):
@@ -105,13 +107,14 @@ class VitalsForm(FlaskForm):
     dissociation = RadioField("Dissociation", choices=[(t.key, t.title) for t in DISSOCIATION], validators=[Optional()])
     nausea = BooleanField("Nausea")
     vomiting = BooleanField("Vomiting")
-    action_note = TextAreaField("Action taken (required for an alerting reading)", validators=[Optional(), Length(max=2000)])
+    action_note = TextAreaField("Action taken (required for an alerting reading)",
+                                validators=[Optional(), Length(max=2000), Text(2000)])
 
 
 class EventForm(FlaskForm):
     severity = RadioField("Severity", choices=[(t.key, t.title) for t in SEVERITY],
                           validators=[InputRequired("Choose the severity.")])
-    description = TextAreaField("What happened", validators=[DataRequired("Describe what happened."), Length(max=2000)])
+    description = TextAreaField("What happened", validators=[DataRequired("Describe what happened."), Length(max=2000), Text(2000)])
 
 
 class DischargeForm(FlaskForm):
@@ -120,7 +123,7 @@ class DischargeForm(FlaskForm):
 
 class SeriesForm(FlaskForm):
     patient_id = SelectField("Patient", coerce=int, validators=[InputRequired("Choose a patient.")])
-    start_date = DateField("First possible date", validators=[InputRequired("Choose a start date.")])
+    start_date = DateField("First possible date", validators=[InputRequired("Choose a start date."), InWindow()])
     count = IntegerField("Number of ketamine sessions", validators=[InputRequired("Enter how many sessions."),
                                                                    NumberRange(1, 30, "From 1 to 30 sessions.")])
     weekdays = SelectMultipleField("Weekdays", coerce=int, choices=WEEKDAYS, default=[0, 2, 4])
@@ -142,7 +145,7 @@ class SeriesForm(FlaskForm):
 
 class ScreeningForm(FlaskForm):
     details = TextAreaField("Anything else your care team should know (optional)",
-                            validators=[Optional(), Length(max=2000)])
+                            validators=[Optional(), Length(max=2000), Text(2000)])
 
 
 for _condition in SCREENING_CONDITIONS:
@@ -152,7 +155,7 @@ for _condition in SCREENING_CONDITIONS:
 
 class ClearForm(FlaskForm):
     note = TextAreaField("Clinical note (required): why ketamine is safe to book",
-                         validators=[DataRequired("Write a note."), Length(max=2000)])
+                         validators=[DataRequired("Write a note."), Length(max=2000), Text(2000)])
 
 
 class CalendarForm(FlaskForm):

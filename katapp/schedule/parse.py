@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Collection, Mapping
 
 from katapp import sync
-from katapp.domain import scheduling
+from katapp.domain import gate, scheduling
 from katapp.errors import Invalid
 
 MIN_MINUTES, MAX_MINUTES = 5, 600
@@ -64,7 +64,10 @@ class Reader:
         if not value:
             return None
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
+            if gate.date_problem(day):
+                raise ValueError(day)
+            return day
         except (TypeError, ValueError):
             self.errors[name] = "a date as YYYY-MM-DD"
             return None

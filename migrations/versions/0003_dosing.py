@@ -2,7 +2,7 @@
 conditions, dosing settings
 
 Revision ID: 0003_dosing
-Revises: 0001_initial
+Revises: 0002_safety_alerts
 """
 from alembic import op
 import sqlalchemy as sa

@@ -1,7 +1,7 @@
 """users.indication: what a patient is treated for (depression, PTSD, pain, other), nullable (#13)
 
 Revision ID: 0004_indication
-Revises: 0001_initial
+Revises: 0003_dosing
 """
 from alembic import op
 import sqlalchemy as sa

@@ -5,7 +5,7 @@ Patients who already filled in a PCL-5 keep it on: an explicit "on" row is writt
 nobody who was being asked stops silently.
 
 Revision ID: 0005_instruments
-Revises: 0001_initial
+Revises: 0004_indication
 """
 from alembic import op
 import sqlalchemy as sa

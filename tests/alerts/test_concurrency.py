@@ -10,7 +10,7 @@ import threading
 
 from sqlalchemy import func, select
 
-from katapp.alerts import services
+from katapp import alerts as services
 from katapp.extensions import db
 from katapp.models import OutboxEmail
 

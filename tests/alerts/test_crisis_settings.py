@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy.exc import DataError, IntegrityError
 
-from katapp.alerts.services import crisis_resources_for
+from katapp.alerts import crisis_resources_for
 from katapp.domain.crisis import DEFAULT_RESOURCES, Resource
 from katapp.extensions import db
 from katapp.models import ClinicSettings

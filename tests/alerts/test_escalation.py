@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from katapp.alerts.services import ESCALATION_SUBJECT, escalate_overdue
+from katapp.alerts import ESCALATION_SUBJECT, escalate_overdue
 from katapp.clock import utcnow
 from katapp.extensions import db
 from katapp.models import ClinicSettings, OutboxEmail

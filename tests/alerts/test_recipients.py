@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from katapp.alerts.services import enqueue_flag_alert, flag_recipients, open_flags_for_admin
+from katapp.alerts import enqueue_flag_alert, flag_recipients, open_flags_for_admin
 from katapp.clock import utcnow
 from katapp.extensions import db
 from katapp.models import OutboxEmail, SafetyFlag, care_team

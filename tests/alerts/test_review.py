@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from katapp.alerts import review
+from katapp import flag_review as review
 from katapp.clock import utcnow
 from katapp.extensions import db
 from katapp.models import AuditEvent, SafetyFlag, User

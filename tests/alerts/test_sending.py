@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from katapp.alerts import services
-from katapp.alerts.services import enqueue_flag_alert, send_due
+from katapp import alerts as services
+from katapp.alerts import enqueue_flag_alert, send_due
 from katapp.clock import utcnow
 from katapp.extensions import db
 from katapp.models import OutboxEmail, SafetyFlag

@@ -200,3 +200,12 @@ def test_login_without_csrf_is_refused(client, make_user, auth):
     response = client.post("/login", data={"email": user.email, "password": auth.password})
     assert response.status_code == 400
     assert client.get("/").headers["Location"] == "/login"
+
+
+def test_sign_in_works_with_rate_limits_switched_off(app, make_user, auth):
+    """RATELIMIT_ENABLED=false (benchmarks, the browser tests' live server): no counter, no crash."""
+    app.config["RATELIMIT_ENABLED"] = False
+    user = make_user("patient")
+    response = auth.login(user)
+    assert response.status_code == 302
+    assert auth.client.get("/checkin").status_code == 200

@@ -100,7 +100,7 @@ def test_inactive_account_gets_no_link(make_user, ask):
 
 
 def test_sent_reset_email_does_not_keep_the_link(app, patient, ask, monkeypatch):
-    from katapp.alerts import services as alerts
+    from katapp import alerts
 
     ask(patient.email)
     monkeypatch.setattr(alerts, "send_each", lambda letters: [None for _ in letters])

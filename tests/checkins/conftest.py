@@ -5,6 +5,9 @@ import uuid
 
 import pytest
 
+from katapp.extensions import db
+from katapp.models import on_call
+
 
 @pytest.fixture
 def pat(login_as, patient):
@@ -33,3 +36,14 @@ def pcl5_on(app, patient, clinician):
     db.session.add(InstrumentPlan(patient_id=patient.id, instrument="pcl5", enabled=True, changed_by_id=clinician.id))
     db.session.commit()
     return patient
+
+
+@pytest.fixture
+def put_on_call(app):
+    """put_on_call(*clinicians): the clinic's on-call list (told of flags of patients without a care team)."""
+
+    def put(*clinicians) -> None:
+        db.session.execute(on_call.insert(), [{"clinician_id": c.id} for c in clinicians])
+        db.session.commit()
+
+    return put

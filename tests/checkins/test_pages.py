@@ -79,7 +79,7 @@ def test_minimal_check_in_saves_and_confirms_with_streak_and_today(pat, patient,
     assert "Saved at" in html
     assert "<strong>2</strong> days in a row" in html
     stored = db.session.scalar(select(CheckIn).order_by(CheckIn.id.desc()))
-    assert (stored.mood, stored.patient_id, stored.self_harm_thoughts) == (7, patient.id, False)
+    assert (stored.mood, stored.patient_id, stored.self_harm_thoughts) == (7, patient.id, None)  # not answered
     assert f"/checkin/{stored.id}/edit" in html and f"/checkin/{stored.id}/delete" in html
     assert "crisis" not in html.split("<main", 1)[1].split("class=\"checkin-form", 1)[0]
 
@@ -95,7 +95,7 @@ def test_safety_yes_shows_crisis_help_in_the_same_response_and_raises_a_flag(pat
     r = post_checkin(pat, mood=2, self_harm_thoughts="true")
     html = r.get_data(as_text=True)
     assert r.status_code == 200
-    assert 'class="crisis"' in html and "988" in html
+    assert 'class="crisis"' in html and 'href="tel:988"' in html
     flag = db.session.scalar(select(SafetyFlag))
     assert (flag.patient_id, flag.source) == (patient.id, "checkin") and flag.is_open
 
@@ -103,7 +103,7 @@ def test_safety_yes_shows_crisis_help_in_the_same_response_and_raises_a_flag(pat
 def test_saved_page_after_offline_send_shows_crisis_help(pat, patient, make_checkin, other_patient):
     mine = make_checkin(patient, self_harm_thoughts=True)
     html = pat.get(f"/checkin?saved={mine.id}").get_data(as_text=True)
-    assert "Saved at" in html and 'id="crisis-title"' in html and "988" in html
+    assert "Saved at" in html and 'id="crisis-title"' in html and 'href="tel:988"' in html
     theirs = make_checkin(other_patient, self_harm_thoughts=True)
     html = pat.get(f"/checkin?saved={theirs.id}").get_data(as_text=True)
     assert "Saved at" not in html and 'id="crisis-title"' not in html  # not "988": asset hashes may hold it
@@ -256,7 +256,7 @@ def test_questionnaire_result_shows_total_and_meaning(pat):
     assert r.status_code == 200
     assert "<strong>10</strong>" in html and "out of 27" in html
     assert "in the moderate range" in html
-    assert "988" not in html
+    assert 'id="crisis-title"' not in html and 'href="tel:988"' not in html
     a = db.session.scalar(select(Assessment))
     assert (a.total, a.severity) == (10, "moderate")
     assert pat.get(f"/questionnaires/results/{a.id}").status_code == 200
@@ -264,7 +264,7 @@ def test_questionnaire_result_shows_total_and_meaning(pat):
 
 def test_questionnaire_item9_shows_crisis_help(pat):
     html = answer_form(pat, "phq9", [0] * 8 + [1]).get_data(as_text=True)
-    assert "988" in html and 'class="crisis"' in html
+    assert 'href="tel:988"' in html and 'class="crisis"' in html
     assert count(SafetyFlag) == 1
 
 

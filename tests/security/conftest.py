@@ -11,8 +11,8 @@ import datetime as dt
 
 import pytest
 
+from katapp.accounts import create_invitation
 from katapp.auth.recovery import token_hash
-from katapp.auth.services import create_invitation
 from katapp.extensions import db
 from katapp.models import PasswordReset, care_team, utcnow
 

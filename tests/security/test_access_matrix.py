@@ -137,6 +137,7 @@ ROWS: list[Row] = [
     # An address without an account: the same answer as for one with, and nothing stored; the fourth
     # request for one address within the hour is throttled (RESET_LIMIT_PER_EMAIL, 3 per hour).
     Row("POST", "/forgot", "-", "302 302 302 429 429 429 429 429", {"email": "nobody@example.org"}),
+    Row("GET", "/help", "-", "200 200 200 200 200 200 200 200"),
     Row("GET", "/healthz", "-", "200 200 200 200 200 200 200 200"),
     Row("GET", "/invite/<token>", "invite", "200 200 200 200 200 200 200 200"),
     Row("POST", "/invite/<token>", "invite", "302 404 404 404 404 404 404 404", {"password": "taken over passphrase 77", "confirm": "taken over passphrase 77"}, allow="anonymous patient_a patient_b clinician_a clinician_other clinician_removed admin deactivated"),

@@ -151,6 +151,11 @@
   }
 
   // --- Sending: on load, when the network returns, when the worker says so ----------------------
+  // Tell the page what was sent (crisis.js shows the server's word on a safety answer).
+  function announceSent(sent) {
+    document.dispatchEvent(new CustomEvent("katapp:queue-sent", { detail: { sent: sent } }));
+  }
+
   async function flushMine() {
     if (!userId) { return; }
     if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
@@ -161,6 +166,7 @@
       result = { sent: [], networkError: true };
     }
     if (result.sent && result.sent.length) {
+      announceSent(result.sent);
       say(result.sent.length === 1 ? "Sent 1 saved entry." : "Sent " + result.sent.length + " saved entries.", 8);
     }
     await refresh();
@@ -177,7 +183,10 @@
   });
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.addEventListener("message", function (event) {
-      if (event.data && event.data.type === "queue-changed") { refresh(); }
+      if (event.data && event.data.type === "queue-changed") {
+        if (event.data.sent && event.data.sent.length) { announceSent(event.data.sent); }
+        refresh();
+      }
     });
   }
   root.KatappBanner = { say: say, render: render, refresh: refresh, reveal: reveal, flushMine: flushMine };

@@ -180,7 +180,7 @@
     freshClientId(form);
     Banner.say(status === "auth" ? "Saved on this phone — sign in again to send it." : "Saved on this phone — will send when online.", 0);
     await Banner.render();
-    form.dispatchEvent(new CustomEvent("katapp:offline-queued", { bubbles: true, detail: { client_id: item.client_id } }));
+    form.dispatchEvent(new CustomEvent("katapp:offline-queued", { bubbles: true, detail: { client_id: item.client_id, body: item.body } }));
     Banner.reveal();
   }
 

@@ -169,7 +169,10 @@
       var res = sent.res;
       if (isSaved(res)) {
         await removeItem(item.client_id);
-        result.sent.push({ client_id: item.client_id, label: item.label, id: res.data && res.data.id });
+        // What the server said of a safety answer goes with it (crisis.js shows it; never dropped).
+        var saved = res.data || {};
+        result.sent.push({ client_id: item.client_id, label: item.label, id: saved.id, flags: saved.flags || [],
+          crisis_help: saved.crisis_help || null, care_team_notified: saved.care_team_notified });
       } else if (res.status === 401) {
         result.auth = true;
         for (var m = n; m < items.length; m++) { await updateItem(items[m].client_id, { status: "auth" }); }

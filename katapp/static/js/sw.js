@@ -162,7 +162,8 @@ self.addEventListener("message", function (event) {
 self.addEventListener("sync", function (event) {
   if (event.tag !== self.KatappQueue.SYNC_TAG) { return; }
   event.waitUntil(self.KatappQueue.flush().then(function (result) {
-    return notifyClients({ type: "queue-changed" }).then(function () {
+    // `sent` carries the server's answers (a safety answer's care_team_notified) to the open pages.
+    return notifyClients({ type: "queue-changed", sent: (result && result.sent) || [] }).then(function () {
       // A network failure with items left: reject, so the browser retries the sync later.
       if (result && result.networkError) { throw new Error("katapp: queue not sent yet"); }
     });

@@ -1,4 +1,10 @@
-"""Every safety flag reaches a person (issue #11).
+"""Safety-flag alerts (#11): who is told of a flag, the email outbox, escalation, `flask send-alerts`.
+
+Not a feature (no blueprint, no pages): like `security.py`, a shared service the features call. The
+check-in flow enqueues in its own transaction, the review pages read `flag_review.py`, and cron runs
+`send-alerts`.
+
+Every safety flag reaches a person (issue #11).
 
 - `flag_recipients(patient)`: the patient's active care-team clinicians, or, when there is none, the
   clinic's active on-call clinicians. Admins see every open flag (`open_flags_for_admin`) and get
@@ -18,7 +24,8 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from flask import current_app, has_request_context, request
+import click
+from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import joinedload
 
@@ -211,3 +218,25 @@ def backoff(attempts: int) -> dt.timedelta:
 def _sign_in_url() -> str:
     base = current_app.config.get("PUBLIC_URL") or (request.host_url if has_request_context() else "")
     return base.rstrip("/") + "/" if base else "(the address your clinic gave you)"
+
+
+# --- `flask --app wsgi send-alerts`: run by cron or a timer every few minutes, on any number of hosts ---
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(send_alerts)
+
+
+@click.command("send-alerts")
+@click.option("--limit", default=1000, show_default=True, type=click.IntRange(1, 100_000),
+              help="Send at most this many emails in this run.")
+def send_alerts(limit: int) -> None:
+    """Escalate safety flags left open too long, then send the due emails in the outbox.
+
+    Exits 1 when an email failed (it stays in the outbox and is tried again on a later run).
+    """
+    escalated = escalate_overdue()
+    report = send_due(limit=limit)
+    click.echo(f"{escalated} flag(s) escalated, {report.sent} email(s) sent, {report.failed} failed")
+    if report.failed:
+        click.echo("Failed emails stay in the outbox and are retried later; see last_error in outbox_emails.", err=True)
+        raise click.exceptions.Exit(1)
