@@ -133,6 +133,18 @@ def open_flag_groups(user: User, patient_id: int | None = None, now: dt.datetime
     return list(groups.values())
 
 
+def patient_flag_group(user: User, patient_id: int) -> FlagGroup | None:
+    """One patient's open flags that `user` may review, or None when none is open (all acknowledged).
+
+    Raises NotFound when the patient is not one `user` may review: missing and foreign alike.
+    """
+    reviewable = db.session.scalar(select(User.id).where(User.id == patient_id,
+                                                         User.id.in_(reviewable_patient_ids(user))))
+    if reviewable is None:
+        raise NotFound("no such patient")
+    return next(iter(open_flag_groups(user, patient_id)), None)
+
+
 # --- Acknowledging ---------------------------------------------------------------------------------------
 def acknowledge(user: User, patient_id: int, flag_ids: list[int], note: str, now: dt.datetime | None = None) -> int:
     """Close some of one patient's flags with one note, in one transaction, audited per flag. Commits.

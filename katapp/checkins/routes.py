@@ -174,7 +174,7 @@ def acknowledge_flag(flag_id: int):
 @bp.route("/patients/<int:patient_id>/flags/acknowledge", methods=["POST"])
 @role_required("clinician", "admin")
 def acknowledge_flags(patient_id: int):
-    group = next(iter(review.open_flag_groups(current_user, patient_id)), None)
+    group = review.patient_flag_group(current_user, patient_id)
     if group is None:
         flash("Those flags were already acknowledged.", "success")
         return redirect(url_for("main.home"))

@@ -55,7 +55,7 @@ def test_off_call_clinician_does_not_see_or_acknowledge_orphan_flags(make_user, 
     flag = raise_flag(lonely)
     c = login_as(other_clinician)
     assert "Safety flags to review" not in c.get("/caseload").get_data(as_text=True)
-    assert ack(c, lonely, [flag]).status_code == 302  # nothing to review: sent home, nothing changed
+    assert ack(c, lonely, [flag]).status_code == 404  # not a patient they may review: as if missing
     db.session.refresh(flag)
     assert flag.is_open
 
@@ -138,7 +138,7 @@ def test_acknowledge_refuses_another_patients_flag_and_foreign_caseload(patient,
     mine, theirs = raise_flag(patient), raise_flag(other_patient)
     c = login_as(clinician)
     assert ack(c, patient, [mine, theirs]).status_code == 404  # a flag of another patient in the group
-    assert ack(c, other_patient, [theirs]).status_code == 302  # not on the caseload: nothing to review
+    assert ack(c, other_patient, [theirs]).status_code == 404  # not on the caseload: missing and foreign alike
     db.session.expire_all()
     assert db.session.get(SafetyFlag, mine.id).is_open and db.session.get(SafetyFlag, theirs.id).is_open
 

@@ -31,4 +31,6 @@ def test_query_count_is_fixed(page, login_as, make_user, seed_history, count_que
                 "overview": "/clinic", "summary": f"/api/v1/patients/{people[-1].id}/summary"}[page]
         counts.append(_count(count_queries, login_as(viewer), path))
     assert counts[0] == counts[1], counts
-    assert counts[0] <= 14  # the patient page also reads its open flag groups (#11)
+    # The patient page also reads its open flag groups (#11) and appends one audit event (the chain head
+    # is locked and moved: 3 statements); the clinic settings are read once a request.
+    assert counts[0] <= 12, counts

@@ -2,72 +2,40 @@
 
 Actors (issue #14): anonymous, patient A, patient B, clinician on A's team, clinician not on it,
 removed clinician (was on A's team, still the clinician of a session booked with A), admin, and a
-deactivated user (a clinician on A's team, signed in, then deactivated by an admin).
+deactivated user (a clinician on A's team, signed in, then deactivated by an admin). The names the
+tests share (actors, A's texts, `table_fingerprint`) live in world.py: no test imports a conftest.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import hashlib
 
 import pytest
-from sqlalchemy import select
 
 from katapp.accounts import create_invitation
+from katapp.auth.recovery import token_hash
 from katapp.extensions import db
-from katapp.models import care_team, utcnow
+from katapp.models import PasswordReset, care_team, utcnow
 
-ACTORS = ("anonymous", "patient_a", "patient_b", "clinician_a", "clinician_other", "clinician_removed", "admin",
-          "deactivated")
-
-# Text only patient A's care team (and A) may ever see. Every one is unique to the world below.
-A_NAME = "Zephyrine Quartermain"
-A_EMAIL = "zephyrine.q@example.org"
-A_CHECKIN_NOTE = "checkin-note-XQ71"
-A_PRIVATE_JOURNAL = "private-journal-XQ72"
-A_SHARED_JOURNAL = "shared-journal-XQ73"
-A_SESSION_NOTE = "session-note-XQ74"
-A_FLAG_REASON = "flag-reason-XQ75"
-A_SCREENING_DETAILS = "screening-details-XQ76"
-A_SECRETS = (A_NAME, A_EMAIL, A_CHECKIN_NOTE, A_PRIVATE_JOURNAL, A_SHARED_JOURNAL, A_SESSION_NOTE, A_FLAG_REASON,
-             A_SCREENING_DETAILS)
-# Never shown to anyone but A, not even to the care team.
-A_PRIVATE = (A_PRIVATE_JOURNAL,)
+from .world import (
+    A_CHECKIN_NOTE,
+    A_EMAIL,
+    A_FLAG_REASON,
+    A_NAME,
+    A_PRIVATE_JOURNAL,
+    A_SCREENING_DETAILS,
+    A_SESSION_NOTE,
+    A_SHARED_JOURNAL,
+    World,
+    signed_in,
+)
 
 
-@dataclasses.dataclass
-class World:
-    users: dict
-    clients: dict
-    ids: dict
-
-
-def table_fingerprint(exclude: tuple[str, ...] = ("audit_events",)) -> dict[str, str]:
-    """{table: sha256 of its rows}: equal before and after a request means nothing was written.
-
-    The audit log is left out: recording a refused attempt is a write we want, not a leak.
-    """
-    db.session.commit()
-    out = {}
-    for table in db.metadata.sorted_tables:
-        if table.name in exclude:
-            continue
-        rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
-        out[table.name] = hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
-    return out
-
-
-def signed_in(app, user, auth):
-    """A client carrying `user`'s session cookie, as a sign-in leaves it (the form itself: tests/auth).
-
-    Skips the deliberately slow password hash, so the matrix can build a fresh world for every row.
-    """
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-    client.csrf = auth.on(client).csrf_token("/account/password")
-    return client
+def _reset_link(user) -> str:
+    """A password-reset link for `user`, as `recovery.request_reset` would email it."""
+    token = "reset-token-of-reset-person-0123456789"
+    db.session.add(PasswordReset(user_id=user.id, token_hash=token_hash(token), created_at=utcnow(),
+                                 expires_at=utcnow() + dt.timedelta(hours=1)))
+    return token
 
 
 @pytest.fixture
@@ -96,9 +64,21 @@ def world(make_user, make_checkin, make_journal, make_session, make_flag, make_s
         "screening": make_screening(a, recorded_by=clin_a, details=A_SCREENING_DETAILS).id,
         "patient": a.id,
     }
+    # Three ketamine sessions of A with clinician A, one per step of the dosing day.
+    now = utcnow().replace(microsecond=0)
+    ids["ketamine"] = make_session(a, clin_a, starts_at=now + dt.timedelta(hours=2), notes=A_SESSION_NOTE).id
+    ids["ketamine_checked_in"] = make_session(
+        a, clin_a, status="checked_in", starts_at=now - dt.timedelta(hours=5), checked_in_at=now - dt.timedelta(hours=5),
+        notes=A_SESSION_NOTE).id
+    ids["ketamine_dosed"] = make_session(
+        a, clin_a, status="dosed", starts_at=now - dt.timedelta(hours=1), checked_in_at=now - dt.timedelta(hours=1),
+        weight_kg=70, dose_mg=35, route="iv", dosed_at=now - dt.timedelta(minutes=50), notes=A_SESSION_NOTE).id
     pending = make_user("patient", email="pending@example.org", clinician=clin_a, display_name="Pending Person",
                         password_hash=None)
     ids["invite_token"] = create_invitation(pending, clin_a)
+    ids["pending"] = pending.id
+    ids["reset_token"] = _reset_link(make_user("patient", email="reset.me@example.org", clinician=clin_other,
+                                               display_name="Reset Person"))
     clin_a.calendar_token = ids["calendar_token"] = "calendar-token-of-clinician-a-0123456789"
     users = {"patient_a": a, "patient_b": b, "clinician_a": clin_a, "clinician_other": clin_other,
              "clinician_removed": clin_removed, "admin": admin, "deactivated": deactivated}

@@ -14,7 +14,7 @@ import pytest
 
 from katapp.models import utcnow
 
-from .conftest import A_NAME, A_PRIVATE, A_SECRETS, A_SESSION_NOTE, ACTORS, table_fingerprint
+from .world import A_NAME, A_PRIVATE, A_SECRETS, A_SESSION_NOTE, ACTORS, table_fingerprint
 
 TOMORROW = (utcnow() + dt.timedelta(days=10)).date().isoformat()
 
@@ -47,18 +47,25 @@ def _statuses(text: str) -> tuple[int, ...]:
 NEW_CLIENT = "00000000-0000-4000-8000-00000000000"  # + one digit per row
 ROWS: list[Row] = [
     Row("GET", "/", "-", "302 302 302 302 302 302 302 302"),
+    Row("GET", "/account/seen", "-", "302 200 200 404 404 404 404 302"),
     Row("GET", "/account/password", "-", "302 200 200 200 200 200 200 302"),
     Row("POST", "/account/password", "-", "302 302 302 302 302 302 302 302", {"current_password": "{password}", "password": "a new long passphrase 9",
                                               "confirm": "a new long passphrase 9"}, allow="patient_a patient_b clinician_a clinician_other clinician_removed admin"),
+    Row("GET", "/admin/audit", "-", "302 404 404 404 404 404 200 302"),
+    Row("GET", "/admin/audit.csv", "-", "302 404 404 404 404 404 200 302"),
+    Row("GET", "/admin/flags", "-", "302 404 404 404 404 404 200 302"),
     Row("GET", "/admin/settings", "-", "302 404 404 404 404 404 200 302"),
     Row("POST", "/admin/settings", "-", "302 404 404 404 404 404 302 302", {"clinic_name": "Taken Over", "timezone": "UTC", "bp_limit_systolic": 180,
                                             "bp_limit_diastolic": 110, "pcl5_cutpoint": 33, "phq9_every_days": 7,
                                             "gad7_every_days": 7, "pcl5_every_days": 30, "series_length": 6,
-                                            "crisis_text": "Call someone."}, allow="admin"),
+                                            "crisis_text": "Call someone.", "country": "US", "escalation_hours": 4,
+                                            "crisis_resources": '{"US": [{"label": "Call 988", "kind": "call", "value": "988"}]}'},
+        allow="admin"),
     Row("GET", "/admin/users", "-", "302 404 404 404 404 404 200 302"),
     Row("GET", "/admin/users/<int:user_id>", "patient", "302 404 404 404 404 404 200 302"),
     Row("POST", "/admin/users/<int:user_id>", "patient", "302 404 404 404 404 404 302 302", {"display_name": "Renamed", "timezone": "UTC"}, allow="admin"),
-    Row("POST", "/admin/users/<int:user_id>/invite", "patient", "302 404 404 404 404 404 200 302", {}, allow="admin"),
+    Row("POST", "/admin/users/<int:user_id>/invite", "patient", "302 404 404 404 404 404 422 302", {}),
+    Row("POST", "/admin/users/<int:user_id>/invite", "pending", "302 404 404 404 404 404 200 302", {}, allow="admin"),
     Row("GET", "/admin/users/new", "-", "302 404 404 404 404 404 200 302"),
     Row("POST", "/admin/users/new", "-", "302 404 404 404 404 404 200 302", {"email": "new.person@example.org", "display_name": "New Person",
                                              "timezone": "UTC", "role": "admin"}, allow="admin"),
@@ -73,7 +80,18 @@ ROWS: list[Row] = [
                                                  "confirm": "1"}, allow="clinician_a"),
     Row("GET", "/agenda/sessions/<int:session_id>", "session", "302 404 404 200 404 404 404 302"),
     Row("GET", "/agenda/sessions/<int:session_id>", "session_removed", "302 404 404 404 404 200 404 302"),
-    Row("POST", "/agenda/sessions/<int:session_id>/complete", "session", "302 404 404 404 404 404 404 302", {"bp_before": "120/80", "bp_after": "120/80"}),
+    Row("GET", "/agenda/sessions/<int:session_id>/dosing", "ketamine", "302 404 404 200 404 404 404 302"),
+    Row("POST", "/agenda/sessions/<int:session_id>/dosing/check-in", "ketamine", "302 404 404 302 404 404 404 302", {"status": "checked_in"}, allow="clinician_a"),
+    Row("POST", "/agenda/sessions/<int:session_id>/dosing/predose", "ketamine_checked_in", "302 404 404 302 404 404 404 302", {"predose-weight_kg": "70", "predose-bp": "120/80",
+                                                                                                        "predose-pregnancy_possible": "no"}, allow="clinician_a"),
+    # The pre-dose checks fail (no weight, no BP, no checklist): refused with the failing checks.
+    Row("POST", "/agenda/sessions/<int:session_id>/dosing/dose", "ketamine_checked_in", "302 404 404 422 404 404 404 302", {"dose-dose_mg": "35", "dose-route": "iv"}),
+    Row("POST", "/agenda/sessions/<int:session_id>/dosing/vitals", "ketamine_dosed", "302 404 404 302 404 404 404 302", {"vitals-bp": "120/80", "vitals-heart_rate": "70",
+                                                                                                   "vitals-spo2": "98"}, allow="clinician_a"),
+    Row("POST", "/agenda/sessions/<int:session_id>/dosing/event", "ketamine_dosed", "302 404 404 302 404 404 404 302", {"event-severity": "mild", "event-description": "dizzy"}, allow="clinician_a"),
+    Row("POST", "/agenda/sessions/<int:session_id>/dosing/infusion-end", "ketamine_dosed", "302 404 404 302 404 404 404 302", {"status": "dosed"}, allow="clinician_a"),
+    # Nothing ticked on the discharge checklist: refused.
+    Row("POST", "/agenda/sessions/<int:session_id>/dosing/discharge", "ketamine_dosed", "302 404 404 422 404 404 404 302", {}),
     Row("POST", "/agenda/sessions/<int:session_id>/move", "session", "302 404 404 302 404 404 404 302", {"date": TOMORROW, "time": "11:00",
                                                                          "duration_minutes": 50}, allow="clinician_a"),
     Row("POST", "/agenda/sessions/<int:session_id>/status", "session", "302 404 404 302 404 404 404 302", {"status": "cancelled"}, allow="clinician_a"),
@@ -93,6 +111,10 @@ ROWS: list[Row] = [
     Row("POST", "/api/v1/sessions", "patient", "401 404 404 201 404 404 404 401", {"patient_id": "{patient}", "kind": "integration",
                                                    "starts_at": TOMORROW + "T09:00:00+00:00", "duration_minutes": 50}, allow="clinician_a"),
     Row("GET", "/api/v1/sessions", "-", "401 200 200 200 200 200 404 401"),
+    Row("GET", "/api/v1/sessions/<int:session_id>", "ketamine_dosed", "401 200 404 200 404 404 404 401"),
+    Row("GET", "/api/v1/sessions/<int:session_id>", "session_removed", "401 200 404 200 404 404 404 401"),
+    Row("POST", "/api/v1/sessions/<int:session_id>/vitals", "ketamine_dosed", "401 404 404 201 404 404 404 401", {"bp": "120/80", "heart_rate": 70, "spo2": 98}, allow="clinician_a"),
+    Row("POST", "/api/v1/sessions/<int:session_id>/adverse-events", "ketamine_dosed", "401 404 404 201 404 404 404 401", {"severity": "mild", "description": "dizzy"}, allow="clinician_a"),
     Row("PATCH", "/api/v1/sessions/<int:session_id>", "session", "401 404 404 200 404 404 404 401", {"status": "cancelled"}, allow="clinician_a"),
     Row("PATCH", "/api/v1/sessions/<int:session_id>", "session_removed", "401 404 404 404 404 200 404 401", {"status": "cancelled"}, allow="clinician_a"),
     Row("GET", "/calendar", "-", "302 200 200 200 200 200 404 302"),
@@ -111,6 +133,11 @@ ROWS: list[Row] = [
     Row("GET", "/clinic", "-", "302 404 404 404 404 404 200 302"),
     Row("GET", "/flags/<int:flag_id>/acknowledge", "flag", "302 404 404 200 404 404 404 302"),
     Row("POST", "/flags/<int:flag_id>/acknowledge", "flag", "302 404 404 302 404 404 404 302", {"note": "acknowledged"}, allow="clinician_a"),
+    Row("GET", "/forgot", "-", "200 200 200 200 200 200 200 200"),
+    # An address without an account: the same answer as for one with, and nothing stored; the fourth
+    # request for one address within the hour is throttled (RESET_LIMIT_PER_EMAIL, 3 per hour).
+    Row("POST", "/forgot", "-", "302 302 302 429 429 429 429 429", {"email": "nobody@example.org"}),
+    Row("GET", "/help", "-", "200 200 200 200 200 200 200 200"),
     Row("GET", "/healthz", "-", "200 200 200 200 200 200 200 200"),
     Row("GET", "/invite/<token>", "invite", "200 200 200 200 200 200 200 200"),
     Row("POST", "/invite/<token>", "invite", "302 404 404 404 404 404 404 404", {"password": "taken over passphrase 77", "confirm": "taken over passphrase 77"}, allow="anonymous patient_a patient_b clinician_a clinician_other clinician_removed admin deactivated"),
@@ -129,6 +156,7 @@ ROWS: list[Row] = [
     Row("GET", "/manifest.webmanifest", "-", "200 200 200 200 200 200 200 200"),
     Row("GET", "/offline", "-", "200 200 200 200 200 200 200 200"),
     Row("GET", "/patients/<int:patient_id>", "patient", "302 404 404 200 404 404 200 302"),
+    Row("POST", "/patients/<int:patient_id>/flags/acknowledge", "patient", "302 404 404 302 404 404 302 302", {"p{patient}-flag_ids": "{flag}", "p{patient}-note": "called her"}, allow="clinician_a admin"),
     Row("GET", "/patients/<int:patient_id>/instruments", "patient", "302 404 404 200 404 404 404 302"),
     Row("POST", "/patients/<int:patient_id>/instruments", "patient", "302 404 404 302 404 404 404 302", {"phq9": "y"}, allow="clinician_a"),
     Row("GET", "/patients/<int:patient_id>/journal", "patient", "302 404 404 200 404 404 404 302"),
@@ -138,6 +166,8 @@ ROWS: list[Row] = [
     Row("GET", "/questionnaires/<instrument>", "-", "302 200 200 404 404 404 404 302"),
     Row("POST", "/questionnaires/<instrument>", "-", "302 200 200 404 404 404 404 302", {f"answer_{i}": 1 for i in range(9)} | {"client_id": NEW_CLIENT + "6"}, allow="patient_a patient_b"),
     Row("GET", "/questionnaires/results/<int:assessment_id>", "assessment", "302 200 404 404 404 404 404 302"),
+    Row("GET", "/reset/<token>", "reset", "200 200 200 200 200 200 200 200"),
+    Row("POST", "/reset/<token>", "reset", "302 404 404 404 404 404 404 404", {"password": "taken over passphrase 77", "confirm": "taken over passphrase 77"}, allow="anonymous patient_a patient_b clinician_a clinician_other clinician_removed admin deactivated"),
     Row("GET", "/screening", "-", "302 200 200 404 404 404 404 302"),
     Row("POST", "/screening", "-", "302 200 200 404 404 404 404 302", {"details": "changed"}, allow="patient_a patient_b"),
     Row("GET", "/sessions", "-", "302 200 200 404 404 404 404 302"),
@@ -153,9 +183,10 @@ def url(row: Row, ids: dict) -> str:
 
     values = {
         "checkin_id": ids["checkin"], "entry_id": ids.get(row.kind, ids["journal_private"]),
-        "session_id": ids.get(row.kind, ids["session"]), "patient_id": ids["patient"], "user_id": ids["patient"],
+        "session_id": ids.get(row.kind, ids["session"]), "patient_id": ids["patient"],
+        "user_id": ids["pending"] if row.kind == "pending" else ids["patient"],
         "flag_id": ids["flag"], "assessment_id": ids["assessment"], "instrument": "phq9",
-        "token": ids["invite_token"] if row.kind == "invite" else ids.get("calendar_token", "nope"),
+        "token": ids.get(f"{row.kind}_token", "nope"),
         "filename": "css/app.css", "digest": digest() or "0",
     }
     path = row.rule
@@ -167,8 +198,9 @@ def url(row: Row, ids: dict) -> str:
 
 def send(client, row: Row, path: str, ids: dict):
     token = getattr(client, "csrf", None)
-    placeholders = {"{patient}": ids["patient"], "{password}": ids["password"]}
-    body = None if row.body is None else {k: placeholders.get(v, v) if isinstance(v, str) else v for k, v in row.body.items()}
+    placeholders = {"{patient}": ids["patient"], "{password}": ids["password"], "{flag}": ids["flag"]}
+    body = None if row.body is None else {k.replace("{patient}", str(ids["patient"])): placeholders.get(v, v) if isinstance(v, str) else v
+                                          for k, v in row.body.items()}
     if path.startswith("/api/"):
         headers = {"X-CSRFToken": token} if token else {}
         return client.open(path, method=row.method, json=body, headers=headers)

@@ -4,7 +4,7 @@ was stored. Attacks on the input gate and the sign-in limits are tested with tho
 """
 from __future__ import annotations
 
-from .conftest import A_NAME, A_PRIVATE_JOURNAL, A_SESSION_NOTE, A_SHARED_JOURNAL, table_fingerprint
+from .world import A_NAME, A_PRIVATE_JOURNAL, A_SESSION_NOTE, A_SHARED_JOURNAL, table_fingerprint
 
 
 def test_patient_b_reads_a_journal_entry_by_id(world):
