@@ -151,9 +151,11 @@
   }
 
   // --- Sending: on load, when the network returns, when the worker says so ----------------------
-  // Tell the page what was sent (crisis.js shows the server's word on a safety answer).
+  // Tell the page and the patient what was sent, whoever sent it (this page, or the worker's
+  // Background Sync): crisis.js shows the server's word on a safety answer.
   function announceSent(sent) {
     document.dispatchEvent(new CustomEvent("katapp:queue-sent", { detail: { sent: sent } }));
+    say(sent.length === 1 ? "Sent 1 saved entry." : "Sent " + sent.length + " saved entries.", 8);
   }
 
   async function flushMine() {
@@ -167,7 +169,6 @@
     }
     if (result.sent && result.sent.length) {
       announceSent(result.sent);
-      say(result.sent.length === 1 ? "Sent 1 saved entry." : "Sent " + result.sent.length + " saved entries.", 8);
     }
     await refresh();
     if (result.networkError && navigator.onLine !== false) {
