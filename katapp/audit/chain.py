@@ -20,7 +20,9 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import DDL, event, insert, select, text, update
+from sqlalchemy import DDL, event, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from katapp.clock import utcnow
@@ -76,15 +78,23 @@ def _hash_of(e) -> str:
 
 
 # --- Appending (in the flush that inserts the events) -------------------------------------------------
+def _create_head_once(conn) -> None:
+    """Insert the empty head unless a concurrent writer already has: ON CONFLICT DO NOTHING waits for
+    that writer's transaction on PostgreSQL, so two first events of an empty log both get a seq."""
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(insert(AuditChainHead).values(id=1, last_seq=0, last_hash=GENESIS)
+                 .on_conflict_do_nothing(index_elements=["id"]))
+
+
 def _claim_seqs(session: Session, count: int) -> tuple[int, str]:
     """Lock the head row and move it `count` on; returns (the last seq before, its hash)."""
     conn = session.connection()
-    head = conn.execute(update(AuditChainHead).where(AuditChainHead.id == 1)
-                        .values(last_seq=AuditChainHead.last_seq + count)
-                        .returning(AuditChainHead.last_seq, AuditChainHead.last_hash)).first()
-    if head is None:  # an empty log: the first writer creates the head (a second one fails on the key)
-        conn.execute(insert(AuditChainHead).values(id=1, last_seq=count, last_hash=GENESIS))
-        return 0, GENESIS
+    claim = (update(AuditChainHead).where(AuditChainHead.id == 1).values(last_seq=AuditChainHead.last_seq + count)
+             .returning(AuditChainHead.last_seq, AuditChainHead.last_hash))
+    head = conn.execute(claim).first()
+    if head is None:  # an empty log (a fresh schema, a wipe): create the head, then claim as usual
+        _create_head_once(conn)
+        head = conn.execute(claim).one()
     return head.last_seq - count, head.last_hash
 
 

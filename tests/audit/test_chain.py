@@ -1,8 +1,12 @@
 """The tamper-evident audit chain: `flask audit-verify` catches an edited, a deleted and an inserted
 row, written as an attacker with database access would (the append-only triggers dropped first)."""
+import threading
+import time
+
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from katapp.audit.chain import GENESIS, event_hash, trigger_statements, verify
 from katapp.extensions import db
@@ -101,3 +105,32 @@ def test_verify_names_an_inserted_row(logged, attacker, runner):
     assert result.exit_code == 1
     assert f"audit event id {logged[2].id} (seq 4)" in result.output
     assert "prev_hash" in result.output or "altered" in result.output
+
+
+def test_two_first_events_of_an_empty_log_both_get_a_seq(app, admin, runner):
+    """A fresh or wiped log has no head row: while one writer's first event (and head) is uncommitted,
+    a second writer waits for it instead of failing on the head's key (a 500 under a sign-in burst)."""
+    errors = []
+
+    def second_writer():
+        try:
+            with app.app_context():
+                audit("sign_in", actor=admin, detail="second")
+                db.session.commit()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(repr(exc))
+
+    with Session(db.engine) as first:
+        first.add(AuditEvent(actor_id=admin.id, action="sign_in", detail="first"))
+        first.flush()  # creates the head row, uncommitted
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        time.sleep(0.5)  # the second writer is now waiting on the first one's head row
+        first.commit()
+    thread.join(timeout=30)
+    assert not errors, errors
+    db.session.rollback()
+    assert [(e.seq, e.detail) for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq))] == [
+        (1, "first"), (2, "second")]
+    result = _verify(runner)
+    assert result.exit_code == 0 and "intact: 2 events" in result.output, result.output
