@@ -30,6 +30,7 @@ from katapp.models import (
     TherapySession,
     User,
     care_team,
+    on_call,  # noqa: I001
 )
 from katapp.passwords import hash_password
 
@@ -340,3 +341,14 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture
+def put_on_call(app):
+    """put_on_call(*clinicians): the clinic's on-call list (told of flags of patients without a care team)."""
+
+    def put(*clinicians) -> None:
+        db.session.execute(on_call.insert(), [{"clinician_id": c.id} for c in clinicians])
+        db.session.commit()
+
+    return put

@@ -10,7 +10,6 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from katapp.extensions import db, mail
-from katapp.models import on_call
 
 
 def free_port() -> int:
@@ -59,15 +58,6 @@ def smtp_server(app):
 def closed_smtp_port(app):
     """Mail goes to a port nothing listens on (connection refused)."""
     point_mail_at(app, free_port())
-
-
-@pytest.fixture
-def put_on_call(app):
-    def put(*clinicians) -> None:
-        db.session.execute(on_call.insert(), [{"clinician_id": c.id} for c in clinicians])
-        db.session.commit()
-
-    return put
 
 
 @pytest.fixture

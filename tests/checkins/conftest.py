@@ -6,7 +6,6 @@ import uuid
 import pytest
 
 from katapp.extensions import db
-from katapp.models import on_call
 
 
 @pytest.fixture
@@ -30,7 +29,6 @@ def body():
 @pytest.fixture
 def pcl5_on(app, patient, clinician):
     """`patient`'s clinician has turned the PCL-5 on for them (it is off until then)."""
-    from katapp.extensions import db
     from katapp.models import InstrumentPlan
 
     db.session.add(InstrumentPlan(patient_id=patient.id, instrument="pcl5", enabled=True, changed_by_id=clinician.id))
@@ -38,12 +36,3 @@ def pcl5_on(app, patient, clinician):
     return patient
 
 
-@pytest.fixture
-def put_on_call(app):
-    """put_on_call(*clinicians): the clinic's on-call list (told of flags of patients without a care team)."""
-
-    def put(*clinicians) -> None:
-        db.session.execute(on_call.insert(), [{"clinician_id": c.id} for c in clinicians])
-        db.session.commit()
-
-    return put
