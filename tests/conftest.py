@@ -30,7 +30,7 @@ from katapp.models import (
     TherapySession,
     User,
     care_team,
-    on_call,  # noqa: I001
+    on_call,
 )
 from katapp.passwords import hash_password
 
