@@ -24,6 +24,7 @@ from katapp.extensions import db, limiter
 from katapp.models import (
     Assessment,
     CheckIn,
+    ClinicSettings,
     JournalEntry,
     SafetyFlag,
     Screening,
@@ -114,6 +115,24 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def set_clinic(app):
+    """set_clinic(**values) -> ClinicSettings: the clinic's one settings row (id 1), made from the defaults
+    if missing, with `values` set. Tests change clinic settings only through this (never a second row)."""
+
+    def set_(**values) -> ClinicSettings:
+        row = db.session.get(ClinicSettings, 1)
+        if row is None:
+            row = ClinicSettings(id=1, **ClinicSettings.defaults())
+            db.session.add(row)
+        for name, value in values.items():
+            setattr(row, name, value)
+        db.session.commit()
+        return row
+
+    return set_
 
 
 # --- Factories ----------------------------------------------------------------------------------------

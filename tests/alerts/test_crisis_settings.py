@@ -8,19 +8,17 @@ from katapp.extensions import db
 from katapp.models import ClinicSettings
 
 
-def test_patient_country_then_clinic_country(patient, make_user):
+def test_patient_country_then_clinic_country(set_clinic, patient, make_user):
     assert crisis_resources_for(patient) == DEFAULT_RESOURCES["US"]  # no settings row yet: US defaults
-    db.session.add(ClinicSettings(id=1, **{**ClinicSettings.defaults(), "country": "GB"}))
-    db.session.commit()
+    set_clinic(country="GB")
     assert crisis_resources_for(patient) == DEFAULT_RESOURCES["GB"]
     abroad = make_user("patient", country="US", phone="+15550102345")
     assert crisis_resources_for(abroad) == DEFAULT_RESOURCES["US"]
 
 
-def test_clinic_table_is_stored_and_used(patient):
+def test_clinic_table_is_stored_and_used(set_clinic, patient):
     table = {"US": [{"label": "Clinic line", "kind": "call", "value": "+15550100000"}]}
-    db.session.add(ClinicSettings(id=1, **{**ClinicSettings.defaults(), "crisis_resources": table}))
-    db.session.commit()
+    set_clinic(crisis_resources=table)
     db.session.expire_all()
     assert crisis_resources_for(patient) == (Resource("Clinic line", "call", "+15550100000"),)
 

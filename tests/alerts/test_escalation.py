@@ -39,9 +39,8 @@ def test_escalation_after_the_delay_once(runner, smtp_server, patient, clinician
     assert len(smtp_server.received) == 2
 
 
-def test_escalation_follows_the_clinic_setting(patient, clinician, admin, raise_flag):
-    db.session.add(ClinicSettings(id=1, **{**ClinicSettings.defaults(), "escalation_hours": 1}))
-    db.session.commit()
+def test_escalation_follows_the_clinic_setting(set_clinic, patient, clinician, admin, raise_flag):
+    set_clinic(escalation_hours=1)
     now = utcnow()
     flag = raise_flag(patient, raised_at=now - dt.timedelta(minutes=61))
     assert escalate_overdue(now=now - dt.timedelta(minutes=2)) == 0  # 59 minutes old then

@@ -179,11 +179,8 @@ def test_self_harm_answer_raises_flag_and_returns_crisis_help(pat, body, patient
     assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "safety_flag.raise"))
 
 
-def test_crisis_help_uses_the_clinics_text(pat, body, api):
-    from katapp.models import ClinicSettings
-
-    db.session.add(ClinicSettings(id=1, **{**ClinicSettings.defaults(), "crisis_text": "Call the clinic line 555-0100."}))
-    db.session.commit()
+def test_crisis_help_uses_the_clinics_text(set_clinic, pat, body, api):
+    set_clinic(crisis_text="Call the clinic line 555-0100.")
     r = api(pat, "POST", "/api/v1/checkins", json=body(self_harm_thoughts=True))
     assert r.json["crisis_help"] == "Call the clinic line 555-0100."
 
@@ -285,11 +282,8 @@ def test_phq9_item9_raises_assessment_flag_in_same_answer(pat, patient, api):
     assert "More than half the days" in flag.reason
 
 
-def test_assessment_uses_clinic_pcl5_cutpoint(pat, pcl5_on, api):
-    from katapp.models import ClinicSettings
-
-    db.session.add(ClinicSettings(id=1, **{**ClinicSettings.defaults(), "pcl5_cutpoint": 31}))
-    db.session.commit()
+def test_assessment_uses_clinic_pcl5_cutpoint(set_clinic, pat, pcl5_on, api):
+    set_clinic(pcl5_cutpoint=31)
     r = api(pat, "POST", "/api/v1/assessments", json={"instrument": "pcl5", "answers": [2] * 15 + [0] * 5})
     assert r.json["total"] == 30 and r.json["severity"] == "below cut-point"
     r = api(pat, "POST", "/api/v1/assessments", json={"instrument": "pcl5", "answers": [2] * 15 + [1] + [0] * 4})

@@ -176,11 +176,8 @@ def test_pcl5_is_due_every_four_weeks(patient, pcl5_on, make_assessment, days_ag
     assert ("pcl5" in [d.instrument for d in services.due_questionnaires(patient, today)]) is due
 
 
-def test_intervals_follow_clinic_settings(patient, make_assessment):
-    from katapp.models import ClinicSettings
-
-    db.session.add(ClinicSettings(id=1, **{**ClinicSettings.defaults(), "phq9_every_days": 3, "gad7_every_days": 14}))
-    db.session.commit()
+def test_intervals_follow_clinic_settings(set_clinic, patient, make_assessment):
+    set_clinic(phq9_every_days=3, gad7_every_days=14)
     today = clock.local_today(patient)
     for key in ("phq9", "gad7", "pcl5"):
         make_assessment(patient, key, recorded_at=at_noon(patient, today - dt.timedelta(days=3)))

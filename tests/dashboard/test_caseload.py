@@ -49,12 +49,9 @@ def test_chips(login_as, clinician, build):
     assert "GAD-7" not in _row(html, "Mild Anxiety") and "PCL-5" not in _row(html, "Mild Anxiety")
 
 
-def test_pcl5_chip_follows_the_clinic_cut_point(login_as, clinician, build, app):
+def test_pcl5_chip_follows_the_clinic_cut_point(set_clinic, login_as, clinician, build, app):
     from katapp.extensions import db
-    from katapp.models import ClinicSettings
-
-    db.session.add(ClinicSettings(id=1, **{**ClinicSettings.defaults(), "pcl5_cutpoint": 31}))
-    db.session.commit()
+    set_clinic(pcl5_cutpoint=31)
     build("Mild Anxiety", phq=[(3, 6)], pcl5=32)
     assert "PCL-5 32 (≥ 31)" in login_as(clinician).get("/caseload").get_data(as_text=True)
 
