@@ -45,14 +45,43 @@ def pytest_report_header(config):
     return f"katapp database: {url.split('@')[-1] if url else 'SQLite (temporary file)'}"
 
 
+def _worker() -> int:
+    """This pytest-xdist worker's number (gw0 -> 0), 0 without xdist."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory):
+    """SQLite in a temporary file, or TEST_DATABASE_URL; under pytest-xdist each worker gets a database
+    of its own on the same PostgreSQL server (`<name>_w<N>`, created here and dropped at the end)."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://"):]
-        return url
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "katapp-test.db")
+    if not url:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "katapp-test.db")
+        return
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        yield url
+        return
+    import sqlalchemy
+
+    base, name = url.rsplit("/", 1)
+    mine = f"{name}_w{_worker()}"
+    server = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{mine}" WITH (FORCE)'))  # noqa: S608 - our own name
+        conn.execute(text(f'CREATE DATABASE "{mine}"'))  # noqa: S608
+    yield f"{base}/{mine}"
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{mine}" WITH (FORCE)'))
+    server.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis database for rate-limit tests, one per xdist worker (15, 14, ...): resetting the
+    limiter clears its keys, which must not touch another worker's counters."""
+    return f"redis://127.0.0.1:6379/{15 - _worker()}"
 
 
 @pytest.fixture(scope="session")
