@@ -113,7 +113,7 @@ def series():
         except Refusal as exc:
             error = exc.message
         if plan and plan.booked:
-            flash(f"Booked {len(plan.booked)} sessions for {patient.display_name}.", "success")
+            flash(f"Booked {len(plan.booked)} sessions for {patient.display_name.rstrip('.')}.", "success")
             return redirect(url_for("schedule.agenda"))
     return _page("schedule/series.html", form=form, proposals=plan.proposals if plan else None,
                  error=error or (plan.error if plan else None), clashes=plan.clashes if plan else 0)

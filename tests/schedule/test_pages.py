@@ -140,6 +140,18 @@ def test_book_page_prefills_the_patient(patient, clinician, login_as):
     assert 'value="2030-06-17"' in page and '<option selected value="follow_up">' in page
 
 
+@pytest.mark.parametrize("path", ["/agenda/book", "/agenda/series"])
+def test_no_patient_is_preselected_and_none_chosen_books_nothing(patient, clinician, login_as, path):
+    """Issue #18: with the first patient preselected, a clinician who did not change it booked for the wrong person."""
+    c = login_as(clinician)
+    page = text(c.get(path))
+    assert '<option selected value="">Choose a patient…</option>' in page
+    assert f'<option value="{patient.id}">' in page  # listed, not selected
+    fields = form(c) if path.endswith("book") else {"csrf_token": c.csrf, "start_date": "2030-06-03", "count": 6}
+    r = c.post(path, data={**fields, "patient_id": "", "confirm": "book"})
+    assert r.status_code == 200 and "Choose a patient." in text(r) and all_sessions() == []
+
+
 def test_book_page_books_in_the_clinicians_zone(patient, clinician, login_as):
     c = login_as(clinician)
     r = c.post("/agenda/book", data=form(c, patient_id=patient.id))
@@ -197,6 +209,14 @@ def test_series_shows_proposals_then_books_all(patient, clinician, screened, log
     assert [s.kind for s in made].count("ketamine") == 6 and [s.kind for s in made].count("integration") == 6
     assert len({s.series_id for s in made}) == 1 and made[0].series_id
     assert made[0].starts_at == dt.datetime(2030, 6, 3, 13, tzinfo=dt.UTC)
+
+
+def test_series_confirmation_names_the_patient_once(patient, clinician, screened, login_as):
+    patient.display_name = "Avery G."
+    db.session.commit()
+    c = login_as(clinician)
+    r = c.post("/agenda/series", data=series_form(c, patient, confirm="book"), follow_redirects=True)
+    assert "Booked 6 sessions for Avery G." in text(r) and "Avery G.." not in text(r)
 
 
 def test_series_is_all_or_nothing(patient, clinician, make_user, make_session, screened, login_as, ny):
