@@ -251,14 +251,25 @@ def mine():
 
 
 # --- Calendar feed ----------------------------------------------------------------------------------------
+CALENDAR_ACTIONS = {
+    "on": "Calendar feed turned on: add the address below to your calendar app.",
+    "off": "Calendar feed turned off: the old address no longer works.",
+    "initials_on": "Your calendar events now show patients' initials.",
+    "initials_off": "Your calendar events no longer show patients' initials.",
+}
+
+
 @bp.route("/calendar", methods=["GET", "POST"])
 @role_required("patient", "clinician")
 def calendar():
     form = CalendarForm()
-    if form.validate_on_submit() and form.action.data in ("on", "off"):
-        feed_service.set_calendar_feed(current_user, form.action.data == "on")
-        flash("Calendar feed turned on: add the address below to your calendar app." if form.action.data == "on"
-              else "Calendar feed turned off: the old address no longer works.", "success")
+    action = form.action.data
+    if form.validate_on_submit() and action in CALENDAR_ACTIONS and not (current_user.is_patient and "initials" in action):
+        if action.startswith("initials"):
+            feed_service.set_calendar_initials(current_user, action == "initials_on")
+        else:
+            feed_service.set_calendar_feed(current_user, action == "on")
+        flash(CALENDAR_ACTIONS[action], "success")
         return redirect(url_for("schedule.calendar"))
     url = (url_for("schedule.feed", token=current_user.calendar_token, _external=True)
            if current_user.calendar_token else None)
