@@ -488,6 +488,7 @@ class Screening(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     hallucinations: Mapped[bool] = mapped_column(Boolean, default=False)
     untreated_mania: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -149,7 +149,7 @@ class SeriesForm(FlaskForm):
     start_date = DateField("First possible date", validators=[InputRequired("Choose a start date."), InWindow()])
     count = IntegerField("Number of ketamine sessions", validators=[InputRequired("Enter how many sessions."),
                                                                    NumberRange(1, 30, "From 1 to 30 sessions.")])
-    weekdays = SelectMultipleField("Weekdays", coerce=int, choices=WEEKDAYS, default=[0, 2, 4])
+    weekdays = SelectMultipleField("Days of the week", coerce=int, choices=WEEKDAYS, default=[0, 2, 4])
     time = TimeField("Start time", validators=[InputRequired("Choose a time.")])
     duration_minutes = IntegerField("Ketamine session length (minutes)", default=KIND["ketamine"].default_minutes,
                                     validators=LENGTH)
@@ -163,7 +163,7 @@ class SeriesForm(FlaskForm):
 
     def validate_weekdays(self, field):
         if not field.data:
-            raise ValidationError("Choose at least one weekday.")
+            raise ValidationError("Choose at least one day of the week.")
 
 
 class ScreeningForm(FlaskForm):
@@ -171,9 +171,18 @@ class ScreeningForm(FlaskForm):
                             validators=[Optional(), Length(max=2000), Text(2000)])
 
 
+class ClinicianScreeningForm(FlaskForm):
+    """The same answers recorded by a clinician: the labels name the condition instead of asking "you"."""
+
+    details = TextAreaField("Anything else the care team should know (optional)",
+                            validators=[Optional(), Length(max=2000), Text(2000)])
+
+
 for _condition in SCREENING_CONDITIONS:
     setattr(ScreeningForm, _condition.key, RadioField(_condition.question, choices=YES_NO,
                                                       validators=[InputRequired("Answer yes or no.")]))
+    setattr(ClinicianScreeningForm, _condition.key, RadioField(_condition.label, choices=YES_NO,
+                                                               validators=[InputRequired("Answer yes or no.")]))
 
 
 class ClearForm(FlaskForm):

@@ -25,6 +25,7 @@ from katapp.schedule.forms import (
     BookForm,
     CalendarForm,
     ClearForm,
+    ClinicianScreeningForm,
     MoveForm,
     ScreeningForm,
     SeriesForm,
@@ -216,9 +217,9 @@ def my_screening():
 @role_required("clinician")
 def screening(patient_id: int):
     patient = get_patient_or_404(current_user, patient_id)
-    form, clear_form = ScreeningForm(prefix="rec"), ClearForm(prefix="clear")
+    form, clear_form = ClinicianScreeningForm(prefix="rec"), ClearForm(prefix="clear")
     if request.method == "POST" and request.form.get("what") == "clear":
-        form = ScreeningForm(prefix="rec", formdata=None)
+        form = ClinicianScreeningForm(prefix="rec", formdata=None)
         if clear_form.validate_on_submit():
             return _cleared(patient, screening_service.clear_screenings(current_user, patient, clear_form.note.data))
     elif request.method == "POST":

@@ -125,7 +125,7 @@ def test_agenda_in_the_clinicians_zone(make_user, patient, make_session, login_a
     make_session(patient, tokyo, kind="integration",
                  starts_at=dt.datetime.combine(tomorrow_tokyo, dt.time(7, 15), tzinfo=ZoneInfo("Asia/Tokyo")))
     page = text(login_as(tokyo).get("/agenda"))
-    assert "07:15" in page and "Asia/Tokyo" in page
+    assert "07:15" in page and "times in Tokyo (Asia)" in page
 
 
 # --- Booking on the page -------------------------------------------------------------------------------
@@ -243,7 +243,7 @@ def test_series_rejects_no_weekdays(patient, clinician, login_as):
     c = login_as(clinician)
     data = series_form(c, patient)
     del data["weekdays"]
-    assert "Choose at least one weekday." in text(c.post("/agenda/series", data=data))
+    assert "Choose at least one day of the week." in text(c.post("/agenda/series", data=data))
 
 
 # --- One session -------------------------------------------------------------------------------------------
@@ -343,6 +343,30 @@ def test_clinician_records_reviews_and_clears_with_a_note(patient, clinician, ma
     r = c.post(f"/patients/{patient.id}/screening", data=screening_data(c, "rec-", liver_disease=True))
     assert r.status_code == 302
     assert "Ketamine booking is blocked" in text(c.get(f"/patients/{patient.id}/screening"))
+
+
+def test_clinicians_screening_form_names_conditions_and_history_names_who_recorded(patient, clinician, login_as):
+    """Issue #18: the clinician's form spoke to the patient ("your care team should know") and the history said
+    "by a clinician" instead of the name."""
+    c = login_as(clinician)
+    page = text(c.get(f"/patients/{patient.id}/screening"))
+    assert "Anything else the care team should know" in page and "your care team" not in page
+    first = SCREENING_CONDITIONS[0]
+    assert f">{first.label}<" in page.replace("</legend>", "<") or first.label in page
+    assert first.question not in page
+    assert c.post(f"/patients/{patient.id}/screening", data=screening_data(c, "rec-")).status_code == 302
+    assert "by Dr. Clin" in text(c.get(f"/patients/{patient.id}/screening"))
+    patient_page = text(login_as(patient).get("/screening"))
+    assert first.question in patient_page and "your care team should know" in patient_page
+
+
+def test_times_name_the_zone_as_a_place(patient, clinician, login_as):
+    from katapp.clock import zone_name
+
+    assert zone_name("America/New_York") == "New York (America)" and zone_name("UTC") == "UTC"
+    assert zone_name("America/Argentina/Buenos_Aires") == "Buenos Aires (America)" and zone_name(None) == "UTC"
+    page = text(login_as(clinician).get("/agenda/book"))
+    assert "Your time zone: New York (America)" in page and "America/New_York" not in page.split("<main")[1]
 
 
 # --- The patient's view -------------------------------------------------------------------------------------
