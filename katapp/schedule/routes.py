@@ -80,7 +80,7 @@ def book():
             return redirect(url_for("schedule.session", session_id=made.id))
     chosen = form.patient_id.data in dict(form.patient_id.choices)
     return _page("schedule/book.html", form=form, gate=screening_service.screening_status(form.patient_id.data)
-                 if chosen else None)
+                 if chosen else None, kind_minutes={k.key: k.default_minutes for k in vocabulary.SESSION_KINDS})
 
 
 def _prefill(form: BookForm) -> None:
