@@ -19,6 +19,7 @@ from sqlalchemy import event, text
 
 from katapp import create_app
 from katapp.audit.chain import clear_log
+from katapp.clinic import stored_settings
 from katapp.clock import local_day, utcnow
 from katapp.extensions import db, limiter
 from katapp.models import (
@@ -152,10 +153,7 @@ def set_clinic(app):
     if missing, with `values` set. Tests change clinic settings only through this (never a second row)."""
 
     def set_(**values) -> ClinicSettings:
-        row = db.session.get(ClinicSettings, 1)
-        if row is None:
-            row = ClinicSettings(id=1, **ClinicSettings.defaults())
-            db.session.add(row)
+        row = stored_settings()
         for name, value in values.items():
             setattr(row, name, value)
         db.session.commit()
