@@ -1,4 +1,5 @@
-# katapp: the README's commands. `make run` serves the demo clinic; `make test` runs the suite.
+# katapp: the README's commands. `make run` serves the demo clinic as production does (gunicorn);
+# `make dev` with Flask's reloading server; `make test` runs the suite.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -6,7 +7,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-fast bench lighthouse lint assets icons setup clean
+.PHONY: run dev test test-fast bench lighthouse lint assets icons setup clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +22,20 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 
 assets: $(VENV)/.runtime
 	$(PY) scripts/vendor_assets.py
+	$(PY) scripts/precompress.py
 
 setup: assets
 	$(FLASK) db upgrade
 	$(FLASK) demo-data --if-empty
 
+# gunicorn (gunicorn.conf.py: workers and threads sized to the machine), the app's own headers and
+# compression: what production serves.
 run: setup
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
+
+# Flask's development server, reloading on every code change.
+dev: setup
+	$(FLASK) run --reload --host $(HOST) --port $(PORT)
 
 test: lint assets
 	bash scripts/run_tests.sh
