@@ -43,6 +43,8 @@ def load_config(app: Flask, overrides: dict | str | None) -> None:
         import os
 
         os.makedirs(app.instance_path, exist_ok=True)
+        # A file opened in this process cannot drop like a network connection: no ping before each use.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     if app.config.get("PROXY_FIX_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
