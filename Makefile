@@ -44,7 +44,10 @@ test: lint assets
 test-fast: $(VENV)/.dev assets
 	$(PY) -m pytest -q -m "not browser" $(ARGS)
 
-bench: $(VENV)/.runtime assets
+# Every figure of issue #16 (bench/__main__.py); needs wrk (installed with apt-get when missing and root).
+bench: $(VENV)/.dev assets
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get install -y -q wrk; } || { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
 	$(PY) -m bench
 
 # Mobile Lighthouse scores of four pages (needs npm: installs lighthouse 12.2.3 into bench/lighthouse).
