@@ -1,4 +1,5 @@
-# katapp: the README's commands. `make run` serves the demo clinic; `make test` runs the suite.
+# katapp: the README's commands. `make run` serves the demo clinic as production does (gunicorn);
+# `make dev` with Flask's reloading server; `make test` runs the suite.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -6,7 +7,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-fast bench lighthouse lint assets icons setup clean
+.PHONY: run dev test test-fast bench lighthouse lint assets icons setup clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +22,20 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 
 assets: $(VENV)/.runtime
 	$(PY) scripts/vendor_assets.py
+	$(PY) scripts/precompress.py
 
 setup: assets
 	$(FLASK) db upgrade
 	$(FLASK) demo-data --if-empty
 
+# gunicorn (gunicorn.conf.py: workers and threads sized to the machine), the app's own headers and
+# compression: what production serves.
 run: setup
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
+
+# Flask's development server, reloading on every code change.
+dev: setup
+	$(FLASK) run --reload --host $(HOST) --port $(PORT)
 
 test: lint assets
 	bash scripts/run_tests.sh
@@ -36,7 +44,10 @@ test: lint assets
 test-fast: $(VENV)/.dev assets
 	$(PY) -m pytest -q -m "not browser" $(ARGS)
 
-bench: $(VENV)/.runtime assets
+# Every figure of issue #16 (bench/__main__.py); needs wrk (installed with apt-get when missing and root).
+bench: $(VENV)/.dev assets
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get install -y -q wrk; } || { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
 	$(PY) -m bench
 
 # Mobile Lighthouse scores of four pages (needs npm: installs lighthouse 12.2.3 into bench/lighthouse).

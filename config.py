@@ -49,6 +49,19 @@ class Config:
     PASSWORD_RESET_TTL = timedelta(minutes=30)
     RESET_LIMIT_PER_EMAIL = "3 per hour"
     RESET_LIMIT_PER_IP = "20 per hour"
+    # Compression in the app (Flask-Compress), so gunicorn alone sends small pages: brotli where the
+    # browser takes it, else gzip. Streamed answers (CSV exports) go out as brotli or as they are.
+    # Static files are precompressed by `make assets` instead (katapp/static_files.py).
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING = ["br"]
+    COMPRESS_BR_LEVEL = 5
+    COMPRESS_LEVEL = 6
+    COMPRESS_MIN_SIZE = 500
+    COMPRESS_MIMETYPES = [
+        "text/html", "text/plain", "text/css", "text/csv", "text/calendar", "text/javascript",
+        "application/javascript", "application/json", "application/manifest+json", "application/fhir+json",
+        "image/svg+xml",
+    ]
     # Trust one proxy (X-Forwarded-For/Proto) in front of the app; 0 = none.
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
     # Email (Flask-Mailman), sent only by `flask send-alerts` from the outbox.

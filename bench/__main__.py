@@ -1,16 +1,21 @@
-"""`python -m bench`: the caseload page's server time and SQL query count at 20 and 200 patients.
+"""`make bench` (`python -m bench`): every figure of issue #16 in one run, with its target beside it.
 
-Each patient has 365 days of demo data (daily check-ins, weekly PHQ-9/GAD-7, a ketamine series,
-integration sessions). The page is fetched through the Flask test client as a signed-in clinician
-who has every patient on the caseload; the time is the median of several runs after a warm-up.
-Runs on a temporary SQLite file, and on PostgreSQL too when BENCH_DATABASE_URL (or
-TEST_DATABASE_URL) is set: that database's tables are dropped and recreated, so never point it at
-real data. Rate limits are off (RATELIMIT_ENABLED=false).
+1. Write path: POST /api/v1/checkins, /assessments and /journal against a bare Flask hello-world,
+   both under one gunicorn setting (2 sync workers), wrk with 16 connections on loopback, rate
+   limits off; the ratio (write / hello-world) is what to compare across machines (target >= 0.5).
+2. Pages at two sizes (50 and 500 patients, BENCH_DAYS days of demo data each, default 365), all
+   on one clinician's caseload: the caseload, a patient's page and the clinic overview, server
+   time through the Flask test client (median of several runs after a warm-up) and SQL query
+   count. Targets: caseload 500 / 50 <= 1.5, the same query count at both sizes, <= 50 ms each.
+Both on a temporary SQLite file, and on PostgreSQL when one answers at 127.0.0.1:5432 (a fresh
+database, dropped afterwards) or BENCH_DATABASE_URL names one (its tables are dropped and
+recreated: never point it at real data). Bounded: about a minute per database on a quiet machine.
 """
 from __future__ import annotations
 
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -18,24 +23,33 @@ from pathlib import Path
 
 os.environ["RATELIMIT_ENABLED"] = "false"
 
-SIZES = (20, 200)
-DAYS = 365
-RUNS = 9
+SIZES = (50, 500)
+DAYS = int(os.environ.get("BENCH_DAYS", "365"))
+RUNS = 7
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = {  # what the bench fetches: path (patient1's id filled in), who signs in
+    "caseload": ("/caseload", "clinician1@demo.katapp.org"),
+    "patient page": ("/patients/{pid}", "clinician1@demo.katapp.org"),
+    "overview": ("/clinic", "admin@demo.katapp.org"),
+}
+TARGET_RATIO = 0.5
+TARGET_GROWTH = 1.5
+TARGET_MS = 50
 
 
-def _database_urls(tmp: Path) -> list[tuple[str, str]]:
-    urls = [("SQLite", f"sqlite:///{tmp / 'bench.db'}")]
-    pg = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-    if pg:
-        if pg.startswith("postgresql://"):
-            pg = "postgresql+psycopg://" + pg[len("postgresql://"):]
-        urls.append(("PostgreSQL", pg))
-    return urls
+def _postgres() -> tuple[str | None, str | None]:
+    """(url, url to drop afterwards) of a PostgreSQL for the bench, or (None, None)."""
+    given = os.environ.get("BENCH_DATABASE_URL")
+    if given:
+        return given.replace("postgresql://", "postgresql+psycopg://", 1), None
+    made = subprocess.run([sys.executable, str(ROOT / "scripts" / "pg_test_db.py"), "create"],
+                          capture_output=True, text=True)
+    return (made.stdout.strip(), made.stdout.strip()) if made.returncode == 0 else (None, None)
 
 
-def measure(url: str, patients: int) -> tuple[float, int, int]:
-    """Return (median ms, query count, response bytes) for GET /caseload with `patients` on it."""
-    from sqlalchemy import event, insert, select
+def _build(url: str, patients: int):
+    """The app over a fresh demo clinic of `patients`, all on clinician1's caseload."""
+    from sqlalchemy import insert, select
 
     from katapp import create_app
     from katapp.demo import build_demo
@@ -48,55 +62,117 @@ def measure(url: str, patients: int) -> tuple[float, int, int]:
         db.create_all()
         build_demo(patients=patients, days=DAYS, seed=7)
         clinician = db.session.scalar(select(User).where(User.email == "clinician1@demo.katapp.org"))
-        others = db.session.scalars(
-            select(User.id).where(User.role == "patient", User.id.not_in(
-                select(care_team.c.patient_id).where(care_team.c.clinician_id == clinician.id)))
-        ).all()
-        if others:  # the whole clinic on one caseload
+        others = db.session.scalars(select(User.id).where(User.role == "patient", User.id.not_in(
+            select(care_team.c.patient_id).where(care_team.c.clinician_id == clinician.id)))).all()
+        if others:
             db.session.execute(insert(care_team), [
                 {"clinician_id": clinician.id, "patient_id": pid, "added_at": utcnow()} for pid in others])
         db.session.commit()
-        user_id = clinician.get_id()
+    return app
 
+
+def _signed_in(app, email: str):
+    from sqlalchemy import select
+
+    from katapp.extensions import db
+    from katapp.models import User
+
+    with app.app_context():
+        user_id = db.session.scalar(select(User).where(User.email == email)).get_id()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = user_id
-        session["_fresh"] = True
-        session["seen"] = int(time.time())
+        session["_user_id"], session["_fresh"], session["seen"] = user_id, True, int(time.time())
+    return client
+
+
+def measure_pages(url: str, patients: int) -> dict[str, tuple[float, int, int]]:
+    """{page: (median ms, SQL statements, response bytes)} with `patients` in the clinic."""
+    from sqlalchemy import event, select
+
+    from katapp.extensions import db
+    from katapp.models import User
+
+    app = _build(url, patients)
     with app.app_context():
-        statements = []
-        listener = lambda *args: statements.append(1)  # noqa: E731
-        first = client.get("/caseload")  # warm-up (templates compiled, caches filled)
-        if first.status_code != 200:
-            raise SystemExit(f"GET /caseload answered {first.status_code}")
-        event.listen(db.engine, "before_cursor_execute", listener)
-        client.get("/caseload")
-        event.remove(db.engine, "before_cursor_execute", listener)
-        times = []
-        for _ in range(RUNS):
-            start = time.perf_counter()
-            response = client.get("/caseload")
-            times.append((time.perf_counter() - start) * 1000)
-        rows = response.get_data(as_text=True).count('class="patient-name"')
-        if rows != patients:
-            raise SystemExit(f"expected {patients} patients on the caseload, saw {rows}")
-        # The requests shared this app context's session: end its transaction, or PostgreSQL's
-        # DROP TABLE waits for it forever.
-        db.session.remove()
+        pid = db.session.scalar(select(User.id).where(User.email == "patient1@demo.katapp.org"))
+    results = {}
+    for name, (path, email) in PAGES.items():
+        client, path = _signed_in(app, email), path.format(pid=pid)
+        with app.app_context():
+            first = client.get(path)  # warm-up: templates compiled, caches filled
+            if first.status_code != 200:
+                raise SystemExit(f"GET {path} answered {first.status_code}")
+            statements: list[int] = []
+
+            def listener(*_args, seen=statements):
+                seen.append(1)
+
+            event.listen(db.engine, "before_cursor_execute", listener)
+            client.get(path)
+            event.remove(db.engine, "before_cursor_execute", listener)
+            times = []
+            for _ in range(RUNS):
+                start = time.perf_counter()
+                response = client.get(path)
+                times.append((time.perf_counter() - start) * 1000)
+            results[name] = (statistics.median(times), len(statements), len(response.data))
+            db.session.remove()
+    with app.app_context():
         db.drop_all()
         db.engine.dispose()
-    return statistics.median(times), len(statements), len(response.data)
+    return results
+
+
+def _mark(ok: bool) -> str:
+    return "meets target" if ok else "MISSES target"
+
+
+def report_writes(url: str) -> None:
+    from bench import writes
+
+    results = writes.measure(url)
+    hello = results.pop("hello")[0]
+    print(f"  hello-world (bare Flask, same gunicorn): {hello:8.0f} requests/s")
+    for path, (rate, bad) in results.items():
+        ratio = rate / hello
+        note = f", {bad} answers not 2xx" if bad else ""
+        print(f"  POST {path:<20} {rate:8.0f} requests/s  ratio {ratio:5.2f} (target >= {TARGET_RATIO}: "
+              f"{_mark(ratio >= TARGET_RATIO)}){note}")
+
+
+def report_pages(url: str) -> None:
+    by_size = {}
+    for patients in SIZES:
+        started = time.perf_counter()
+        by_size[patients] = measure_pages(url, patients)
+        print(f"  {patients} patients x {DAYS} days built and measured in {time.perf_counter() - started:.0f} s", flush=True)
+    small, large = SIZES
+    for page in PAGES:
+        (ms_s, q_s, b_s), (ms_l, q_l, b_l) = by_size[small][page], by_size[large][page]
+        growth = ms_l / ms_s if ms_s else float("inf")
+        print(f"  {page:<13} {small}: {ms_s:7.1f} ms {q_s:3d} queries {b_s / 1024:6.0f} kB | "
+              f"{large}: {ms_l:7.1f} ms {q_l:3d} queries {b_l / 1024:6.0f} kB")
+        print(f"  {'':<13} ratio {large}/{small}: {growth:4.1f} (target <= {TARGET_GROWTH}: {_mark(growth <= TARGET_GROWTH)}); "
+              f"queries {q_s} vs {q_l} ({_mark(q_s == q_l)}); at {large}: {ms_l:.0f} ms "
+              f"(target <= {TARGET_MS} ms: {_mark(ms_l <= TARGET_MS)})")
 
 
 def main() -> int:
-    print(f"caseload page (GET /caseload), {DAYS} days of data per patient, median of {RUNS} runs")
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, url in _database_urls(Path(tmp)):
-            for patients in SIZES:
-                built = time.perf_counter()
-                ms, queries, size = measure(url, patients)
-                print(f"  {name:<10} {patients:>4} patients: {ms:7.1f} ms server time, {queries} SQL queries, "
-                      f"{size / 1024:.0f} kB HTML  (set-up {time.perf_counter() - built:.0f} s)", flush=True)
+    print("katapp bench (issue #16). Targets printed beside each figure; ratios compare across machines.")
+    pg, drop = _postgres()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            databases = [("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}")] + ([("PostgreSQL", pg)] if pg else [])
+            if not pg:
+                print("(PostgreSQL: none answers at 127.0.0.1:5432 and BENCH_DATABASE_URL is unset: SQLite only)")
+            for name, url in databases:
+                print(f"\n== {name}: write path (gunicorn 2 sync workers, wrk 16 connections, loopback)", flush=True)
+                report_writes(url)
+                print(f"\n== {name}: pages (server time, median of {RUNS}; one clinician has every patient)", flush=True)
+                report_pages(url)
+    finally:
+        if drop:
+            subprocess.run([sys.executable, str(ROOT / "scripts" / "pg_test_db.py"), "drop", drop], check=False)
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 import config as config_module
-from katapp.extensions import csrf, db, limiter, login_manager, migrate
+from katapp.extensions import compress, csrf, db, limiter, login_manager, migrate
 
 FEATURES = ("main", "auth", "admin", "audit", "api", "pwa", "checkins", "schedule", "journal", "dashboard")
 
@@ -21,6 +21,7 @@ def create_app(config: dict | str | None = None) -> Flask:
     register_security(app)
     register_template_helpers(app)
     register_page_parts(app)
+    register_static_files(app)
     return app
 
 
@@ -42,6 +43,8 @@ def load_config(app: Flask, overrides: dict | str | None) -> None:
         import os
 
         os.makedirs(app.instance_path, exist_ok=True)
+        # A file opened in this process cannot drop like a network connection: no ping before each use.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     if app.config.get("PROXY_FIX_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -58,6 +61,7 @@ def init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)  # first after_request registered, so it runs last: it compresses the final body
     extensions.mail.init_app(app)  # `katapp.mail` is the sending module, so no bare `mail` here
     with app.app_context():
         configure_engine_events(db.engine)
@@ -107,6 +111,12 @@ def register_page_parts(app: Flask) -> None:
     from katapp.parts import init_parts
 
     init_parts(app)
+
+
+def register_static_files(app: Flask) -> None:
+    from katapp.static_files import init_static_files
+
+    init_static_files(app)
 
 
 def _migrations_dir():

@@ -17,7 +17,7 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("demo-data")
-@click.option("--patients", default=12, show_default=True, type=click.IntRange(3, 5000))
+@click.option("--patients", default=12, show_default=True, type=click.IntRange(3, 20000))
 @click.option("--days", default=120, show_default=True, type=click.IntRange(14, 3650))
 @click.option("--password", default=None, help="Password of every demo account.")
 @click.option("--seed", default=1, show_default=True, type=int)

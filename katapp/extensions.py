@@ -1,4 +1,5 @@
 """Flask extensions, created unbound and wired in `create_app`."""
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -29,3 +30,4 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()  # katapp/mail.py; only `flask send-alerts` sends (DESIGN.md §15)
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+compress = Compress()  # brotli / gzip for HTML, JSON and text (config.py COMPRESS_*)

@@ -65,22 +65,36 @@ def insert_once(find: Callable[[], T | None], build: Callable[[], T], same: Call
                 conflict: Callable[[], Exception]) -> tuple[T, bool]:
     """Store what `build()` adds and commit, once per client_id; returns (object, created).
 
-    `find()` reads the owner's object stored under the client_id. When it exists (a resend), it is
-    returned if `same(stored)`, else `conflict()` is raised (the client_id was reused for other
-    content). Racing copies both miss `find()`; the loser's IntegrityError is rolled back and the
-    winner's row read instead.
+    Insert first, look up only on a clash: a new entry (nearly every request) costs its INSERT and
+    nothing else. When the unique (owner, client_id) constraint fires (a resend, or a racing copy),
+    the transaction is rolled back and `find()` reads the owner's stored object: it is returned if
+    `same(stored)`, else `conflict()` is raised (the client_id was reused for other content). When
+    another constraint fired, `find()` finds nothing and the IntegrityError is raised again.
     """
-    stored = find()
-    if stored is None:
-        try:
-            obj = build()
-            db.session.commit()
-            return obj, True
-        except IntegrityError:
-            db.session.rollback()
-            stored = find()
-            if stored is None:  # the constraint that fired was another one
-                raise
+    try:
+        obj = build()
+        commit_keeping_loaded()
+        return obj, True
+    except IntegrityError:
+        db.session.rollback()
+        stored = find()
+        if stored is None:  # the constraint that fired was another one
+            raise
     if not same(stored):
         raise conflict()
     return stored, False
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring the session's objects, so the answer built from them (and the
+    signed-in user) is not read back from the database (it holds what was just written).
+
+    Only for writes whose stored values are all known in Python after the flush (no server-side
+    defaults or triggers that change the row); the setting is restored for the rest of the request.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True

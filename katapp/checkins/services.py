@@ -144,7 +144,9 @@ def validate_assessment(data: dict[str, Any], now: dt.datetime) -> tuple[dict[st
     }
     result = None
     try:
-        result = instruments.score(clean["instrument"], clean["answers"], pcl5_cutpoint=clinic_settings().pcl5_cutpoint)
+        # The clinic's cut-point matters to the PCL-5 only: the other instruments need no settings read.
+        cutpoint = clinic_settings().pcl5_cutpoint if clean["instrument"] == "pcl5" else instruments.PCL5_DEFAULT_CUTPOINT
+        result = instruments.score(clean["instrument"], clean["answers"], pcl5_cutpoint=cutpoint)
     except instruments.ScoreError as exc:
         errors.update(exc.fields)
     clean["difficulty"] = _difficulty(clean["instrument"], data.get("difficulty"), errors)

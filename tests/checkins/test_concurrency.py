@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from katapp.checkins import services
+from katapp import sync
 from katapp.extensions import db
 from katapp.models import Assessment, CheckIn, SafetyFlag
 
@@ -38,22 +38,18 @@ def run_together(api, app, clients, method, path, payload):
 
 @pytest.fixture
 def force_race(monkeypatch):
-    """Make every copy miss the pre-insert lookup (as when the other copy has not committed yet),
-    wait until all copies are past it, then let them insert at once."""
+    """Hold every copy just before its insert until all copies are there, then let them insert at
+    once: no copy can have seen another's row, so the unique constraint alone decides."""
 
     def arm(copies):
-        real = services.stored_by_client_id
+        real = sync.insert_once
         barrier = threading.Barrier(copies)
-        seen = threading.local()
 
-        def lookup(model, patient_id, client_id):
-            if not getattr(seen, "done", False):
-                seen.done = True
-                barrier.wait(timeout=10)
-                return None
-            return real(model, patient_id, client_id)
+        def held(*args, **kwargs):
+            barrier.wait(timeout=10)
+            return real(*args, **kwargs)
 
-        monkeypatch.setattr(services, "stored_by_client_id", lookup)
+        monkeypatch.setattr(sync, "insert_once", held)
 
     return arm
 

@@ -8,6 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from katapp import sync
 from katapp.errors import Conflict
 from katapp.extensions import db
 from katapp.journal import services
@@ -241,20 +242,16 @@ def test_unicode_round_trips_exactly_through_the_page(as_patient, body, post_edi
 
 # --- Concurrent duplicates: decided by the unique constraint (author_id, client_id) ----------------------
 def test_concurrent_duplicates_store_one_entry(app, patient, monkeypatch):
-    """Both requests look for the client_id before either inserts; the database decides."""
+    """Both requests reach their insert together, neither having seen the other's row; the database decides."""
     client_id = str(uuid.uuid4())
     barrier = threading.Barrier(2, timeout=10)
-    real = services._by_client_id
-    first_look = threading.local()
+    real = sync.insert_once
 
-    def slow_lookup(author, cid):
-        found = real(author, cid)
-        if not getattr(first_look, "done", False):
-            first_look.done = True
-            barrier.wait()  # both have seen "not stored yet"
-        return found
+    def held(*args, **kwargs):
+        barrier.wait()  # both are past validation, nothing stored yet
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_by_client_id", slow_lookup)
+    monkeypatch.setattr(sync, "insert_once", held)
     results, errors = [], []
 
     def write():
@@ -282,16 +279,17 @@ def test_concurrent_duplicates_store_one_entry(app, patient, monkeypatch):
 
 
 def test_integrity_error_path_conflicts_when_the_winner_had_a_different_body(app, patient, make_journal, monkeypatch):
+    """The insert comes first: the stored entry is looked up once, only after the constraint fired."""
     client_id = str(uuid.uuid4())
     make_journal(patient, "the winner's text", client_id=client_id)
     calls = []
     real = services._by_client_id
 
-    def blind_first(author, cid):
+    def counted(author, cid):
         calls.append(cid)
-        return None if len(calls) == 1 else real(author, cid)
+        return real(author, cid)
 
-    monkeypatch.setattr(services, "_by_client_id", blind_first)
+    monkeypatch.setattr(services, "_by_client_id", counted)
     with pytest.raises(Conflict):
         services.create_entry(patient, body="the loser's text", client_id=client_id)
-    assert len(calls) == 2 and _count() == 1
+    assert calls == [client_id] and _count() == 1
