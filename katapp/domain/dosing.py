@@ -620,17 +620,18 @@ def ranges_from_data(data: Mapping[str, Mapping] | None) -> tuple[DoseRange, ...
     return tuple(out)
 
 
-def range_problem(route: str, low: float | None, high: float | None) -> str | None:
-    """Why an mg/kg range for `route` cannot be the clinic's (a sentence), or None when it can."""
+def range_problem(route: str, low: float | None, high: float | None) -> tuple[str, str] | None:
+    """Why an mg/kg range for `route` cannot be the clinic's: ("min" or "max", the end to correct,
+    and a sentence for a person), or None when it can be."""
     ceiling = MG_PER_KG_CEILING[route]
     if low is None or high is None:
-        return "give both the lowest and the highest mg/kg"
+        return ("min" if low is None else "max", "give both the lowest and the highest mg/kg")
     if low <= 0:
-        return "the lowest dose must be more than 0 mg/kg"
+        return "min", "the lowest dose must be more than 0 mg/kg"
     if low >= high:
-        return f"the lowest dose ({low:g}) must be below the highest ({high:g})"
+        return "min", f"the lowest dose ({low:g} mg/kg) must be below the highest ({high:g} mg/kg)"
     if high > ceiling:
-        return f"at most {ceiling:g} mg/kg by this route (a higher value is probably a typing error)"
+        return "max", f"at most {ceiling:g} mg/kg by this route (a higher value is probably a typing error)"
     return None
 
 
