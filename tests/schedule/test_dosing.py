@@ -219,6 +219,11 @@ def test_demo_clinic_has_complete_dosing_days(app):
     for s in done:
         assert s.weight_kg and s.dosed_at and len(s.vitals) == 4
         assert dosing_day.discharge_checks(s, s.discharge_ticked, now=s.completed_at) == []
+    overridden = [s for s in done if s.bp_override_reason]
+    assert len(overridden) == 1 and (overridden[0].bp_before_systolic, overridden[0].bp_before_diastolic) == (146, 92)
+    upset = [s for s in done if s.adverse_events]
+    assert len(upset) == 1 and upset[0].adverse_events[0].severity == "mild"
+    assert any(v.vomiting for v in upset[0].vitals)
 
 
 def predose_page(doc, s, **changes):
