@@ -7,7 +7,7 @@ rules between fields (minimum below maximum, alert above the dosing limit, sane 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, FieldList, Form, FormField, HiddenField, IntegerField, StringField
+from wtforms import BooleanField, DecimalField, FieldList, Form, FormField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from katapp.inputs import Text
@@ -29,23 +29,23 @@ def _mg_per_kg(label: str) -> DecimalField:
 
 class PreDoseItemForm(Form):
     key = HiddenField()
-    text = StringField("Words of the item", validators=[Optional(), Length(max=200, message="At most 200 characters."), Text(200)])
+    text = TextAreaField("Item", render_kw={"rows": "2"},
+                         validators=[Optional(), Length(max=200, message="At most 200 characters."), Text(200)])
     pregnancy_only = BooleanField("Only when the patient could be pregnant")
     remove = BooleanField("Remove this item")
 
 
 class DischargeItemForm(Form):
     key = HiddenField()
-    text = StringField("Words of the item", validators=[Optional(), Length(max=200, message="At most 200 characters."), Text(200)])
+    text = TextAreaField("Item", render_kw={"rows": "2"},
+                         validators=[Optional(), Length(max=200, message="At most 200 characters."), Text(200)])
     remove = BooleanField("Remove this item")
 
 
 class DosingSettingsForm(FlaskForm):
-    bp_limit_systolic = _whole("Pre-dose BP limit: systolic", 90, 220, "mmHg",
-                               "Above this (or the diastolic limit) no dose without an override with a reason.")
+    bp_limit_systolic = _whole("Pre-dose BP limit: systolic", 90, 220, "mmHg")
     bp_limit_diastolic = _whole("Pre-dose BP limit: diastolic", 50, 140, "mmHg")
-    alert_bp_systolic = _whole("Alert BP: systolic", 120, 260, "mmHg",
-                               "A reading at or above this (or the diastolic alert) is highlighted and needs an action note.")
+    alert_bp_systolic = _whole("Alert BP: systolic", 120, 260, "mmHg")
     alert_bp_diastolic = _whole("Alert BP: diastolic", 70, 160, "mmHg")
     alert_hr_above = _whole("Alert when heart rate is above", 60, 250, "beats a minute")
     alert_hr_below = _whole("Alert when heart rate is below", 20, 100, "beats a minute")
@@ -69,3 +69,10 @@ class DosingSettingsForm(FlaskForm):
                                                Length(max=60), Text(60)])
     predose = FieldList(FormField(PreDoseItemForm), label="Pre-dose checklist", max_entries=MAX_ROWS)
     discharge = FieldList(FormField(DischargeItemForm), label="Discharge checklist", max_entries=MAX_ROWS)
+
+
+def number_rows(form: DosingSettingsForm) -> None:
+    """Name each checklist row for the eye and the screen reader: "Item 1" …, "New item"."""
+    for rows in (form.predose, form.discharge):
+        for n, row in enumerate(rows, start=1):
+            row.form.text.label.text = f"Item {n}" if row.form.key.data else "New item"

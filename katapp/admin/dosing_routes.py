@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from katapp.admin import bp
 from katapp.admin import dosing_services as services
-from katapp.admin.dosing_forms import BLANK_ROWS, DosingSettingsForm
+from katapp.admin.dosing_forms import BLANK_ROWS, DosingSettingsForm, number_rows
 from katapp.errors import Refusal, show_on_form
 from katapp.security import role_required
 
@@ -40,4 +40,5 @@ def _values(form: DosingSettingsForm) -> dict:
 
 
 def _page(form: DosingSettingsForm, refusal: Refusal | None = None) -> str:
+    number_rows(form)
     return render_template("admin/dosing_settings.html", form=form, refusal=refusal)

@@ -83,6 +83,7 @@ def save(values: Mapping) -> dosing.DosingSettings:
 def _checklist(rows: Sequence[Row], current: Iterable[dosing.ChecklistItem], name: str, errors: dict[str, str], *,
                pregnancy: bool) -> tuple[dosing.ChecklistItem, ...]:
     known = {i.key for i in current}
+    rows = [Row(r.key, " ".join((r.text or "").split()), r.pregnancy_only, r.remove) for r in rows]  # one line each
     kept = [r for r in rows if not r.remove and (r.text or "").strip()]
     unnamed = [r for r in rows if not r.remove and r.key in known and not (r.text or "").strip()]
     labels = [r.text.strip() for r in kept]

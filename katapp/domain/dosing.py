@@ -679,7 +679,9 @@ def ticked_labels(ticked: Iterable[str], kept: Mapping[str, str] | None,
     from before the clinic could edit its lists, the built-in label (`default`); else the key."""
     builtin = {i.key: i.label for i in default}
     kept = kept or {}
-    return [kept.get(key) or builtin.get(key) or key for key in ticked]
+    order = {key: n for n, key in enumerate([*kept, *(k for k in builtin if k not in kept)])}
+    keys = sorted(set(ticked), key=lambda k: (order.get(k, len(order)), k))  # as the checklist read
+    return [kept.get(key) or builtin.get(key) or key for key in keys]
 
 
 # ---------------------------------------------------------------------------------------------

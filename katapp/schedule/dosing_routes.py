@@ -30,7 +30,8 @@ def _forms(s, given: dict) -> dict:
     """Every step's form: the one submitted (`given`), the others blank or from the stored record."""
     rules = dosing_settings()
     forms = {name: given.get(name) or cls(formdata=None, prefix=name) for name, cls in FORMS.items()}
-    forms["predose"].checklist.choices = [(i.key, i.label) for i in rules.predose_checklist]
+    forms["predose"].checklist.choices = [(i.key, i.label + (" (only when the patient could be pregnant)" if i.applies_when
+                                                             else "")) for i in rules.predose_checklist]
     forms["discharge"].checklist.choices = [(i.key, i.label) for i in rules.discharge_checklist]
     if "predose" not in given and s.status == "checked_in":
         _fill_predose(forms["predose"], s)

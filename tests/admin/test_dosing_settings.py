@@ -47,7 +47,7 @@ def test_the_page_shows_the_built_in_settings_with_empty_rows_to_add(boss):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     for item in dosing.PREDOSE_CHECKLIST + dosing.DISCHARGE_CHECKLIST:
-        assert f'value="{item.label}"' in html
+        assert f"{item.label}</textarea>" in html
     assert 'name="predose-4-text"' in html and 'name="predose-5-text"' in html  # two blank rows
     assert 'name="predose-6-text"' not in html
     assert 'value="56, 84"' in html and 'name="iv_max"' in html and 'value="1.0"' in html
@@ -65,7 +65,7 @@ def test_rename_add_remove_and_new_ranges_are_stored_and_used(boss):
     form["predose-0-text"] = "Nothing to eat for 4 hours"  # renamed: keeps its key
     form["predose-1-remove"] = "y"  # the escort item goes
     form["predose-4-text"] = "IV line checked"  # a new item
-    form["discharge-5-text"] = "Written after-care sheet given"
+    form["discharge-5-text"] = "Written after-care\r\nsheet given"  # one line
     form.update(iv_min="0.3", iv_max="0.6", intranasal_fixed="28, 56, 84", alert_hr_above="110",
                 observation_minutes_other="75", bp_limit_systolic="150", bp_limit_diastolic="95")
     r = boss.post(URL, data=form)
@@ -83,7 +83,7 @@ def test_rename_add_remove_and_new_ranges_are_stored_and_used(boss):
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "dosing_settings_changed"))
     assert "predose_checklist" in event.detail and "dose_ranges" in event.detail and "alert_hr_above" in event.detail
     page = boss.get(URL).get_data(as_text=True)
-    assert 'value="IV line checked"' in page and "Escort home arranged" not in page
+    assert "IV line checked</textarea>" in page and "Escort home arranged" not in page
 
 
 @pytest.mark.parametrize(("changes", "field", "message"), [
