@@ -47,8 +47,9 @@ PARTS: dict[str, Part] = {
     "journal_prompt": Part("journal/_prompt_card.html", lambda user: {"offer": journal.prompt_for(user)}),
     # every patient page: the crisis help as JSON, so the phone can show it offline (static/js/crisis.js)
     # the clinician's patient page: the record of every completed dosing day (issue #12)
-    "dosing_record": Part("schedule/_dosing_record.html", lambda user, patient_id: {
-        "records": dosing_day.completed_records(user, patient_id) if user.is_authenticated else []}),
+    "dosing_record": Part("schedule/_dosing_record.html", lambda user, patient_id=None: {
+        "records": dosing_day.completed_records(user, patient_id)
+        if user.is_authenticated and patient_id is not None else None}),
     "crisis_data": Part("checkins/_crisis_data.html", lambda user: {
         "help": crisis_view(user) if getattr(user, "role", None) == "patient" else None}),
 }
