@@ -1,6 +1,7 @@
 """The clinic's settings row (ClinicSettings, id 1), read by every feature."""
 from flask import has_request_context, request
 
+from katapp.domain import dosing
 from katapp.extensions import db
 from katapp.models import ClinicSettings
 
@@ -34,3 +35,35 @@ def stored_settings() -> ClinicSettings:
         row = ClinicSettings(id=1, **ClinicSettings.defaults())
         db.session.add(row)
     return row
+
+
+def dosing_settings() -> dosing.DosingSettings:
+    """The clinic's dosing-day rules (issue #12): its settings row over `dosing.DEFAULTS`.
+
+    Built once a request (the page, the API and every check of one request use the same rules);
+    outside a request, built at each call. `forget_dosing_settings` drops the request's copy after
+    the admin saves new ones.
+    """
+    cached = getattr(request, "katapp_dosing", None) if has_request_context() else None
+    if cached is not None:
+        return cached
+    row = clinic_settings()
+    rules = dosing.DosingSettings(
+        bp_limit=(row.bp_limit_systolic, row.bp_limit_diastolic),
+        alert_bp=(row.alert_bp_systolic, row.alert_bp_diastolic),
+        alert_hr_above=row.alert_hr_above, alert_hr_below=row.alert_hr_below, alert_spo2_below=row.alert_spo2_below,
+        screening_valid_days=row.screening_valid_days, early_start_minutes=row.early_start_minutes,
+        observation_minutes_intranasal=row.observation_minutes_intranasal,
+        observation_minutes_other=row.observation_minutes_other,
+        predose_checklist=dosing.checklist_from_data(row.predose_checklist, dosing.PREDOSE_CHECKLIST),
+        discharge_checklist=dosing.checklist_from_data(row.discharge_checklist, dosing.DISCHARGE_CHECKLIST),
+        dose_ranges=dosing.ranges_from_data(row.dose_ranges))
+    if has_request_context():
+        request.katapp_dosing = rules
+    return rules
+
+
+def forget_dosing_settings() -> None:
+    """Drop the request's copy of the dosing rules (they were just changed)."""
+    if has_request_context() and getattr(request, "katapp_dosing", None) is not None:
+        delattr(request, "katapp_dosing")

@@ -19,6 +19,7 @@ from sqlalchemy import insert, select
 from katapp.domain.instruments import score
 from katapp.extensions import db
 from katapp.models import (
+    AdverseEvent,
     Assessment,
     CheckIn,
     ClinicSettings,
@@ -208,9 +209,21 @@ def build_demo(*, patients: int = 12, days: int = 120, password: str = DEFAULT_P
         db.session.execute(insert(JournalEntry), rows.journals)
     dosed = db.session.scalars(select(TherapySession).where(TherapySession.dosed_at.is_not(None))
                                .order_by(TherapySession.id)).all()
+    override, upset = (dosed[1], dosed[3]) if len(dosed) > 3 else (None, None)
+    if override is not None:  # a pre-dose BP a little above the limit, dosed with a clinician's reason
+        override.bp_before_systolic, override.bp_before_diastolic, override.bp_warning_confirmed = 146, 92, True
+        override.bp_override_reason = ("Anxious on arrival; 142/90 after 10 minutes seated, home readings about "
+                                       "128/82. Benefit and risk discussed with the patient; dosed with closer BP checks.")
     vitals = [v for session in dosed for v in _vitals(rng, session)]
+    if upset is not None:  # nausea with vomiting 15 minutes after the dose, treated and settled
+        next(v for v in vitals if v["session_id"] == upset.id).update(nausea=True, vomiting=True)
     if vitals:
         db.session.execute(insert(VitalReading), vitals)
+    if upset is not None:
+        db.session.add(AdverseEvent(session_id=upset.id, recorded_by_id=upset.clinician_id, severity="mild",
+                                    at=upset.dosed_at + dt.timedelta(minutes=15),
+                                    description="Nausea and one episode of vomiting 15 minutes after the dose; "
+                                                "ondansetron 4 mg IV, settled within 20 minutes."))
     for pid, client_id in flagged:
         assessment = db.session.scalar(select(Assessment).where(Assessment.patient_id == pid,
                                                                 Assessment.client_id == client_id))

@@ -398,6 +398,9 @@ class TherapySession(db.Model):
     dosed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     infusion_ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     discharge_ticked: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The labels of the ticked items as the clinic worded them then: {"predose": {key: label},
+    # "discharge": {key: label}}, so the record survives the clinic renaming or removing an item.
+    checklist_labels: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON)
 
     patient: Mapped[User] = relationship(foreign_keys=[patient_id])
     clinician: Mapped[User] = relationship(foreign_keys=[clinician_id])
@@ -628,6 +631,9 @@ class ClinicSettings(db.Model):
         CheckConstraint(_range("early_start_minutes", 0, 120, nullable=False), name="early_start"),
         CheckConstraint(_range("observation_minutes_intranasal", 1, 600, nullable=False), name="observe_in"),
         CheckConstraint(_range("observation_minutes_other", 1, 600, nullable=False), name="observe_other"),
+        CheckConstraint(_range("alert_hr_above", 60, 250, nullable=False), name="alert_hr_above"),
+        CheckConstraint(_range("alert_hr_below", 20, 100, nullable=False), name="alert_hr_below"),
+        CheckConstraint(_range("alert_spo2_below", 50, 100, nullable=False), name="alert_spo2_below"),
     )
 
     DEFAULT_CRISIS_TEXT = (
@@ -659,6 +665,15 @@ class ClinicSettings(db.Model):
     early_start_minutes: Mapped[int] = mapped_column(Integer, default=15)
     observation_minutes_intranasal: Mapped[int] = mapped_column(Integer, default=120)
     observation_minutes_other: Mapped[int] = mapped_column(Integer, default=60)
+    alert_hr_above: Mapped[int] = mapped_column(Integer, default=120, server_default="120")
+    alert_hr_below: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
+    alert_spo2_below: Mapped[int] = mapped_column(Integer, default=92, server_default="92")
+    # The clinic's own lists (admin: /admin/settings/dosing); None: the built-in ones of
+    # katapp.domain.dosing (PREDOSE_CHECKLIST, DISCHARGE_CHECKLIST, DOSE_RANGES). Read through
+    # katapp.clinic.dosing_settings().
+    predose_checklist: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    discharge_checklist: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    dose_ranges: Mapped[dict[str, dict[str, Any]] | None] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), onupdate=utcnow)
 
     @classmethod

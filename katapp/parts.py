@@ -21,12 +21,13 @@ from katapp.checkins.forms import group_acknowledge_form
 from katapp.crisis_help import crisis_view
 from katapp.journal import services as journal
 from katapp.schedule import agenda as schedule
+from katapp.schedule import dosing_day
 
 
 @dataclass(frozen=True)
 class Part:
     template: str
-    data: Callable[[object], dict]  # the signed-in user (or anonymous) -> the template's names
+    data: Callable[..., dict]  # the signed-in user (or anonymous), and the page's arguments -> the template's names
 
 
 def _open_flags(user) -> dict:
@@ -45,15 +46,20 @@ PARTS: dict[str, Part] = {
         "changes": audit_log.care_team_changes() if user.is_authenticated and user.role == "admin" else None}),
     "journal_prompt": Part("journal/_prompt_card.html", lambda user: {"offer": journal.prompt_for(user)}),
     # every patient page: the crisis help as JSON, so the phone can show it offline (static/js/crisis.js)
+    # the clinician's patient page: the record of every completed dosing day (issue #12)
+    "dosing_record": Part("schedule/_dosing_record.html", lambda user, patient_id=None: {
+        "records": dosing_day.completed_records(user, patient_id)
+        if user.is_authenticated and patient_id is not None else None}),
     "crisis_data": Part("checkins/_crisis_data.html", lambda user: {
         "help": crisis_view(user) if getattr(user, "role", None) == "patient" else None}),
 }
 
 
-def part(name: str) -> Markup:
-    """The rendered part `name` for the signed-in user; KeyError for a name not in PARTS."""
+def part(name: str, **args) -> Markup:
+    """The rendered part `name` for the signed-in user (and the page's `args`, e.g. the patient shown);
+    KeyError for a name not in PARTS."""
     entry = PARTS[name]
-    return Markup(render_template(entry.template, **entry.data(current_user._get_current_object())))  # noqa: S704  # nosec B704 - autoescaped template output
+    return Markup(render_template(entry.template, **entry.data(current_user._get_current_object(), **args)))  # noqa: S704  # nosec B704 - autoescaped template output
 
 
 def init_parts(app: Flask) -> None:

@@ -78,8 +78,6 @@ class EditUserForm(FlaskForm):
 class SettingsForm(FlaskForm):
     clinic_name = StringField("Clinic name", validators=[DataRequired(), Length(max=120), Text(120, name=True)])
     timezone = SelectField("Clinic time zone", choices=zone_choices, validators=[valid_zone])
-    bp_limit_systolic = IntegerField("Blood pressure limit before dosing: systolic (mmHg)", validators=[NumberRange(90, 220)])
-    bp_limit_diastolic = IntegerField("Blood pressure limit before dosing: diastolic (mmHg)", validators=[NumberRange(50, 140)])
     pcl5_cutpoint = IntegerField("PCL-5 cut-point for probable PTSD (published: 31 to 33)", validators=[NumberRange(20, 80)])
     phq9_every_days = IntegerField("PHQ-9 every (days)", validators=[NumberRange(1, 90)])
     gad7_every_days = IntegerField("GAD-7 every (days)", validators=[NumberRange(1, 90)])

@@ -566,3 +566,152 @@ def discharge_checks(
         + ", ".join(f"{minutes_since(dosed_at, r.at)} min" for r in unnoted),
     }
     return [Check(key, message) for key, message in found.items() if message]
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings as stored data (ClinicSettings JSON columns) and the admin's edits
+# ---------------------------------------------------------------------------------------------
+
+LABEL_MAX = 200  # characters of a checklist item's label
+CHECKLIST_MAX = 20  # items per checklist
+# Sane ceilings, to catch typing errors (a clinic's range must stay below them). IV and IM: twice the
+# highest dose of the dose-ranging trials (1.0 mg/kg, Fava et al. 2020); anaesthetic induction starts
+# about there. Sublingual / oral: bioavailability about 20-30 % (Sanacora 2017), so higher.
+MG_PER_KG_CEILING: Mapping[str, float] = {"iv": 2.0, "im": 2.0, "sublingual_oral": 5.0}
+# Esketamine (SPRAVATO): each nasal device delivers 28 mg; the label's doses are 56 and 84 mg.
+ESKETAMINE_DEVICE_MG = 28
+ESKETAMINE_CEILING_MG = 112
+
+
+def checklist_to_data(items: Iterable[ChecklistItem]) -> list[dict[str, str]]:
+    """The checklist as JSON-ready dicts (a ClinicSettings column)."""
+    return [{"key": i.key, "label": i.label, "applies_when": i.applies_when} for i in items]
+
+
+def checklist_from_data(data: Sequence[Mapping[str, str]] | None,
+                        default: tuple[ChecklistItem, ...]) -> tuple[ChecklistItem, ...]:
+    """The stored checklist, or `default` when none is stored (None)."""
+    if data is None:
+        return default
+    return tuple(ChecklistItem(d["key"], d["label"], d.get("applies_when", "")) for d in data)
+
+
+def ranges_to_data(ranges: Iterable[DoseRange]) -> dict[str, dict]:
+    """The dose ranges as JSON-ready dicts by route (a ClinicSettings column)."""
+    return {r.route: ({"fixed_mg": list(r.fixed_mg)} if r.fixed_mg else
+                      {"min_mg_per_kg": r.min_mg_per_kg, "max_mg_per_kg": r.max_mg_per_kg,
+                       "infusion_minutes": r.infusion_minutes}) for r in ranges}
+
+
+def ranges_from_data(data: Mapping[str, Mapping] | None) -> tuple[DoseRange, ...]:
+    """The stored dose ranges (a route missing from `data` keeps its default), or DOSE_RANGES."""
+    if data is None:
+        return DOSE_RANGES
+    out = []
+    for default in DOSE_RANGES:
+        d = data.get(default.route)
+        if d is None:
+            out.append(default)
+        elif d.get("fixed_mg"):
+            out.append(DoseRange(default.route, fixed_mg=tuple(float(mg) for mg in d["fixed_mg"])))
+        else:
+            out.append(DoseRange(default.route, float(d["min_mg_per_kg"]), float(d["max_mg_per_kg"]),
+                                 infusion_minutes=d.get("infusion_minutes", default.infusion_minutes)))
+    return tuple(out)
+
+
+def range_problem(route: str, low: float | None, high: float | None) -> tuple[str, str] | None:
+    """Why an mg/kg range for `route` cannot be the clinic's: ("min" or "max", the end to correct,
+    and a sentence for a person), or None when it can be."""
+    ceiling = MG_PER_KG_CEILING[route]
+    if low is None or high is None:
+        return ("min" if low is None else "max", "give both the lowest and the highest mg/kg")
+    if low <= 0:
+        return "min", "the lowest dose must be more than 0 mg/kg"
+    if low >= high:
+        return "min", f"the lowest dose ({low:g} mg/kg) must be below the highest ({high:g} mg/kg)"
+    if high > ceiling:
+        return "max", f"at most {ceiling:g} mg/kg by this route (a higher value is probably a typing error)"
+    return None
+
+
+def parse_fixed_doses(text: str) -> tuple[float, ...]:
+    """"56, 84" → (56.0, 84.0). Raises ValueError with a sentence for a person: each dose is a whole
+    number of 28 mg esketamine devices, from 28 to 112 mg, no repeats."""
+    parts = [p for p in text.replace(";", ",").replace(" ", ",").split(",") if p]
+    if not parts:
+        raise ValueError("give at least one dose in mg, for example 56, 84")
+    try:
+        doses = [float(p) for p in parts]
+    except ValueError:
+        raise ValueError("give the doses as numbers of mg separated by commas, for example 56, 84") from None
+    for mg in doses:
+        if not math.isfinite(mg) or mg % ESKETAMINE_DEVICE_MG or not 0 < mg <= ESKETAMINE_CEILING_MG:
+            raise ValueError(f"{mg:g} mg is not a dose: each is {ESKETAMINE_DEVICE_MG} mg per nasal device, "
+                             f"from {ESKETAMINE_DEVICE_MG} to {ESKETAMINE_CEILING_MG} mg")
+    if len(set(doses)) != len(doses):
+        raise ValueError("give each dose once")
+    return tuple(sorted(doses))
+
+
+def item_key(label: str, taken: Iterable[str]) -> str:
+    """A new checklist item's key: its label in lower case with underscores ("Escort present" →
+    "escort_present"), made unique among `taken` with a number ("escort_present_2")."""
+    words = "".join(ch if ch.isalnum() else " " for ch in label.lower()).split()
+    base = "_".join(words)[:40].strip("_") or "item"
+    used, key, n = set(taken), base, 1
+    while key in used:
+        n += 1
+        key = f"{base}_{n}"
+    return key
+
+
+def labels_of(checklist: Iterable[ChecklistItem], ticked: Iterable[str]) -> dict[str, str]:
+    """{key: label} of the ticked items, in checklist order: what a session keeps, so its record
+    still reads the words ticked after the clinic renames or removes an item."""
+    done = set(ticked)
+    return {i.key: i.label for i in checklist if i.key in done}
+
+
+def ticked_labels(ticked: Iterable[str], kept: Mapping[str, str] | None,
+                  default: Iterable[ChecklistItem]) -> list[str]:
+    """The labels a session's record shows for its `ticked` keys: the labels it kept; for records
+    from before the clinic could edit its lists, the built-in label (`default`); else the key."""
+    builtin = {i.key: i.label for i in default}
+    kept = kept or {}
+    order = {key: n for n, key in enumerate([*kept, *(k for k in builtin if k not in kept)])}
+    keys = sorted(set(ticked), key=lambda k: (order.get(k, len(order)), k))  # as the checklist read
+    return [kept.get(key) or builtin.get(key) or key for key in keys]
+
+
+# ---------------------------------------------------------------------------------------------
+# The record of a dosing day
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Peaks:
+    """The extremes of a session's readings (None: never measured): the highest BP (by systolic,
+    then diastolic) and heart rate, the lowest SpO2 and MOAA/S (deepest sedation), the strongest
+    dissociation."""
+
+    bp: str | None = None
+    heart_rate: int | None = None
+    spo2: int | None = None
+    moaas: int | None = None
+    dissociation: str | None = None
+
+
+def peaks(readings: Iterable[Reading], moaas: Iterable[str | None] = (),
+          dissociation: Iterable[str | None] = ()) -> Peaks:
+    """The extremes of `readings` and of the sedation and dissociation scores noted with them."""
+    rows = list(readings)
+    with_bp = [r for r in rows if r.has_bp]
+    top = max(with_bp, key=lambda r: (r.systolic, r.diastolic), default=None)
+    hrs = [r.heart_rate for r in rows if r.heart_rate is not None]
+    sats = [r.spo2 for r in rows if r.spo2 is not None]
+    scores = [int(m) for m in moaas if m is not None]
+    order = {t.key: n for n, t in enumerate(DISSOCIATION)}
+    felt = [d for d in dissociation if d in order]
+    return Peaks(top.bp if top else None, max(hrs, default=None), min(sats, default=None),
+                 min(scores, default=None), max(felt, key=order.__getitem__, default=None))

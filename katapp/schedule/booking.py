@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
+from katapp.clinic import dosing_settings
 from katapp.clock import utcnow, zone_of
 from katapp.domain import gate, scheduling
 from katapp.domain.vocabulary import BUSY_STATUSES, KIND, KIND_KEYS, ROUTE_KEYS, STATUS, label
@@ -339,7 +340,7 @@ def update_request(clinician: User, session: TherapySession, body: Mapping) -> T
 
 
 def _record(read: Reader, body: Mapping) -> Record:
-    rules = dosing_day.settings()
+    rules = dosing_settings()
     return Record(
         weight_kg=read.number("weight_kg", 0, 1000), bp_before=read.text("bp_before", 20),
         checklist=read.keys("checklist", [i.key for i in rules.predose_checklist]) if "checklist" in body else None,
@@ -350,5 +351,4 @@ def _record(read: Reader, body: Mapping) -> Record:
         discharge_checklist=read.keys("discharge_checklist", [i.key for i in rules.discharge_checklist]))
 
 
-def bp_text(systolic: int | None, diastolic: int | None) -> str | None:
-    return f"{systolic}/{diastolic}" if systolic is not None and diastolic is not None else None
+bp_text = dosing_day.bp_text

@@ -18,8 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
-from katapp.clinic import clinic_settings
+from katapp.clinic import dosing_settings
 from katapp.clock import local_day, local_today, utcnow
 from katapp.domain import dosing, scheduling
 from katapp.domain.vocabulary import DISSOCIATION_KEYS, MOAAS_KEYS, ROUTE_KEYS, SEVERITY_KEYS
@@ -27,19 +28,9 @@ from katapp.errors import Conflict, Invalid, NotAllowed, NotFound
 from katapp.extensions import db
 from katapp.models import AdverseEvent, SafetyFlag, Screening, TherapySession, VitalReading
 from katapp.schedule.parse import Reader, sentence
-from katapp.security import audit, is_care_team
+from katapp.security import audit, is_care_team, visible_patient_ids
 
 LATE_ENTRY = dt.timedelta(hours=12)  # a reading may be charted up to this long after it was taken
-
-
-def settings() -> dosing.DosingSettings:
-    """The clinic's dosing settings (ClinicSettings columns; the rest `dosing.DEFAULTS`)."""
-    row = clinic_settings()
-    return dosing.DosingSettings(
-        bp_limit=(row.bp_limit_systolic, row.bp_limit_diastolic), alert_bp=(row.alert_bp_systolic, row.alert_bp_diastolic),
-        screening_valid_days=row.screening_valid_days, early_start_minutes=row.early_start_minutes,
-        observation_minutes_intranasal=row.observation_minutes_intranasal,
-        observation_minutes_other=row.observation_minutes_other)
 
 
 # --- Facts -------------------------------------------------------------------------------------------------
@@ -82,7 +73,7 @@ def predose_facts(s: TherapySession, now: dt.datetime, rules: dosing.DosingSetti
 
 def predose_checks(s: TherapySession, now: dt.datetime | None = None) -> list[dosing.Check]:
     """The failing pre-dose checks of `s` now ([]: the dose may start)."""
-    rules = settings()
+    rules = dosing_settings()
     return dosing.predose_checks(predose_facts(s, now or utcnow(), rules), rules)
 
 
@@ -93,7 +84,7 @@ def readings(s: TherapySession) -> list[dosing.Reading]:
 
 def discharge_checks(s: TherapySession, ticked: Iterable[str], now: dt.datetime | None = None) -> list[dosing.Check]:
     """The failing discharge checks of a dosed session now ([]: the patient may leave)."""
-    return dosing.discharge_checks(s.dosed_at, now or utcnow(), s.route, readings(s), ticked, settings())
+    return dosing.discharge_checks(s.dosed_at, now or utcnow(), s.route, readings(s), ticked, dosing_settings())
 
 
 def refuse(checks: list[dosing.Check], what: str) -> None:
@@ -146,20 +137,23 @@ def save_predose(s: TherapySession, entry: PreDoseEntry, *, commit: bool = True)
     if s.status not in ("checked_in", "scheduled" if not commit else "checked_in"):
         raise Conflict("Record the pre-dose check after check-in and before the dose.",
                        {"status": "check the patient in first" if s.status == "scheduled" else "already dosed"})
-    rules, errors = settings(), {}
+    rules, errors = dosing_settings(), {}
     keys = {i.key for i in rules.predose_checklist}
     if entry.weight_kg is not None and not dosing.WEIGHT_KG[0] <= entry.weight_kg <= dosing.WEIGHT_KG[1]:
         errors["weight_kg"] = f"Weight must be between {dosing.WEIGHT_KG[0]:g} and {dosing.WEIGHT_KG[1]:g} kg."
     bp = _bp(entry.bp, "bp", errors)
-    if not set(entry.ticked) <= keys:
-        errors["checklist"] = "Unknown checklist items: " + ", ".join(sorted(set(entry.ticked) - keys)) + "."
+    # A key ticked earlier whose item the clinic has since removed is dropped, not refused.
+    unknown = set(entry.ticked) - keys - set(s.predose_ticked or ())
+    if unknown:
+        errors["checklist"] = "Unknown checklist items: " + ", ".join(sorted(unknown)) + "."
     if len(entry.override_reason or "") > 2000:
         errors["override_reason"] = "At most 2000 characters."
     Invalid.check(errors, "Some fields are not valid.")
     if bp and (bp[0], bp[1]) != (s.bp_before_systolic, s.bp_before_diastolic):
         s.bp_before_systolic, s.bp_before_diastolic, s.predose_bp_at = bp[0], bp[1], utcnow()
     s.weight_kg = entry.weight_kg if entry.weight_kg is not None else s.weight_kg
-    s.predose_ticked, s.pregnancy_possible = sorted(set(entry.ticked)), bool(entry.pregnancy_possible)
+    s.predose_ticked, s.pregnancy_possible = sorted(set(entry.ticked) & keys), bool(entry.pregnancy_possible)
+    keep_labels(s, "predose", dosing.labels_of(rules.predose_checklist, s.predose_ticked))
     reason = (entry.override_reason or "").strip() or None
     if reason and reason != s.bp_override_reason:
         audit("predose_bp_override", patient_id=s.patient_id, obj=s,
@@ -169,6 +163,11 @@ def save_predose(s: TherapySession, entry: PreDoseEntry, *, commit: bool = True)
     if commit:
         db.session.commit()
     return predose_checks(s)
+
+
+def keep_labels(s: TherapySession, checklist: str, labels: dict[str, str]) -> None:
+    """Keep the words of the items ticked on `checklist` ("predose" or "discharge") with the session."""
+    s.checklist_labels = {**(s.checklist_labels or {}), checklist: labels}
 
 
 def _bp(text: str | None, name: str, errors: dict[str, str]) -> tuple[int, int] | None:
@@ -200,7 +199,7 @@ def give_dose(s: TherapySession, entry: DoseEntry, now: dt.datetime | None = Non
     Invalid.check(errors, "Some fields are not valid.")
     now = now or utcnow()
     refuse(predose_checks(s, now), "The dose cannot start")
-    verdict = dosing.dose_check(entry.route, float(entry.dose_mg), s.weight_kg, settings())
+    verdict = dosing.dose_check(entry.route, float(entry.dose_mg), s.weight_kg, dosing_settings())
     problem = verdict.problem(entry.reason or "")
     if problem:
         raise NotAllowed(problem.message, {problem.key: problem.message, "dose_reason": "Give the reason."})
@@ -280,7 +279,7 @@ def add_vitals(s: TherapySession, entry: VitalsEntry, recorded_by, *, commit: bo
     except ValueError as exc:
         errors["heart_rate" if "heart" in str(exc) else "spo2"] = sentence(str(exc))
     Invalid.check(errors, "Some fields are not valid.")
-    alerts = dosing.vital_alerts(reading, settings())
+    alerts = dosing.vital_alerts(reading, dosing_settings())
     if alerts and not reading.action_note.strip():
         raise NotAllowed("; ".join(a.message for a in alerts) + ": write what was done.",
                          {**dosing.as_fields(alerts), "action_note": "Write what was done about this reading."})
@@ -328,6 +327,7 @@ def discharge(s: TherapySession, ticked: Iterable[str]) -> TherapySession:
     ticked = sorted(set(ticked))
     refuse(discharge_checks(s, ticked), "The patient cannot be discharged yet")
     s.status, s.discharge_ticked = "completed", ticked
+    keep_labels(s, "discharge", dosing.labels_of(dosing_settings().discharge_checklist, ticked))
     s.completed_at = s.updated_at = utcnow()
     audit("session_completed", patient_id=s.patient_id, obj=s, detail="discharged")
     db.session.commit()
@@ -351,3 +351,62 @@ def visible_session(user, session_id: int) -> TherapySession:
     if s is None or not (s.patient_id == user.id or is_care_team(user, s.patient_id)):
         raise NotFound("no such session")
     return s
+
+
+# --- The record ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DosingRecord:
+    """What a completed (or running) dosing day shows: the session page, the dosing screen and the
+    patient's timeline. `bp_after` is the last BP before discharge (older records: the BP after);
+    `overrides` are (what, reason) pairs; `observed_minutes` from the dose to the discharge."""
+
+    session: TherapySession
+    mg_per_kg: str | None
+    bp_before: str | None
+    bp_after: str | None
+    peaks: dosing.Peaks
+    observed_minutes: int | None
+    overrides: tuple[tuple[str, str], ...]
+    predose_items: tuple[str, ...]
+    discharge_items: tuple[str, ...]
+
+
+def record_of(s: TherapySession) -> DosingRecord:
+    """The dosing record of `s` from its own rows (vitals and adverse events: load them with it)."""
+    rows = readings(s)
+    with_bp = [r for r in rows if r.has_bp and (s.completed_at is None or r.at <= s.completed_at)]
+    bp_after = with_bp[-1].bp if with_bp else bp_text(s.bp_after_systolic, s.bp_after_diastolic)
+    overrides = []
+    if s.bp_override_reason:
+        overrides.append((f"Dosed above the BP limit (pre-dose {bp_text(s.bp_before_systolic, s.bp_before_diastolic)})",
+                          s.bp_override_reason))
+    if s.dose_reason:
+        overrides.append(("Dose outside the clinic's range", s.dose_reason))
+    labels = s.checklist_labels or {}
+    return DosingRecord(
+        session=s, mg_per_kg=dosing.format_mg_per_kg(s.dose_mg / s.weight_kg) if s.dose_mg and s.weight_kg else None,
+        bp_before=bp_text(s.bp_before_systolic, s.bp_before_diastolic), bp_after=bp_after,
+        peaks=dosing.peaks(rows, (v.moaas for v in s.vitals), (v.dissociation for v in s.vitals)),
+        observed_minutes=dosing.minutes_since(s.dosed_at, s.completed_at) if s.dosed_at and s.completed_at else None,
+        overrides=tuple(overrides),
+        predose_items=tuple(dosing.ticked_labels(s.predose_ticked or (), labels.get("predose"),
+                                                 dosing.PREDOSE_CHECKLIST)),
+        discharge_items=tuple(dosing.ticked_labels(s.discharge_ticked or (), labels.get("discharge"),
+                                                   dosing.DISCHARGE_CHECKLIST)))
+
+
+def bp_text(systolic: int | None, diastolic: int | None) -> str | None:
+    """"128/84", or None without both values."""
+    return f"{systolic}/{diastolic}" if systolic is not None and diastolic is not None else None
+
+
+def completed_records(user, patient_id: int) -> list[DosingRecord]:
+    """The records of `patient_id`'s completed ketamine sessions, newest first, if `user` may see
+    the patient ([] otherwise). Three queries however many sessions: sessions, vitals, events."""
+    sessions = db.session.scalars(
+        select(TherapySession)
+        .where(TherapySession.patient_id == patient_id, TherapySession.patient_id.in_(visible_patient_ids(user)),
+               TherapySession.kind == "ketamine", TherapySession.status == "completed")
+        .order_by(TherapySession.starts_at.desc())
+        .options(selectinload(TherapySession.vitals), selectinload(TherapySession.adverse_events))).all()
+    return [record_of(s) for s in sessions]

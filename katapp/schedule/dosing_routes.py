@@ -12,6 +12,7 @@ from decimal import Decimal
 from flask import flash, redirect, url_for
 from flask_login import current_user
 
+from katapp.clinic import dosing_settings
 from katapp.clock import utcnow
 from katapp.domain import dosing
 from katapp.errors import Refusal, show_on_form
@@ -27,9 +28,10 @@ FORMS = {"predose": PreDoseForm, "dose": DoseForm, "vitals": VitalsForm, "event"
 
 def _forms(s, given: dict) -> dict:
     """Every step's form: the one submitted (`given`), the others blank or from the stored record."""
-    rules = dosing_day.settings()
+    rules = dosing_settings()
     forms = {name: given.get(name) or cls(formdata=None, prefix=name) for name, cls in FORMS.items()}
-    forms["predose"].checklist.choices = [(i.key, i.label) for i in rules.predose_checklist]
+    forms["predose"].checklist.choices = [(i.key, i.label + (" (only when the patient could be pregnant)" if i.applies_when
+                                                             else "")) for i in rules.predose_checklist]
     forms["discharge"].checklist.choices = [(i.key, i.label) for i in rules.discharge_checklist]
     if "predose" not in given and s.status == "checked_in":
         _fill_predose(forms["predose"], s)
@@ -45,7 +47,7 @@ def _fill_predose(form: PreDoseForm, s) -> None:
 
 
 def _screen(s, status: int = 200, refusal: Refusal | None = None, **given):
-    rules = dosing_day.settings()
+    rules = dosing_settings()
     predose = dosing_day.predose_checks(s) if s.status == "checked_in" else []
     discharge = dosing_day.discharge_checks(s, s.discharge_ticked or ()) if s.status == "dosed" else []
     ratio = dosing.format_mg_per_kg(s.dose_mg / s.weight_kg) if s.dose_mg and s.weight_kg else None

@@ -11,7 +11,7 @@ import datetime as dt
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from katapp.clinic import clinic_settings
+from katapp.clinic import clinic_settings, dosing_settings
 from katapp.clock import local_now, local_today, utcnow
 from katapp.domain import vocabulary
 from katapp.errors import Invalid, Refusal, show_on_form
@@ -142,13 +142,10 @@ def _session_page(s: TherapySession, *, move_form=None, status=200):
         local = local_now(current_user, s.starts_at)
         move_form.date.data, move_form.time.data = local.date(), local.time().replace(second=0, microsecond=0)
         move_form.duration_minutes.data = s.duration_minutes
-    ratio = f"{s.dose_mg / s.weight_kg:.2f} mg/kg" if s.dose_mg and s.weight_kg else None
-    alerts = {v.id: dosing_day.alerts_of(v, dosing_day.settings()) for v in s.vitals} if s.dosed_at else {}
+    alerts = {v.id: dosing_day.alerts_of(v, dosing_settings()) for v in s.vitals} if s.dosed_at else {}
+    record = dosing_day.record_of(s) if s.kind == "ketamine" and (s.dosed_at or s.dose_mg) else None
     return _page("schedule/session.html", status, s=s, move_form=move_form, status_form=StatusForm(),
-                 mg_per_kg=ratio, alerts=alerts,
-                 gate=screening_service.screening_status(s.patient_id),
-                 bp_before=booking.bp_text(s.bp_before_systolic, s.bp_before_diastolic),
-                 bp_after=booking.bp_text(s.bp_after_systolic, s.bp_after_diastolic))
+                 record=record, alerts=alerts, gate=screening_service.screening_status(s.patient_id))
 
 
 @bp.route("/agenda/sessions/<int:session_id>")

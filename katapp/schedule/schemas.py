@@ -42,9 +42,11 @@ def session_detail_json(s: TherapySession, viewer) -> dict:
     data = session_json(s, viewer)
     if s.kind != "ketamine":
         return data
+    record = dosing_day.record_of(s)  # the labels each checklist was ticked against
     data["predose"] = {
         "weight_kg": s.weight_kg, "bp": bp_text(s.bp_before_systolic, s.bp_before_diastolic),
         "bp_at": _iso(s.predose_bp_at), "checklist": list(s.predose_ticked or []),
+        "checklist_labels": list(record.predose_items),
         "pregnancy_possible": bool(s.pregnancy_possible), "override_reason": s.bp_override_reason,
         "failing": dosing.as_fields(dosing_day.predose_checks(s)) if s.status in ("scheduled", "checked_in") else {},
     }
@@ -56,7 +58,8 @@ def session_detail_json(s: TherapySession, viewer) -> dict:
     data["adverse_events"] = [{"id": e.id, "at": _iso(e.at), "severity": e.severity, "description": e.description}
                               for e in s.adverse_events]
     data["discharge"] = {
-        "checklist": list(s.discharge_ticked or []), "discharged_at": _iso(s.completed_at) if s.dosed_at else None,
+        "checklist": list(s.discharge_ticked or []), "checklist_labels": list(record.discharge_items),
+        "discharged_at": _iso(s.completed_at) if s.dosed_at else None,
         "failing": dosing.as_fields(dosing_day.discharge_checks(s, s.discharge_ticked or ()))
         if s.status == "dosed" else {},
     }

@@ -80,7 +80,8 @@ def test_settings_saved_and_validated(admin, login_as):
             "crisis_resources": '{"US": [{"label": "Call 988", "kind": "call", "value": "988"}]}'}
     assert c.post("/admin/settings", data=form).status_code == 302
     row = db.session.get(ClinicSettings, 1)
-    assert (row.bp_limit_systolic, row.pcl5_cutpoint, row.clinic_name) == (150, 31, "Calm Clinic")
+    assert (row.pcl5_cutpoint, row.clinic_name) == (31, "Calm Clinic")
+    assert row.bp_limit_systolic == 140  # the BP limit moved to /admin/settings/dosing (tests/admin/test_dosing_settings.py)
     bad = c.post("/admin/settings", data={**form, "pcl5_cutpoint": "5"})
     assert bad.status_code == 400
     db.session.expire_all()

@@ -219,3 +219,54 @@ def test_demo_clinic_has_complete_dosing_days(app):
     for s in done:
         assert s.weight_kg and s.dosed_at and len(s.vitals) == 4
         assert dosing_day.discharge_checks(s, s.discharge_ticked, now=s.completed_at) == []
+    overridden = [s for s in done if s.bp_override_reason]
+    assert len(overridden) == 1 and (overridden[0].bp_before_systolic, overridden[0].bp_before_diastolic) == (146, 92)
+    upset = [s for s in done if s.adverse_events]
+    assert len(upset) == 1 and upset[0].adverse_events[0].severity == "mild"
+    assert any(v.vomiting for v in upset[0].vitals)
+
+
+def predose_page(doc, s, **changes):
+    data = {"predose-csrf_token": doc.csrf, "predose-weight_kg": "70", "predose-bp": "128/84",
+            "predose-pregnancy_possible": "no", "predose-checklist": ["fasting", "escort", "consent"], **changes}
+    return doc.post(f"/agenda/sessions/{s.id}/dosing/predose", data=data)
+
+
+def test_bp_override_on_the_page_is_audited_and_shown_in_the_record(doc, sess):
+    assert predose_page(doc, sess, **{"predose-bp": "152/96"}).status_code == 302
+    r = doc.post(f"/agenda/sessions/{sess.id}/dosing/dose", data={"dose-csrf_token": doc.csrf, "dose-dose_mg": "35",
+                                                                  "dose-route": "iv"})
+    assert r.status_code == 422 and 'data-check="bp"' in r.get_data(as_text=True)
+    assert predose_page(doc, sess, **{"predose-bp": "152/96", "predose-override_reason": "anxious; repeat 138/88"}).status_code == 302
+    r = doc.post(f"/agenda/sessions/{sess.id}/dosing/dose", data={"dose-csrf_token": doc.csrf, "dose-dose_mg": "35",
+                                                                  "dose-route": "iv"})
+    assert r.status_code == 302 and status_of(sess) == "dosed"
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "predose_bp_override"))
+    assert "152/96" in event.detail and "anxious" in event.detail
+    page = doc.get(f"/agenda/sessions/{sess.id}").get_data(as_text=True)
+    assert "Dosed above the BP limit (pre-dose 152/96)" in page and "anxious; repeat 138/88" in page
+
+
+def test_dose_outside_the_range_on_the_page_needs_a_reason(doc, sess):
+    predose_page(doc, sess)
+    url = f"/agenda/sessions/{sess.id}/dosing/dose"
+    r = doc.post(url, data={"dose-csrf_token": doc.csrf, "dose-dose_mg": "90", "dose-route": "iv"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "1.29 mg/kg is outside the clinic&#39;s range 35–70 mg" in html
+    assert 'value="90"' in html  # what was typed stays on the form
+    assert status_of(sess) == "checked_in"
+    r = doc.post(url, data={"dose-csrf_token": doc.csrf, "dose-dose_mg": "90", "dose-route": "iv",
+                            "dose-dose_reason": "titrated up by the psychiatrist"})
+    assert r.status_code == 302 and status_of(sess) == "dosed"
+    assert "titrated up by the psychiatrist" in doc.get(f"/agenda/sessions/{sess.id}").get_data(as_text=True)
+
+
+def test_moving_a_ketamine_session_on_the_page_rechecks_the_screening(doc, pat, clinician, make_session, make_screening):
+    s = make_session(pat, clinician, starts_at=(utcnow() + dt.timedelta(days=2)).replace(microsecond=0))
+    make_screening(pat, cardiovascular_disease=True)
+    later = utcnow() + dt.timedelta(days=3)
+    r = doc.post(f"/agenda/sessions/{s.id}/move", data={"csrf_token": doc.csrf, "date": later.date().isoformat(),
+                                                       "time": "10:00", "duration_minutes": "90"})
+    assert r.status_code == 400 and "contraindication" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(TherapySession, s.id).starts_at == s.starts_at
