@@ -80,9 +80,11 @@ def set_care_team(patient: User, clinician_ids: list[int]) -> None:
     removed (subject: the patient; object: the clinician). The caller commits."""
     valid = set(db.session.scalars(select(User.id).where(User.id.in_(clinician_ids), User.role == "clinician")))
     before = set(db.session.scalars(select(care_team.c.clinician_id).where(care_team.c.patient_id == patient.id)))
-    db.session.execute(delete(care_team).where(care_team.c.patient_id == patient.id))
-    if valid:
-        db.session.execute(insert(care_team), [{"clinician_id": c, "patient_id": patient.id} for c in sorted(valid)])
+    if before - valid:  # those who stay keep their added_at: the handover rule reads it (katapp/careteam.py)
+        db.session.execute(delete(care_team).where(care_team.c.patient_id == patient.id,
+                                                   care_team.c.clinician_id.in_(before - valid)))
+    if valid - before:
+        db.session.execute(insert(care_team), [{"clinician_id": c, "patient_id": patient.id} for c in sorted(valid - before)])
     _audit_care_team(patient, added=valid - before, removed=before - valid)
     careteam.settle([patient.id])  # open sessions of a removed clinician go to the team (issue #14)
 

@@ -14,7 +14,7 @@ import pytest
 
 from katapp.models import utcnow
 
-from .world import A_NAME, A_PRIVATE, A_SECRETS, A_SESSION_NOTE, ACTORS, table_fingerprint
+from .world import A_PRIVATE, A_SECRETS, ACTORS, table_fingerprint
 
 TOMORROW = (utcnow() + dt.timedelta(days=10)).date().isoformat()
 
