@@ -47,6 +47,9 @@ PARTS: dict[str, Part] = {
     # the admin's clinic overview: sessions waiting for a clinician, add-patient requests that matched (#14)
     "admin_tasks": Part("admin/_tasks.html", lambda user: {
         "tasks": careteam.admin_tasks() if user.is_authenticated and user.role == "admin" else None}),
+    # the admin's clinic overview: the week's security events, counted, each linked to the audit log (#14)
+    "security_events": Part("audit/_security_events.html", lambda user: {
+        "events": audit_log.security_events() if user.is_authenticated and user.role == "admin" else None}),
     "journal_prompt": Part("journal/_prompt_card.html", lambda user: {"offer": journal.prompt_for(user)}),
     # every patient page: the crisis help as JSON, so the phone can show it offline (static/js/crisis.js)
     "crisis_data": Part("checkins/_crisis_data.html", lambda user: {

@@ -5,6 +5,7 @@ The care team is changed as a clinic changes it: an admin saves the patient's ac
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -161,3 +162,14 @@ def test_finished_sessions_stay_with_the_clinician_who_held_them(team, make_sess
     db.session.expire_all()
     assert db.session.get(TherapySession, done.id).clinician_id == team.leave.id
     assert team.leave_client.get(f"/agenda/sessions/{done.id}").status_code == 404
+
+
+def test_admin_overview_counts_the_weeks_security_events(team):
+    set_team(team, team.stay)
+    overview = team.admin_client.get(team.admin_client.get("/").headers["Location"])
+    text = overview.get_data(as_text=True)
+    assert "Security events this week" in text
+    removed = re.search(r'kind=care_team_removed">Clinicians removed from a care team</a></th>\s*<td>(\d+)</td>', text)
+    moved = re.search(r'kind=session_reassigned">Sessions moved to another clinician[^<]*</a></th>\s*<td>(\d+)</td>', text)
+    assert removed.group(1) == "1" and moved.group(1) == "1"
+    assert re.search(r"Sign-in limit reached[^<]*</th>\s*<td>0</td>", text)  # zero: no link, still shown
