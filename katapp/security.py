@@ -177,14 +177,10 @@ def get_patient_or_404(user: User, patient_id: int) -> User:
 
 
 def is_care_team(clinician: User, patient_id: int) -> bool:
-    """True when `clinician` has `patient_id` on their caseload."""
+    """True when `clinician` has `patient_id` on their caseload (`visible_patient_ids`)."""
     if clinician.role != "clinician":
         return False
-    row = db.session.execute(
-        select(care_team.c.patient_id).where(
-            care_team.c.clinician_id == clinician.id, care_team.c.patient_id == patient_id
-        )
-    ).first()
+    row = db.session.execute(visible_patient_ids(clinician).where(care_team.c.patient_id == patient_id)).first()
     return row is not None
 
 

@@ -103,6 +103,10 @@ def test_a_new_patient_shows_on_the_caseload_only_once_they_set_a_password(clini
     add(c, "brand.new@example.org", name="Brandnew Person")
     assert "Brandnew Person" not in c.get("/caseload").get_data(as_text=True)
     assert c.get("/api/v1/patients").json["items"] == []
+    pending = db.session.query(User).filter_by(email="brand.new@example.org").one()
+    booking = c.post("/api/v1/sessions", headers={"X-CSRFToken": c.csrf}, json={
+        "patient_id": pending.id, "kind": "intake", "starts_at": "2031-03-04T09:00:00+00:00", "duration_minutes": 60})
+    assert booking.status_code == 404  # the same answer as for anybody else's patient
     body = db.session.query(OutboxEmail).one().body
     link = re.search(r"http://localhost(/invite/\S+)", body).group(1)
     newcomer = app.test_client()
