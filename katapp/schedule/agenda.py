@@ -32,7 +32,7 @@ def own_sessions(user: User):
 
 
 def sessions_between(user: User, start: dt.datetime | None, end: dt.datetime | None):
-    """A SELECT of `user`'s sessions (`_own`), newest first."""
+    """A SELECT of `user`'s sessions (`own_sessions`), newest first."""
     stmt = select(TherapySession).where(own_sessions(user))
     if start is not None:
         stmt = stmt.where(TherapySession.starts_at >= start)
