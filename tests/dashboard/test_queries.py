@@ -32,5 +32,7 @@ def test_query_count_is_fixed(page, login_as, make_user, seed_history, count_que
         counts.append(_count(count_queries, login_as(viewer), path))
     assert counts[0] == counts[1], counts
     # The patient page also reads its open flag groups (#11) and appends one audit event (the chain head
-    # is locked and moved: 3 statements); the clinic settings are read once a request.
-    assert counts[0] <= 12, counts
+    # is locked and moved: 3 statements); the clinic settings are read once a request. The overview also
+    # reads the admin's tasks (sessions waiting for a clinician, add-patient matches) and the week's
+    # security events: 3 more (issue #14).
+    assert counts[0] <= (15 if page == "overview" else 12), counts
