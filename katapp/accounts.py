@@ -1,5 +1,6 @@
 """Account primitives shared by sign-in (auth) and account management (admin, the command line):
-the one email normalisation and the one way to make an invitation. Not a feature: no pages.
+the one email normalisation, the one way to make an invitation and the one way to email an
+account's owner. Not a feature: no pages.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from katapp.errors import NotAllowed
 from katapp.extensions import db
-from katapp.models import Invitation, User, utcnow
+from katapp.models import Invitation, OutboxEmail, User, utcnow
 
 ALREADY_SET_UP = ("This account already has a password, so no invitation link can be made for it. "
                 "Its owner can set a new one with \"Forgot your password?\" on the sign-in page.")
@@ -49,3 +50,11 @@ def create_invitation(user: User, created_by: User | None) -> str:
         )
     )
     return token
+
+
+def send_account_email(to_address: str, subject: str, body: str) -> None:
+    """Queue an email to an account's owner in the caller's transaction (the caller commits);
+    `flask send-alerts` sends it. Without an SMTP server (development) it is also logged at once."""
+    db.session.add(OutboxEmail(to_address=to_address, subject=subject, body=body, kind="account"))
+    if current_app.config.get("MAIL_BACKEND") == "console":
+        current_app.logger.warning("Email to %s: %s\n%s", to_address, subject, body)

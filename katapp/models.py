@@ -694,6 +694,25 @@ on_call = Table(
     Column("added_at", UTCDateTime(), nullable=False, default=utcnow),
 )
 
+class SessionHandover(db.Model):
+    """A session taken off a clinician's agenda by a care-team change (issue #14): the kind and time
+    they had booked (kept, so their agenda can say "Reassigned" without showing anything current)
+    and who took it over (`to_clinician_id` None: nobody on the care team was free, so the session
+    waits for a clinician and the admins see it)."""
+
+    __tablename__ = "session_handovers"
+    __table_args__ = (Index("ix_session_handovers_from_starts", "from_clinician_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("therapy_sessions.id", ondelete="CASCADE"), index=True)
+    from_clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    to_clinician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 OUTBOX_KINDS = ("flag", "escalation", "account")  # account: password reset links and notices
 
 

@@ -14,6 +14,7 @@ from flask import Flask, render_template
 from flask_login import current_user
 from markupsafe import Markup
 
+from katapp import careteam
 from katapp import flag_review as review
 from katapp.audit import services as audit_log
 from katapp.checkins import services as checkins
@@ -44,6 +45,12 @@ PARTS: dict[str, Part] = {
     # the admin's clinic overview: who changed which care team in the last 7 days
     "care_team_changes": Part("audit/_care_team_changes.html", lambda user: {
         "changes": audit_log.care_team_changes() if user.is_authenticated and user.role == "admin" else None}),
+    # the admin's clinic overview: sessions waiting for a clinician, add-patient requests that matched (#14)
+    "admin_tasks": Part("admin/_tasks.html", lambda user: {
+        "tasks": careteam.admin_tasks() if user.is_authenticated and user.role == "admin" else None}),
+    # the admin's clinic overview: the week's security events, counted, each linked to the audit log (#14)
+    "security_events": Part("audit/_security_events.html", lambda user: {
+        "events": audit_log.security_events() if user.is_authenticated and user.role == "admin" else None}),
     "journal_prompt": Part("journal/_prompt_card.html", lambda user: {"offer": journal.prompt_for(user)}),
     # every patient page: the crisis help as JSON, so the phone can show it offline (static/js/crisis.js)
     # the clinician's patient page: the record of every completed dosing day (issue #12)

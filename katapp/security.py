@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, g, jsonify, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy import Select, select
+from sqlalchemy.orm import aliased
 
 from katapp.extensions import db, login_manager
 from katapp.models import AuditEvent, User, care_team, utcnow
@@ -147,11 +148,18 @@ def role_required(*roles: str) -> Callable:
 
 # --- Scoped access ----------------------------------------------------------------------------------
 def visible_patient_ids(user: User) -> Select:
-    """A SELECT of the patient ids `user` may see: self (patient), caseload (clinician), all (admin)."""
+    """A SELECT of the patient ids `user` may see: self (patient), caseload (clinician), all (admin).
+
+    A clinician's caseload holds the patients who have joined (set their password): an invitation
+    not yet accepted stays off it, so "Add patient" cannot tell a new address from one that already
+    has an account (issue #14: both look like an invitation that has not been accepted yet).
+    """
     if user.role == "admin":
         return select(User.id).where(User.role == "patient")
     if user.role == "clinician":
-        return select(care_team.c.patient_id).where(care_team.c.clinician_id == user.id)
+        joined = aliased(User)  # not the outer query's User: no correlation
+        return (select(care_team.c.patient_id).join(joined, joined.id == care_team.c.patient_id)
+                .where(care_team.c.clinician_id == user.id, joined.password_hash.is_not(None)))
     return select(User.id).where(User.id == user.id)
 
 
@@ -169,14 +177,10 @@ def get_patient_or_404(user: User, patient_id: int) -> User:
 
 
 def is_care_team(clinician: User, patient_id: int) -> bool:
-    """True when `clinician` has `patient_id` on their caseload."""
+    """True when `clinician` has `patient_id` on their caseload (`visible_patient_ids`)."""
     if clinician.role != "clinician":
         return False
-    row = db.session.execute(
-        select(care_team.c.patient_id).where(
-            care_team.c.clinician_id == clinician.id, care_team.c.patient_id == patient_id
-        )
-    ).first()
+    row = db.session.execute(visible_patient_ids(clinician).where(care_team.c.patient_id == patient_id)).first()
     return row is not None
 
 

@@ -119,11 +119,11 @@ def add_patient():
     form = PersonForm()
     if form.validate_on_submit():
         try:
-            user, token = services.add_patient_to_caseload(
+            email = services.add_patient_to_caseload(
                 current_user, email=form.email.data, display_name=form.display_name.data, timezone=form.timezone.data
             )
         except Refusal as refusal:
             show_on_form(form, refusal, default_field="email")
-        else:
-            return render_template("admin/invited.html", user=user, invite_url=_invite_url(token))
+        else:  # the same page whether or not the address had an account (issue #14)
+            return render_template("admin/invitation_sent.html", email=email, name=form.display_name.data.strip())
     return render_template("admin/add_patient.html", form=form)

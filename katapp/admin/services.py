@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import asdict
 
+from flask import current_app, url_for
 from flask_login import current_user
 from sqlalchemy import delete, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from katapp.accounts import create_invitation, normalize_email
+from katapp import careteam
+from katapp.accounts import create_invitation, normalize_email, send_account_email
 from katapp.clinic import clinic_settings, stored_settings
 from katapp.domain import crisis
 from katapp.errors import Conflict, Invalid, NotAllowed
@@ -41,8 +42,8 @@ def users_query(role: str | None = None, q: str | None = None):
 
 
 def create_user(*, email: str, display_name: str, role: str, timezone: str, clinician_ids: list[int] | None,
-                created_by: User | None, password: str | None = None) -> tuple[User, str | None]:
-    """Create an account, commit, and return it with its invitation token.
+                created_by: User | None, password: str | None = None, commit: bool = True) -> tuple[User, str | None]:
+    """Create an account, commit (unless `commit` is False), and return it with its invitation token.
 
     The pages create it without a password (the token is the invitation); the command line
     (`created_by` None) gives a `password`, which is checked and set, and gets no token.
@@ -69,7 +70,8 @@ def create_user(*, email: str, display_name: str, role: str, timezone: str, clin
     token = None if password is not None else create_invitation(user, created_by)
     audit("account_created", patient_id=user.id if role == "patient" else None, obj=user,
           detail=role if created_by is not None else f"{role} (command line)")
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return user, token
 
 
@@ -78,10 +80,13 @@ def set_care_team(patient: User, clinician_ids: list[int]) -> None:
     removed (subject: the patient; object: the clinician). The caller commits."""
     valid = set(db.session.scalars(select(User.id).where(User.id.in_(clinician_ids), User.role == "clinician")))
     before = set(db.session.scalars(select(care_team.c.clinician_id).where(care_team.c.patient_id == patient.id)))
-    db.session.execute(delete(care_team).where(care_team.c.patient_id == patient.id))
-    if valid:
-        db.session.execute(insert(care_team), [{"clinician_id": c, "patient_id": patient.id} for c in sorted(valid)])
+    if before - valid:  # those who stay keep their added_at: the handover rule reads it (katapp/careteam.py)
+        db.session.execute(delete(care_team).where(care_team.c.patient_id == patient.id,
+                                                   care_team.c.clinician_id.in_(before - valid)))
+    if valid - before:
+        db.session.execute(insert(care_team), [{"clinician_id": c, "patient_id": patient.id} for c in sorted(valid - before)])
     _audit_care_team(patient, added=valid - before, removed=before - valid)
+    careteam.settle([patient.id])  # open sessions of a removed clinician go to the team (issue #14)
 
 
 def _audit_care_team(patient: User, *, added: set[int], removed: set[int]) -> None:
@@ -115,6 +120,9 @@ def update_user(user: User, *, display_name: str, timezone: str, active: bool, c
     if user.active and not active:
         user.session_version += 1
         audit("account_deactivated", obj=user, patient_id=user.id if user.is_patient else None)
+        if user.is_clinician:
+            user.active = False  # settle sees them gone: their open sessions go to the care teams
+            careteam.settle(careteam.patients_with_open_sessions_of(user))
     elif active and not user.active:
         audit("account_reactivated", obj=user, patient_id=user.id if user.is_patient else None)
     user.active = active
@@ -132,27 +140,52 @@ def reissue_invitation(user: User, by: User) -> str:
     return token
 
 
-def add_patient_to_caseload(clinician: User, *, email: str, display_name: str, timezone: str) -> tuple[User, str]:
-    """A clinician adds a new patient; they join the clinician's caseload. Returns the invitation token.
+INVITE_SUBJECT = "katapp: your invitation from {clinic}"
+INVITE_BODY = ("{clinic} invited you to katapp, where you keep your check-ins, questionnaires and session\n"
+               "times, and share what you choose with your care team.\n\n"
+               "Open this link within {days} days to choose your password (it works once):\n{url}\n\n"
+               "If you did not expect this email, ignore it: nothing happens without the link.\n")
+MATCH_SUBJECT = "katapp: a clinic tried to invite this address"
+MATCH_BODY = ("Someone at {clinic} asked katapp to invite {email} as a new patient. This address already has\n"
+              "a katapp account, so nothing was created, changed or joined to it, and no link was made.\n\n"
+              "If you expected this, sign in as usual at {url} (\"Forgot your password?\" helps if needed) or\n"
+              "tell the clinic. If you did not, you can ignore this email: the clinic's administrators are told.\n")
 
-    The answer does not reveal whether the email already has an account (in a KAT clinic that is
-    patient status): for an existing one nothing is created, merged or changed, the request is
-    audited (`invitation_for_existing_account`, for the admins) and an unsaved user with a decoy
-    token (stored nowhere, so its link is refused like an expired one) is returned.
+
+def add_patient_to_caseload(clinician: User, *, email: str, display_name: str, timezone: str) -> str:
+    """A clinician adds a new patient to their caseload; the invitation is emailed. Commits; returns
+    the normalised address, which is all the page shows.
+
+    The clinician learns nothing about whether the address has an account anywhere (in a KAT clinic
+    that is patient status, issue #14): both ways write one email to the address and nothing else
+    the clinician can see. A new address gets an account on the care team and its one-time link (the
+    patient shows on the caseload once they have set a password, `security.visible_patient_ids`); an
+    existing account (any role, active or not) is left as it is, its owner is told that a clinic tried
+    to add them, and the admins see the request on their overview (audit
+    `invitation_for_existing_account`).
     """
     email = normalize_email(email)
+    clinic = clinic_settings().clinic_name
     existing = db.session.scalar(select(User).where(User.email == email))
     if existing is None:
         try:
-            return create_user(email=email, display_name=display_name, role="patient", timezone=timezone,
-                               clinician_ids=[clinician.id], created_by=clinician)
+            _user, token = create_user(email=email, display_name=display_name, role="patient", timezone=timezone,
+                                       clinician_ids=[clinician.id], created_by=clinician, commit=False)
         except Conflict:  # created by someone else at this very moment
             existing = db.session.scalar(select(User).where(User.email == email))
-    audit("invitation_for_existing_account", obj=existing, patient_id=existing.id if existing.is_patient else None,
+        else:
+            days = current_app.config["INVITATION_TTL"].days
+            url = url_for("auth.accept_invite", token=token, _external=True)
+            send_account_email(email, INVITE_SUBJECT.format(clinic=clinic),
+                               INVITE_BODY.format(clinic=clinic, days=days, url=url))
+            db.session.commit()
+            return email
+    audit(careteam.ADD_PATIENT_MATCH, obj=existing, patient_id=existing.id if existing.is_patient else None,
           detail=f"an invitation was requested by clinician {clinician.id} for an existing account")
+    send_account_email(email, MATCH_SUBJECT, MATCH_BODY.format(clinic=clinic, email=email,
+                                                               url=url_for("auth.login", _external=True)))
     db.session.commit()
-    decoy = User(email=email, display_name=display_name.strip(), role="patient", timezone=timezone)
-    return decoy, secrets.token_urlsafe(32)
+    return email
 
 
 def save_settings(values: dict) -> ClinicSettings:
@@ -233,6 +266,7 @@ def _hand_over(clinician: User, move_to: int | None) -> None:
         db.session.execute(insert(care_team), [{"clinician_id": target.id, "patient_id": p} for p in moved])
     for patient_id in patient_ids:
         audit("care_team_changed", obj=clinician, patient_id=patient_id, detail=f"moved to clinician {target.id}")
+    careteam.settle(patient_ids)
 
 
 # --- Alert settings (#11) ----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Select, distinct, or_, select
+from sqlalchemy import Select, distinct, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from katapp.clock import utcnow, zone_of
@@ -18,6 +18,17 @@ from katapp.security import audit
 
 READS = "reads"  # the kind that means every read of a patient's records
 CARE_TEAM_ACTIONS = ("care_team_added", "care_team_removed")
+# The admin overview's "Security events this week" (issue #14): (audit action, what it means), in order.
+SECURITY_EVENTS = (
+    ("sign_in_limit_tripped", "Sign-in limit reached (an account-wide flood of wrong passwords)"),
+    ("sign_in_failed", "Wrong passwords at sign-in"),
+    ("password_change_failed", "Wrong current password when changing a password"),
+    ("account_deactivated", "Accounts deactivated"),
+    ("care_team_removed", "Clinicians removed from a care team"),
+    ("session_reassigned", "Sessions moved to another clinician by a care-team change"),
+    ("session_needs_clinician", "Sessions left waiting for a clinician by a care-team change"),
+    ("invitation_for_existing_account", "\"Add patient\" requests that matched an existing account"),
+)
 CSV_COLUMNS = ("seq", "at_utc", "actor_id", "actor_email", "action", "patient_id", "patient_email",
                "object_type", "object_id", "detail", "ip")
 
@@ -105,6 +116,16 @@ def reads_of(patient: User) -> Select:
             .where(AuditEvent.patient_id == patient.id, _reads(), AuditEvent.actor_id.is_not(None),
                    AuditEvent.actor_id != patient.id)
             .order_by(AuditEvent.seq.desc()))
+
+
+def security_events(days: int = 7) -> list[tuple[str, str, int]]:
+    """(action, meaning, count) of each SECURITY_EVENTS action in the last `days` days, zeros
+    included (one query)."""
+    since = utcnow() - dt.timedelta(days=days)
+    counts = dict(db.session.execute(
+        select(AuditEvent.action, func.count()).where(AuditEvent.action.in_([a for a, _ in SECURITY_EVENTS]),
+                                                      AuditEvent.at >= since).group_by(AuditEvent.action)).all())
+    return [(action, meaning, counts.get(action, 0)) for action, meaning in SECURITY_EVENTS]
 
 
 def care_team_changes(days: int = 7, limit: int = 50) -> list[AuditEvent]:

@@ -14,10 +14,11 @@ import secrets
 from flask import current_app, url_for
 from sqlalchemy import select, update
 
+from katapp import accounts
 from katapp.clock import utcnow
 from katapp.errors import Invalid, NotFound
 from katapp.extensions import db
-from katapp.models import OutboxEmail, PasswordReset, User
+from katapp.models import PasswordReset, User
 from katapp.passwords import hash_password, validate_password
 from katapp.security import audit, client_ip
 
@@ -37,9 +38,7 @@ def token_hash(token: str) -> str:
 
 def send_account_email(user: User, subject: str, body: str) -> None:
     """Queue an email to the account's owner in the caller's transaction (the caller commits)."""
-    db.session.add(OutboxEmail(to_address=user.email, subject=subject, body=body, kind="account"))
-    if current_app.config.get("MAIL_BACKEND") == "console":
-        current_app.logger.warning("Email to %s: %s\n%s", user.email, subject, body)
+    accounts.send_account_email(user.email, subject, body)
 
 
 def record_password_set(user: User, how: str, *, by: User | None = None, detail: str | None = None) -> None:

@@ -12,19 +12,28 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from katapp import careteam
 from katapp.clock import local_day, local_now, utcnow
 from katapp.domain import scheduling
 from katapp.domain.vocabulary import BUSY_STATUSES, KIND
 from katapp.extensions import db
-from katapp.models import TherapySession, User
+from katapp.models import SessionHandover, TherapySession, User
 from katapp.schedule.parse import Reader
 from katapp.schedule.screening import contraindication_open, has_screening, open_flag
+from katapp.security import visible_patient_ids
+
+
+def own_sessions(user: User):
+    """The WHERE clause of `user`'s sessions: a patient's own; a clinician's as its clinician, with
+    patients on their care team only (a clinician removed from a team sees none of its sessions)."""
+    if user.is_patient:
+        return TherapySession.patient_id == user.id
+    return (TherapySession.clinician_id == user.id) & TherapySession.patient_id.in_(visible_patient_ids(user))
 
 
 def sessions_between(user: User, start: dt.datetime | None, end: dt.datetime | None):
-    """A SELECT of `user`'s sessions (patient: own; clinician: own as clinician), newest first."""
-    owner = TherapySession.patient_id if user.is_patient else TherapySession.clinician_id
-    stmt = select(TherapySession).where(owner == user.id)
+    """A SELECT of `user`'s sessions (`own_sessions`), newest first."""
+    stmt = select(TherapySession).where(own_sessions(user))
     if start is not None:
         stmt = stmt.where(TherapySession.starts_at >= start)
     if end is not None:
@@ -45,10 +54,15 @@ def listed(user: User, args: Mapping):
 # --- The clinician's agenda ------------------------------------------------------------------------------
 @dataclass
 class AgendaItem:
-    session: TherapySession
-    open_flag: bool
-    contraindication: bool
-    screened: bool
+    session: TherapySession | None  # None for a reassigned one: only `handover` (kind, time) is shown
+    open_flag: bool = False
+    contraindication: bool = False
+    screened: bool = False
+    handover: SessionHandover | None = None
+
+    @property
+    def starts_at(self) -> dt.datetime:
+        return self.session.starts_at if self.session is not None else self.handover.starts_at
 
 
 @dataclass
@@ -58,9 +72,10 @@ class AgendaDay:
 
 
 def agenda(clinician: User, today: dt.date, days: int = 8) -> list[AgendaDay]:
-    """The clinician's sessions from local `today` for `days` days, grouped by local day.
+    """The clinician's sessions from local `today` for `days` days, grouped by local day, with the
+    sessions a care-team change took off their agenda as "Reassigned" (kind and time only).
 
-    One query whatever the number of sessions: patients are joined, warnings are EXISTS columns.
+    Two queries whatever the number of sessions: patients are joined, warnings are EXISTS columns.
     """
     start = scheduling.day_bounds_utc(today, clinician.timezone)[0]
     end = scheduling.day_bounds_utc(today + dt.timedelta(days=days - 1), clinician.timezone)[1]
@@ -69,21 +84,24 @@ def agenda(clinician: User, today: dt.date, days: int = 8) -> list[AgendaDay]:
         select(TherapySession, open_flag(pid).label("flag"), contraindication_open(pid).label("ci"),
                has_screening(pid).label("screened"))
         .join(TherapySession.patient).options(contains_eager(TherapySession.patient))
-        .where(TherapySession.clinician_id == clinician.id, TherapySession.starts_at >= start,
-               TherapySession.starts_at < end)
+        .where(own_sessions(clinician), TherapySession.starts_at >= start, TherapySession.starts_at < end)
         .order_by(TherapySession.starts_at, TherapySession.id)
     ).all()
+    items = [AgendaItem(s, bool(flag), bool(ci), bool(screened)) for s, flag, ci, screened in rows]
+    mine = {it.session.id for it in items}
+    items += [AgendaItem(None, handover=h) for h in careteam.handed_over_from(clinician, start, end)
+              if h.session_id not in mine]  # handed back to them later: shown as their own
     by_day = {today + dt.timedelta(days=i): [] for i in range(days)}
-    for s, flag, ci, screened in rows:
-        by_day.setdefault(local_day(clinician, s.starts_at), []).append(AgendaItem(s, bool(flag), bool(ci), bool(screened)))
-    return [AgendaDay(d, items) for d, items in by_day.items()]
+    for it in sorted(items, key=lambda it: it.starts_at):
+        by_day.setdefault(local_day(clinician, it.starts_at), []).append(it)
+    return [AgendaDay(d, day_items) for d, day_items in by_day.items()]
 
 
 def awaiting_outcome(clinician: User, before: dt.datetime, days: int = 14) -> list[TherapySession]:
     """The clinician's sessions that ended in the `days` before `before` and are still "scheduled"."""
     return list(db.session.scalars(
         select(TherapySession).options(joinedload(TherapySession.patient))
-        .where(TherapySession.clinician_id == clinician.id, TherapySession.status == "scheduled",
+        .where(own_sessions(clinician), TherapySession.status == "scheduled",
                TherapySession.starts_at >= before - dt.timedelta(days=days), TherapySession.ends_at <= utcnow(),
                TherapySession.starts_at < before)
         .order_by(TherapySession.starts_at)
@@ -99,7 +117,7 @@ class AgendaPage:
 
     @property
     def total(self) -> int:
-        return sum(len(d.items) for d in self.days)
+        return sum(1 for d in self.days for it in d.items if it.session is not None)
 
 
 def agenda_page(clinician: User) -> AgendaPage:
@@ -158,7 +176,7 @@ def follow_up_suggestions(clinician: User, now: dt.datetime | None = None) -> li
 def _finished_series(clinician: User, now: dt.datetime) -> list[TherapySession]:
     """The last ketamine session of each of the clinician's series completed in the past 14 days."""
     recent = (select(TherapySession.series_id)
-              .where(TherapySession.clinician_id == clinician.id, TherapySession.series_id.is_not(None),
+              .where(own_sessions(clinician), TherapySession.series_id.is_not(None),
                      TherapySession.kind == "ketamine", TherapySession.status == "completed",
                      TherapySession.completed_at >= now - dt.timedelta(days=14)))
     series = db.session.scalars(

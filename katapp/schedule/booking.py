@@ -29,7 +29,7 @@ from katapp.models import TherapySession, User
 from katapp.schedule import dosing_day
 from katapp.schedule.parse import Reader, check_minutes, sentence
 from katapp.schedule.screening import screening_status
-from katapp.security import audit, is_care_team
+from katapp.security import audit, is_care_team, visible_patient_ids
 
 OUTCOMES = ("completed", "cancelled", "no_show")
 STATUS_CHOICES = ("checked_in", "dosed", "completed", "cancelled", "no_show")
@@ -41,10 +41,12 @@ PATCH_FIELDS = frozenset({"status", "starts_at", "duration_minutes", *RECORD_FIE
 
 # --- Whose ---------------------------------------------------------------------------------------------
 def own_session(clinician: User, session_id: int) -> TherapySession:
-    """The session if `clinician` is its clinician; NotFound otherwise."""
+    """The session if `clinician` is its clinician and its patient is on their care team (a clinician
+    removed from the team is refused like a stranger, issue #14); NotFound otherwise."""
     session = db.session.scalar(
         select(TherapySession).options(joinedload(TherapySession.patient))
-        .where(TherapySession.id == session_id, TherapySession.clinician_id == clinician.id)
+        .where(TherapySession.id == session_id, TherapySession.clinician_id == clinician.id,
+               TherapySession.patient_id.in_(visible_patient_ids(clinician)))
     )
     if session is None:
         raise NotFound("no such session")

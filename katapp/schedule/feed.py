@@ -25,6 +25,7 @@ from katapp.domain.vocabulary import label
 from katapp.errors import NotFound
 from katapp.extensions import db
 from katapp.models import AuditEvent, TherapySession, User
+from katapp.schedule.agenda import own_sessions
 from katapp.security import audit, audit_reads
 
 CHANGE_ACTIONS = ("session_moved", "session_completed", "session_cancelled", "session_no_show")
@@ -60,10 +61,9 @@ def feed_sessions(user: User, now: dt.datetime | None = None) -> tuple[list[Ther
     how many times each was changed (its ICS SEQUENCE, counted from the audit log). Two queries.
     """
     now = now or utcnow()
-    owner = TherapySession.patient_id if user.is_patient else TherapySession.clinician_id
     rows = list(db.session.scalars(
         select(TherapySession).options(joinedload(TherapySession.patient))
-        .where(owner == user.id, TherapySession.starts_at >= now - dt.timedelta(days=60))
+        .where(own_sessions(user), TherapySession.starts_at >= now - dt.timedelta(days=60))
         .order_by(TherapySession.starts_at).limit(2000)
     ))
     changed = {s.id for s in rows if s.updated_at is not None}

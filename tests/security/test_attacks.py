@@ -4,7 +4,7 @@ was stored. Attacks on the input gate and the sign-in limits are tested with tho
 """
 from __future__ import annotations
 
-from .world import A_NAME, A_PRIVATE_JOURNAL, A_SESSION_NOTE, A_SHARED_JOURNAL, table_fingerprint
+from .world import A_EMAIL, A_NAME, A_PRIVATE_JOURNAL, A_SESSION_NOTE, A_SHARED_JOURNAL, table_fingerprint
 
 
 def test_patient_b_reads_a_journal_entry_by_id(world):
@@ -82,3 +82,24 @@ def test_checkin_dated_year_9999_with_an_offset_is_invalid_not_a_crash(world):
     assert response.status_code == 400
     assert "recorded_at" in response.json["fields"]
     assert table_fingerprint() == before
+
+
+def test_removed_clinician_cancels_the_session_they_booked_with_a(world):
+    """Issue #14 item 4: the session still carries their id; the care team decides, not the id."""
+    before = table_fingerprint()
+    c = world.clients["clinician_removed"]
+    response = c.patch(f"/api/v1/sessions/{world.ids['session_removed']}", headers={"X-CSRFToken": c.csrf},
+                       json={"status": "cancelled"})
+    assert response.status_code == 404
+    assert response.json["error"] and A_SESSION_NOTE not in response.text and A_NAME not in response.text
+    assert table_fingerprint() == before
+
+
+def test_clinician_probes_whether_a_has_an_account(world):
+    """Issue #14 item 5: "Add patient" with A's address answers as for a new one, and changes nothing of A."""
+    c = world.clients["clinician_other"]
+    response = c.post("/caseload/add", data={"csrf_token": c.csrf, "email": A_EMAIL, "display_name": "Probe",
+                                             "timezone": "UTC"})
+    assert response.status_code == 200
+    assert f"An invitation was sent to <strong>{A_EMAIL}</strong>" in response.text
+    assert "/invite/" not in response.text and A_NAME not in response.text
