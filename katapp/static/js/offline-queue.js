@@ -9,6 +9,10 @@
 //           "invalid" (400: shown to fix or discard), "conflict" (409), "rejected" (other 4xx).
 // An item is deleted only after the server answered 200/201 (or the patient discarded it, or
 // signed out after a warning). Items belong to one user and are sent only under that user's session.
+//
+// A sign-out made offline (offline-forms.js) is kept too (IndexedDB "katapp-device", store
+// "state", key "signout": {user_id, created}) and completed first when the network returns
+// (finishSignOut: by the worker before any page is fetched, by the pages, and before the queue).
 (function (root) {
   "use strict";
 
@@ -82,6 +86,70 @@
     });
   }
 
+  // --- A pending sign-out (one record, its own database: the queue's schema stays as it is) -----
+  var DEVICE_DB = "katapp-device";
+  var DEVICE_STORE = "state";
+  var SIGNOUT_LOCK = "katapp-signout";
+
+  function withDevice(mode, work) {
+    return new Promise(function (resolve, reject) {
+      var open = indexedDB.open(DEVICE_DB, 1);
+      open.onupgradeneeded = function () { open.result.createObjectStore(DEVICE_STORE); };
+      open.onerror = function () { reject(open.error); };
+      open.onsuccess = function () {
+        var db = open.result;
+        var tx = db.transaction(DEVICE_STORE, mode);
+        var result;
+        var request = work(tx.objectStore(DEVICE_STORE));
+        if (request) { request.onsuccess = function () { result = request.result; }; }
+        tx.oncomplete = function () { db.close(); resolve(result); };
+        tx.onerror = tx.onabort = function () { db.close(); reject(tx.error); };
+      };
+    });
+  }
+  function pendingSignOut() {
+    return withDevice("readonly", function (s) { return s.get("signout"); }).then(function (r) { return r || null; });
+  }
+  function queueSignOut(userId) {
+    return withDevice("readwrite", function (s) {
+      return s.put({ user_id: String(userId), created: new Date().toISOString() }, "signout");
+    });
+  }
+  function dropSignOut() { return withDevice("readwrite", function (s) { return s.delete("signout"); }); }
+
+  // POST /logout with the session's own CSRF token; the answer is a redirect (not followed).
+  function postSignOut(token) {
+    return fetch("/logout", {
+      method: "POST",
+      credentials: "same-origin",
+      cache: "no-store",
+      redirect: "manual",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "csrf_token=" + encodeURIComponent(token || "")
+    });
+  }
+
+  // Complete a sign-out made offline: while the browser still carries that user's session, sign
+  // it out on the server (which invalidates every copy of the cookie) and check that it took.
+  // Resolves true when a sign-out was pending and is done (or nothing of it is left to do), false
+  // when none was pending; rejects (the record stays) while the server cannot be reached.
+  async function completeSignOut() {
+    var pending = await pendingSignOut();
+    if (!pending) { return false; }
+    var session = await fetchSession();
+    for (var attempt = 0; attempt < 2 && sameUser(pending, session.userId); attempt++) {
+      await postSignOut(session.token);
+      session = await fetchSession();
+    }
+    if (sameUser(pending, session.userId)) { throw new Error("katapp: the sign-out did not complete yet"); }
+    await dropSignOut();
+    return true;
+  }
+  function finishSignOut() {
+    var locks = root.navigator && root.navigator.locks;
+    return locks ? locks.request(SIGNOUT_LOCK, completeSignOut) : completeSignOut();
+  }
+
   // --- Talking to the server -------------------------------------------------------------------
   // Who is signed in on this browser right now, and a fresh CSRF token: read from a page (the
   // same meta tag and body attribute every page carries). Throws when the server is unreachable.
@@ -142,6 +210,7 @@
     if (!items.length) { return result; }
     var session;
     try {
+      await finishSignOut(); // an offline sign-out goes first: nothing is sent under that session
       session = await fetchSession();
     } catch (err) {
       result.networkError = true;
@@ -214,6 +283,9 @@
     update: updateItem,
     clearUser: clearUser,
     flush: flush,
+    pendingSignOut: pendingSignOut,
+    queueSignOut: queueSignOut,
+    finishSignOut: finishSignOut,
     fetchSession: fetchSession,
     send: send,
     sameUser: sameUser,
