@@ -47,7 +47,10 @@
     document.documentElement.classList.add("is-signed-out");
     var main = document.querySelector("main") || body;
     if (!main) { return; }
-    Array.prototype.forEach.call(document.querySelectorAll("nav, .topbar nav, form[data-signout]"), function (el) { el.hidden = true; });
+    // The menu, the sign-out button and the offline banner (it speaks of the user's saved entries) go.
+    Array.prototype.forEach.call(document.querySelectorAll("nav, form[data-signout], [data-offline-status]"), function (el) {
+      el.hidden = true;
+    });
     // Everything goes but the clinic's crisis help (the offline page's #help, the same for everyone).
     Array.prototype.slice.call(main.children).forEach(function (child) {
       if (child.id !== "help") { main.removeChild(child); }

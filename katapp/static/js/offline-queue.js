@@ -130,18 +130,20 @@
   }
 
   // Complete a sign-out made offline: while the browser still carries that user's session, sign
-  // it out on the server (which invalidates every copy of the cookie) and check that it took.
-  // Resolves true when a sign-out was pending and is done (or nothing of it is left to do), false
-  // when none was pending; rejects (the record stays) while the server cannot be reached.
+  // it out on the server (which invalidates every copy of the cookie). /logout answers a redirect
+  // when it signed out (nothing else: a refused token is a 400), so the redirect is the proof and
+  // the "You are signed out" message stays for the sign-in page. Resolves true when a sign-out was
+  // pending and is done (or nothing of it is left to do), false when none was pending; rejects
+  // (the record stays) while the server cannot be reached or refuses.
   async function completeSignOut() {
     var pending = await pendingSignOut();
     if (!pending) { return false; }
     var session = await fetchSession();
-    for (var attempt = 0; attempt < 2 && sameUser(pending, session.userId); attempt++) {
-      await postSignOut(session.token);
-      session = await fetchSession();
+    for (var attempt = 0; sameUser(pending, session.userId); attempt++) {
+      if ((await postSignOut(session.token)).type === "opaqueredirect") { break; }
+      if (attempt > 0) { throw new Error("katapp: the server did not sign out yet"); }
+      session = await fetchSession(); // an expired token: a fresh one, once
     }
-    if (sameUser(pending, session.userId)) { throw new Error("katapp: the sign-out did not complete yet"); }
     await dropSignOut();
     return true;
   }
