@@ -29,7 +29,9 @@
     return keys;
   }
 
-  // Drop what other users left in localStorage (drafts, unfinished questionnaires).
+  // Drop what other users left in localStorage (drafts, unfinished questionnaires), and forget
+  // that their offline pages were fetched in this tab (app.js "katapp-warmed-<id>"), so that they
+  // are fetched again when that user is back (the worker dropped them).
   function dropOthers(uid) {
     storageKeys().forEach(function (key) {
       var m = PER_USER.exec(key || "");
@@ -38,6 +40,19 @@
         try { root.localStorage.removeItem(key); } catch (err) { /* blocked */ }
       }
     });
+    forgetWarmed(uid);
+  }
+
+  function forgetWarmed(keep) {
+    try {
+      var names = [];
+      for (var i = 0; i < root.sessionStorage.length; i++) { names.push(root.sessionStorage.key(i)); }
+      names.forEach(function (name) {
+        if (name && name.indexOf("katapp-warmed-") === 0 && name !== "katapp-warmed-" + keep) {
+          root.sessionStorage.removeItem(name);
+        }
+      });
+    } catch (err) { /* storage blocked */ }
   }
 
   function toSignIn() { root.location.replace("/login"); }
@@ -100,6 +115,7 @@
   // signed-out state at once, then the server sign-out now or, offline, when the network returns.
   async function signOut(uid) {
     await Queue.queueSignOut(uid);
+    forgetWarmed(null);
     announce();
     showSignedOut();
     return completeWhenOnline();
