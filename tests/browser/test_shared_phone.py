@@ -237,3 +237,17 @@ def test_signing_out_offline_takes_effect_at_once_and_on_the_server_when_back_on
     assert old_cookie_status(live_server, cookie) == 302  # a copy of the old cookie is signed out
     page.goto("/checkin")
     expect(page).to_have_url(re.compile(r"/login"))
+
+
+def test_signing_out_in_one_tab_clears_the_other_tabs_at_once(page: Page, sign_in, wait_for_worker):
+    sign_in(page, "patient4@demo.katapp.org")
+    wait_for_worker(page)
+    other = page.context.new_page()
+    other.goto("/journal")
+    expect(other.get_by_role("button", name="Sign out")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(r"/login"))
+    expect(other.get_by_role("heading", name="Signed out")).to_be_visible()
+    expect(other.get_by_text("You signed out of katapp in another tab")).to_be_visible()
+    expect(other.get_by_role("button", name="Sign out")).to_be_hidden()
+    other.close()

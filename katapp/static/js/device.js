@@ -20,6 +20,7 @@
   var SIGNED_OUT = "katapp:signed-out"; // set and removed at once: only its storage event matters
   var NOTE = "You are signed out on this phone. katapp finishes signing you out on the server as soon as the phone is back online.";
   var ELSEWHERE = "You signed out of katapp in another tab on this phone.";
+  var SIGNING_OUT = "Signing you out…";
 
   function storageKeys() {
     var keys = [];
@@ -77,7 +78,7 @@
     var p = document.createElement("p");
     p.setAttribute("role", "status");
     p.setAttribute("data-signed-out-note", "");
-    p.textContent = text || NOTE;
+    p.textContent = text || (navigator.onLine === false ? NOTE : SIGNING_OUT);
     var again = document.createElement("p");
     var link = document.createElement("a");
     link.href = "/login";
@@ -118,7 +119,11 @@
     forgetWarmed(null);
     announce();
     showSignedOut();
-    return completeWhenOnline();
+    var done = await completeWhenOnline();
+    if (!done) { // offline, or the server could not be reached: it is completed later
+      Array.prototype.forEach.call(document.querySelectorAll("[data-signed-out-note]"), function (el) { el.textContent = NOTE; });
+    }
+    return done;
   }
 
   function announce() {
@@ -131,7 +136,7 @@
   root.addEventListener("storage", function (event) {
     if (event.key === SIGNED_OUT && event.newValue && userId) {
       // Another tab signed this browser out: this one shows nothing personal either.
-      Queue.pendingSignOut().then(function (p) { showSignedOut(p ? NOTE : ELSEWHERE); }, function () { showSignedOut(ELSEWHERE); });
+      showSignedOut(ELSEWHERE);
     }
   });
   root.addEventListener("online", function () {

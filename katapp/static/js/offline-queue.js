@@ -154,10 +154,16 @@
 
   // --- Talking to the server -------------------------------------------------------------------
   // Who is signed in on this browser right now, and a fresh CSRF token: read from a page (the
-  // same meta tag and body attribute every page carries). Throws when the server is unreachable.
+  // same meta tag and body attribute every page carries). The page is one every signed-in user may
+  // open and that never redirects them (/account/password); for nobody it answers a redirect to
+  // the sign-in page, which is not followed: fetching that page would start a new session (a new
+  // CSRF token) behind the back of a sign-in form open on this phone, and the next person's
+  // sign-in would fail. Throws when the server is unreachable.
+  var SESSION_PAGE = "/account/password";
   function fetchSession() {
-    return fetch("/", { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" } })
+    return fetch(SESSION_PAGE, { credentials: "same-origin", cache: "no-store", redirect: "manual", headers: { Accept: "text/html" } })
       .then(function (response) {
+        if (response.type === "opaqueredirect") { return ""; } // nobody is signed in
         if (!response.ok) { throw new Error("katapp: server answered " + response.status); }
         return response.text();
       })
