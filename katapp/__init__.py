@@ -96,9 +96,11 @@ def register_cli(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
+    from katapp.device import init_device
     from katapp.security import init_security
 
     init_security(app)
+    init_device(app)  # one person per phone: X-Katapp-User, Clear-Site-Data on ways in
 
 
 def register_template_helpers(app: Flask) -> None:

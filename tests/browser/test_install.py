@@ -21,7 +21,9 @@ def test_the_service_worker_controls_every_page_and_precaches_the_shell(patient_
     kept = page.evaluate(f"caches.open('{shell[0]}').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))")
     assert {"/offline", "/manifest.webmanifest", "/static/css/app.css", "/static/js/offline-queue.js"} <= set(kept)
     # Pages that must open offline were warmed after sign-in; the API never is cached.
-    pages = page.evaluate("caches.open('katapp-pages').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))")
+    # ... kept per user (one person per phone): in "katapp-pages-<user id>".
+    uid = page.evaluate("document.body.dataset.userId")
+    pages = page.evaluate(f"caches.open('katapp-pages-{uid}').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))")
     assert {"/checkin", "/journal/new", "/questionnaires/phq9"} <= set(pages)
     everything = page.evaluate(
         "caches.keys().then(ns => Promise.all(ns.map(n => caches.open(n).then(c => c.keys()))))"

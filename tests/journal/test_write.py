@@ -29,7 +29,9 @@ def test_editor_page_follows_the_offline_protocol(as_patient):
     html = as_patient.get("/journal/new").get_data(as_text=True)
     assert 'data-offline-api="/api/v1/journal"' in html
     assert 'data-offline-done="/journal/{id}"' in html
-    assert 'data-journal-draft="katapp:draft:journal:new"' in html
+    # the draft belongs to the signed-in patient (one person per phone)
+    uid = re.search(r'data-user-id="(\d+)"', html).group(1)
+    assert f'data-journal-draft="katapp:draft:{uid}:journal:new"' in html
     for name, kind in [("client_id", "str"), ("recorded_at", "str"), ("prompt", "str"), ("body", "str"),
                        ("session_id", "int"), ("shared", "bool")]:
         tag = re.search(f'<(input|textarea|select)[^>]*name="{name}"[^>]*>', html).group(0)

@@ -115,4 +115,6 @@ def test_queue_script_is_worker_safe_and_owns_the_sync_tag():
     assert not re.search(r"\b(document|window|localStorage)\b", js["offline-queue.js"])
     assert [name for name, text in js.items() if '"katapp-queue"' in text] == ["offline-queue.js"]
     assert [name for name, text in js.items() if "isCsrfError(" in text] == ["offline-queue.js"]
-    assert js["offline-queue.js"].count("fetchSession();") == 2  # sending the queue, and the one retry
+    # sending the queue, the one retry, and completing an offline sign-out (who is signed in before and after)
+    assert js["offline-queue.js"].count("fetchSession();") == 4
+    assert "fetchSession(" not in js["sw.js"] + js["offline-banner.js"] + js["offline-forms.js"]

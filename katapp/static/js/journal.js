@@ -1,8 +1,10 @@
 // katapp journal: keeps the editor's draft in localStorage until the entry is saved, counts
-// characters near the limit. Keys start with "katapp:draft:" (sign-out clears every "katapp:" key).
+// characters near the limit. Keys are "katapp:draft:<user id>:journal:<new|entry id>": a draft belongs
+// to the signed-in user (device.js drops other users' drafts; sign-out clears every "katapp:" key).
 (function () {
   "use strict";
-  var PREFIX = "katapp:draft:journal:";
+  var USER = document.body ? document.body.getAttribute("data-user-id") : null;
+  var PREFIX = "katapp:draft:" + USER + ":journal:";
   var LIMIT = 20000;
 
   function read(key) {
@@ -18,7 +20,7 @@
 
   // An entry's page: forget the draft it was saved from (same client_id, or the same text).
   var saved = document.querySelector("[data-journal-saved]");
-  if (saved) {
+  if (saved && USER) {
     var savedId = saved.getAttribute("data-client-id");
     var bodyEl = saved.querySelector("[data-journal-body]");
     var savedText = bodyEl ? bodyEl.textContent : null;

@@ -284,8 +284,14 @@
       if (userId) { await Queue.clearUser(userId); }
       clearDrafts();
       await askWorkerToForget();
-    } finally {
-      form.submit();
+    } catch (err) { /* go on: the sign-out itself matters most */ }
+    if (!userId || !root.KatappDevice) { form.submit(); return; }
+    // Recorded, shown at once, and completed on the server now or when the network returns
+    // (device.js): a sign-out made offline takes effect too.
+    try {
+      await root.KatappDevice.signOut(userId);
+    } catch (err) {
+      form.submit(); // no IndexedDB (private mode): the plain sign-out
     }
   }
 

@@ -9,6 +9,10 @@
 //           "invalid" (400: shown to fix or discard), "conflict" (409), "rejected" (other 4xx).
 // An item is deleted only after the server answered 200/201 (or the patient discarded it, or
 // signed out after a warning). Items belong to one user and are sent only under that user's session.
+//
+// A sign-out made offline (offline-forms.js) is kept too (IndexedDB "katapp-device", store
+// "state", key "signout": {user_id, created}) and completed first when the network returns
+// (finishSignOut: by the worker before any page is fetched, by the pages, and before the queue).
 (function (root) {
   "use strict";
 
@@ -82,12 +86,84 @@
     });
   }
 
+  // --- A pending sign-out (one record, its own database: the queue's schema stays as it is) -----
+  var DEVICE_DB = "katapp-device";
+  var DEVICE_STORE = "state";
+  var SIGNOUT_LOCK = "katapp-signout";
+
+  function withDevice(mode, work) {
+    return new Promise(function (resolve, reject) {
+      var open = indexedDB.open(DEVICE_DB, 1);
+      open.onupgradeneeded = function () { open.result.createObjectStore(DEVICE_STORE); };
+      open.onerror = function () { reject(open.error); };
+      open.onsuccess = function () {
+        var db = open.result;
+        var tx = db.transaction(DEVICE_STORE, mode);
+        var result;
+        var request = work(tx.objectStore(DEVICE_STORE));
+        if (request) { request.onsuccess = function () { result = request.result; }; }
+        tx.oncomplete = function () { db.close(); resolve(result); };
+        tx.onerror = tx.onabort = function () { db.close(); reject(tx.error); };
+      };
+    });
+  }
+  function pendingSignOut() {
+    return withDevice("readonly", function (s) { return s.get("signout"); }).then(function (r) { return r || null; });
+  }
+  function queueSignOut(userId) {
+    return withDevice("readwrite", function (s) {
+      return s.put({ user_id: String(userId), created: new Date().toISOString() }, "signout");
+    });
+  }
+  function dropSignOut() { return withDevice("readwrite", function (s) { return s.delete("signout"); }); }
+
+  // POST /logout with the session's own CSRF token; the answer is a redirect (not followed).
+  function postSignOut(token) {
+    return fetch("/logout", {
+      method: "POST",
+      credentials: "same-origin",
+      cache: "no-store",
+      redirect: "manual",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "csrf_token=" + encodeURIComponent(token || "")
+    });
+  }
+
+  // Complete a sign-out made offline: while the browser still carries that user's session, sign
+  // it out on the server (which invalidates every copy of the cookie). /logout answers a redirect
+  // when it signed out (nothing else: a refused token is a 400), so the redirect is the proof and
+  // the "You are signed out" message stays for the sign-in page. Resolves true when a sign-out was
+  // pending and is done (or nothing of it is left to do), false when none was pending; rejects
+  // (the record stays) while the server cannot be reached or refuses.
+  async function completeSignOut() {
+    var pending = await pendingSignOut();
+    if (!pending) { return false; }
+    var session = await fetchSession();
+    for (var attempt = 0; sameUser(pending, session.userId); attempt++) {
+      if ((await postSignOut(session.token)).type === "opaqueredirect") { break; }
+      if (attempt > 0) { throw new Error("katapp: the server did not sign out yet"); }
+      session = await fetchSession(); // an expired token: a fresh one, once
+    }
+    await dropSignOut();
+    return true;
+  }
+  function finishSignOut() {
+    var locks = root.navigator && root.navigator.locks;
+    return locks ? locks.request(SIGNOUT_LOCK, completeSignOut) : completeSignOut();
+  }
+
   // --- Talking to the server -------------------------------------------------------------------
   // Who is signed in on this browser right now, and a fresh CSRF token: read from a page (the
-  // same meta tag and body attribute every page carries). Throws when the server is unreachable.
+  // same meta tag and body attribute every page carries). The page is one every signed-in user may
+  // open and that never redirects them (/account/password); for nobody it answers a redirect to
+  // the sign-in page, which is not followed: fetching that page would start a new session (a new
+  // CSRF token) behind the back of a sign-in form open on this phone, and the next person's
+  // sign-in would fail. Throws when the server is unreachable.
+  var SESSION_PAGE = "/account/password";
   function fetchSession() {
-    return fetch("/", { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" } })
+    return fetch(SESSION_PAGE, { credentials: "same-origin", cache: "no-store", redirect: "manual", headers: { Accept: "text/html" } })
       .then(function (response) {
+        if (response.type === "opaqueredirect") { return ""; } // nobody is signed in
         if (!response.ok) { throw new Error("katapp: server answered " + response.status); }
         return response.text();
       })
@@ -142,6 +218,7 @@
     if (!items.length) { return result; }
     var session;
     try {
+      await finishSignOut(); // an offline sign-out goes first: nothing is sent under that session
       session = await fetchSession();
     } catch (err) {
       result.networkError = true;
@@ -214,6 +291,9 @@
     update: updateItem,
     clearUser: clearUser,
     flush: flush,
+    pendingSignOut: pendingSignOut,
+    queueSignOut: queueSignOut,
+    finishSignOut: finishSignOut,
     fetchSession: fetchSession,
     send: send,
     sameUser: sameUser,

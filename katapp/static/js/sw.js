@@ -6,12 +6,17 @@
 // - the app shell (CSS, JS, icons, /offline, the manifest) is precached in "katapp-shell-<version>";
 //   older shells are deleted when a new worker activates;
 // - pages are network-first; only the offline form pages (check-in, questionnaires, journal
-//   editor) are kept, in "katapp-pages", and used only when the network fails; every other page
+//   editor) are kept, per user (below), and used only when the network fails; every other page
 //   falls back to /offline;
 // - /api/ answers, non-GET requests and other origins are never touched or cached;
-// - the kept pages hold health data: they are deleted on sign-out (a message from the page) and
-//   whenever the sign-in page is fetched (after a sign-out, an expired session or before a
-//   different person signs in);
+// - one person per phone (katapp/device.py): the kept pages hold health data and belong to one
+//   user. Every page the server sends says who is signed in (header X-Katapp-User, "0": nobody);
+//   the worker remembers the last one (cache "katapp-user") and keeps pages only in
+//   "katapp-pages-<that id>". A page for anyone else, a sign-out message from the page, or opening a
+//   way in (/login, /invite/..., /reset/...: a different person may be arriving, even offline)
+//   drops every kept page at once; offline, only the current user's own kept pages are served;
+// - a sign-out made offline (offline-queue.js finishSignOut) is completed before any page is
+//   fetched; until it is, only the offline page is shown;
 // - Background Sync (tag KatappQueue.SYNC_TAG) sends the offline queue (offline-queue.js, shared
 //   with the pages).
 "use strict";
@@ -19,13 +24,56 @@
 var CONFIG = self.KATAPP_SW;
 var SHELL = "katapp-shell-" + CONFIG.version;
 var STATIC = "katapp-static";
-var PAGES = "katapp-pages";
+var PAGES = "katapp-pages-"; // + user id
+var LEGACY_PAGES = "katapp-pages"; // before pages were per user: whose they were is unknown
+var WHO = "katapp-user";
+var WHO_KEY = "/katapp-user";
+var NOBODY = "0";
+var WAYS_IN = [/^\/login$/, /^\/invite\//, /^\/reset\//];
 
 importScripts(CONFIG.queueScript); // defines self.KatappQueue (IndexedDB queue, SYNC_TAG)
 
 function isOfflinePage(path) { return CONFIG.offlinePages.indexOf(path) !== -1; }
 
-function dropPages() { return caches.delete(PAGES); }
+function isWayIn(path) { return WAYS_IN.some(function (re) { return re.test(path); }); }
+
+// Who the kept pages belong to: the user of the last page the server sent ("0": nobody).
+function currentUser() {
+  return caches.open(WHO).then(function (cache) { return cache.match(WHO_KEY); }).then(function (hit) {
+    return hit ? hit.text() : NOBODY;
+  }).catch(function () { return NOBODY; });
+}
+
+// Drop every kept page that is not `keep`'s (all of them when keep is "0" or null).
+function dropPagesExcept(keep) {
+  return caches.keys().then(function (names) {
+    return Promise.all(names.map(function (name) {
+      var mine = keep && keep !== NOBODY && name === PAGES + keep;
+      if ((name.indexOf(PAGES) === 0 || name === LEGACY_PAGES) && !mine) { return caches.delete(name); }
+      return null;
+    }));
+  });
+}
+
+// A page said who is signed in: remember it and drop anyone else's kept pages.
+function setUser(id) {
+  var who = /^\d+$/.test(String(id)) ? String(id) : NOBODY;
+  return dropPagesExcept(who).then(function () {
+    return caches.open(WHO).then(function (cache) {
+      return cache.put(WHO_KEY, new Response(who, { headers: { "Content-Type": "text/plain" } }));
+    });
+  }).then(function () { return who; });
+}
+
+function dropPages() { return setUser(NOBODY); }
+
+// Keep `response` for `path` if it is still the current user's.
+function keepPage(who, path, response) {
+  return currentUser().then(function (now) {
+    if (who === NOBODY || now !== who) { return null; }
+    return caches.open(PAGES + who).then(function (cache) { return cache.put(path, response); });
+  });
+}
 
 self.addEventListener("install", function (event) {
   event.waitUntil(
@@ -46,7 +94,7 @@ self.addEventListener("activate", function (event) {
     caches.keys().then(function (names) {
       return Promise.all(names.map(function (name) {
         // Old shells go; the runtime copies of static files are rebuilt from the new release.
-        if ((name.indexOf("katapp-shell-") === 0 && name !== SHELL) || name === STATIC) {
+        if ((name.indexOf("katapp-shell-") === 0 && name !== SHELL) || name === STATIC || name === LEGACY_PAGES) {
           return caches.delete(name);
         }
         return null;
@@ -61,26 +109,38 @@ function offlineFallback() {
   });
 }
 
+function keptPage(path) {
+  // The start URL "/" opens the patient's check-in page when it is kept.
+  var kept = path === "/" ? "/checkin" : path;
+  if (!isOfflinePage(kept)) { return offlineFallback(); }
+  return currentUser().then(function (who) {
+    if (who === NOBODY) { return null; }
+    return caches.match(kept, { cacheName: PAGES + who, ignoreVary: true });
+  }).then(function (page) { return page || offlineFallback(); });
+}
+
+function fromNetwork(request, path, keepable) {
+  return fetch(request).then(function (response) {
+    var who = response.type === "basic" ? response.headers.get("X-Katapp-User") : null;
+    if (who === null) { return response; } // a redirect, or not a page: nobody to learn about
+    return setUser(who).then(function (current) {
+      if (keepable && isOfflinePage(path) && response.status === 200 && !response.redirected && current !== NOBODY) {
+        return keepPage(current, path, response.clone()).then(function () { return response; }, function () { return response; });
+      }
+      return response;
+    });
+  }, function () { return keptPage(path); });
+}
+
 function navigate(request, url) {
   var path = url.pathname;
-  return fetch(request).then(function (response) {
-    if (path === "/login") {
-      // Signed out (or about to sign in as someone): no health page may stay on this phone.
-      return dropPages().then(function () { return response; });
-    }
-    if (isOfflinePage(path) && !url.search && response.status === 200 && response.type === "basic" && !response.redirected) {
-      var copy = response.clone();
-      return caches.open(PAGES).then(function (cache) { return cache.put(path, copy); })
-        .then(function () { return response; }, function () { return response; });
-    }
-    return response;
+  // A way in: whoever comes next must not find the previous person's pages, online or not.
+  var ready = isWayIn(path) ? dropPages() : Promise.resolve();
+  return ready.then(function () { return self.KatappQueue.finishSignOut(); }).then(function () {
+    return fromNetwork(request, path, !url.search);
   }, function () {
-    // The start URL "/" opens the patient's check-in page when it is kept.
-    var kept = path === "/" ? "/checkin" : path;
-    if (!isOfflinePage(kept)) { return offlineFallback(); }
-    return caches.match(kept, { cacheName: PAGES, ignoreVary: true }).then(function (page) {
-      return page || offlineFallback();
-    });
+    // A sign-out made offline is not complete yet (no network): nothing personal, only the offline page.
+    return offlineFallback();
   });
 }
 
@@ -120,18 +180,23 @@ self.addEventListener("fetch", function (event) {
 // Fetch the offline pages this patient does not have yet (after sign-in), so they open offline
 // even if never visited. Only 200 answers at the same address are kept (a redirect to /login is not).
 function warm() {
-  return caches.open(PAGES).then(function (cache) {
-    return Promise.all(CONFIG.offlinePages.map(function (path) {
-      return cache.match(path, { ignoreVary: true }).then(function (hit) {
-        if (hit) { return null; }
-        return fetch(path, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
-          if (response.status === 200 && !response.redirected && new URL(response.url).pathname === path) {
-            return cache.put(path, response);
-          }
-          return null;
-        }).catch(function () { return null; });
-      });
-    }));
+  return currentUser().then(function (who) {
+    if (who === NOBODY) { return null; }
+    return caches.open(PAGES + who).then(function (cache) {
+      return Promise.all(CONFIG.offlinePages.map(function (path) {
+        return cache.match(path, { ignoreVary: true }).then(function (hit) {
+          if (hit) { return null; }
+          return fetch(path, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+            // Kept only if it is this user's page (whoever is signed in now is who the server says).
+            if (response.status === 200 && !response.redirected && new URL(response.url).pathname === path &&
+                response.headers.get("X-Katapp-User") === who) {
+              return keepPage(who, path, response);
+            }
+            return null;
+          }).catch(function () { return null; });
+        });
+      }));
+    });
   });
 }
 
