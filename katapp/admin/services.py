@@ -170,6 +170,9 @@ def save_settings(values: dict) -> ClinicSettings:
     if row is None:
         row = ClinicSettings(id=1, **ClinicSettings.defaults())
         db.session.add(row)
+    if "require_staff_2fa" in values and bool(values["require_staff_2fa"]) != bool(row.require_staff_2fa):
+        audit("two_factor_requirement_changed",
+              detail="staff two-factor now " + ("required" if values["require_staff_2fa"] else "NOT required"))
     for key, value in values.items():
         setattr(row, key, value)
     audit("settings_changed")
