@@ -32,7 +32,7 @@ from webauthn import (
     verify_registration_response,
 )
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
+from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
@@ -263,7 +263,7 @@ def add_passkey(user: User, credential: dict, challenge: str | None, name: str) 
     try:
         verified = verify_registration_response(credential=credential, expected_challenge=base64url_to_bytes(challenge),
                                                 expected_rp_id=rp_id, expected_origin=origin)
-    except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as exc:
+    except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
         raise Invalid("passkey not verified", {"passkey": f"The passkey could not be checked ({str(exc)[:120]})."}) from None
     credential_id = bytes_to_base64url(verified.credential_id)
     if db.session.scalar(select(SecondFactor.id).where(SecondFactor.credential_id == credential_id)):
@@ -298,7 +298,7 @@ def _use_passkey(user: User, credential: dict, challenge: str | None) -> bool:
         verified = verify_authentication_response(
             credential=credential, expected_challenge=base64url_to_bytes(challenge), expected_rp_id=rp_id,
             expected_origin=origin, credential_public_key=factor.public_key, credential_current_sign_count=factor.sign_count)
-    except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError):
+    except (WebAuthnException, ValueError, KeyError, TypeError):
         return False
     factor.sign_count, factor.last_used_at = verified.new_sign_count, utcnow()
     return True
