@@ -119,6 +119,7 @@ def gate():
 
 def init_two_factor(app: Flask) -> None:
     app.before_request(gate)
+    app.jinja_env.globals["second_factors"] = factors  # the admin's account page lists them
 
 
 # --- Recovery codes ----------------------------------------------------------------------------------
@@ -361,6 +362,19 @@ def remove_factor(user: User, factor_id: int) -> SecondFactor:
         db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.commit()
     return factor
+
+
+def reset_by_admin(user: User, admin: User) -> int:
+    """Remove every factor and recovery code of `user` (lost phone and codes) and sign them out
+    everywhere; they set up a new factor after their next sign-in with their password. Audited (the
+    admin as actor, the account as subject); commits. Returns how many factors were removed."""
+    removed = db.session.execute(delete(SecondFactor).where(SecondFactor.user_id == user.id)).rowcount
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    user.session_version += 1
+    audit("two_factor_reset", actor=admin, obj=user, patient_id=user.id if user.is_patient else None,
+          detail=f"{removed} factors removed by an admin")
+    db.session.commit()
+    return removed
 
 
 def pending_is_fresh(started_at: object, max_age: int = 300) -> bool:

@@ -145,7 +145,7 @@ def totp_setup():
         secret = twofactor.new_totp_secret()
         session["totp_setup"] = twofactor.seal(secret)
     uri = twofactor.totp_uri(user, secret)
-    return render_template("auth/totp_setup.html", form=form, qr=twofactor.qr_svg(uri), secret=secret,
+    return render_template("auth/totp_setup.html", form=form, qr=twofactor.qr_svg(uri), secret=secret, uri=uri,
                            replacing=any(f.kind == "totp" for f in twofactor.factors(user))), 400 if form.errors else 200
 
 

@@ -313,3 +313,21 @@ def test_demo_data_turns_it_off_and_says_so_unless_asked(app, runner):
     assert result.exit_code == 0 and "two-factor is ON" in result.output
     db.session.expire_all()
     assert db.session.get(ClinicSettings, 1).require_staff_2fa is True
+
+
+def test_an_admin_resets_a_lost_second_factor_audited(clinician, admin, with_totp, password_step, login_as, set_clinic,
+                                                      app):
+    secret = with_totp(clinician)
+    signed_in = password_step(clinician)
+    assert second_step(signed_in, pyotp.TOTP(secret).now()).status_code == 302
+    a = login_as(admin)
+    page = a.get(f"/admin/users/{clinician.id}").get_data(as_text=True)
+    assert "Authenticator app" in page and "Reset two-factor" in page
+    response = a.post(f"/admin/users/{clinician.id}/two-factor/reset", data={"csrf_token": a.csrf})
+    assert response.status_code == 302
+    assert db.session.scalar(select(SecondFactor.id)) is None
+    assert signed_in.get("/caseload").status_code == 302  # signed out everywhere
+    assert [e.object_id for e in actions(admin.id, "two_factor_reset")] == [clinician.id]
+    set_clinic(require_staff_2fa=True)
+    fresh = login_as(clinician)  # the password alone now, then straight to enrolment
+    assert fresh.get("/caseload").headers["Location"].endswith("/account/two-factor")
