@@ -76,6 +76,9 @@ class Config:
     MAIL_BACKEND = "smtp"
     # The address put in emails ("sign in to katapp <PUBLIC_URL>"); the request's host when unset.
     PUBLIC_URL = os.environ.get("PUBLIC_URL")
+    # Passkeys (WebAuthn): the relying-party id and origin; unset: from the request's host.
+    WEBAUTHN_RP_ID = os.environ.get("KATAPP_WEBAUTHN_RP_ID")
+    WEBAUTHN_ORIGIN = os.environ.get("KATAPP_WEBAUTHN_ORIGIN")
 
 
 class DevelopmentConfig(Config):

@@ -98,9 +98,11 @@ def register_cli(app: Flask) -> None:
 def register_security(app: Flask) -> None:
     from katapp.device import init_device
     from katapp.security import init_security
+    from katapp.twofactor import init_two_factor
 
     init_security(app)
     init_device(app)  # one person per phone: X-Katapp-User, Clear-Site-Data on ways in
+    init_two_factor(app)  # after the idle timeout: a timed-out user is signed out before the gate
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -23,7 +23,10 @@ def register_commands(app: Flask) -> None:
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option("--reset", is_flag=True, help="Delete everything first (refused on a non-empty database otherwise).")
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the database already has accounts.")
-def demo_data(patients: int, days: int, password: str | None, seed: int, reset: bool, if_empty: bool) -> None:
+@click.option("--require-2fa", "require_2fa", is_flag=True,
+              help="Keep staff two-factor required (by default the demo clinic signs in with passwords alone).")
+def demo_data(patients: int, days: int, password: str | None, seed: int, reset: bool, if_empty: bool,
+              require_2fa: bool) -> None:
     """Load a demo clinic: an admin, two clinicians and N patients with D days of history."""
     from sqlalchemy import select
 
@@ -36,7 +39,8 @@ def demo_data(patients: int, days: int, password: str | None, seed: int, reset: 
 
     started = time.perf_counter()
     try:
-        counts = build_demo(patients=patients, days=days, password=password or DEFAULT_PASSWORD, seed=seed, reset=reset)
+        counts = build_demo(patients=patients, days=days, password=password or DEFAULT_PASSWORD, seed=seed, reset=reset,
+                            require_2fa=require_2fa)
     except DemoError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
@@ -45,6 +49,11 @@ def demo_data(patients: int, days: int, password: str | None, seed: int, reset: 
     click.echo("Accounts: admin@demo.katapp.org, clinician1@demo.katapp.org, clinician2@demo.katapp.org, "
                f"patient1@demo.katapp.org … patient{patients}@demo.katapp.org")
     click.echo(f"Password for every demo account: {password or DEFAULT_PASSWORD}")
+    if require_2fa:
+        click.echo("Staff two-factor is ON: clinicians and admins set up a passkey or authenticator app at first sign-in.")
+    else:
+        click.echo("Staff two-factor is OFF for this demo clinic, so every account signs in with the password alone. "
+                   "Turn it on in Clinic settings (admin), or load the demo with --require-2fa.")
 
 
 @click.command("create-user")

@@ -140,7 +140,7 @@ def reset_database() -> None:
 
 
 def build_demo(*, patients: int = 12, days: int = 120, password: str = DEFAULT_PASSWORD, seed: int = 1,
-               reset: bool = False, today: dt.date | None = None) -> dict[str, int]:
+               reset: bool = False, today: dt.date | None = None, require_2fa: bool = False) -> dict[str, int]:
     """Create the demo clinic; returns row counts. DemoError when the database is not empty."""
     if patients < 3 or days < 14:
         raise DemoError("The demo needs at least 3 patients and 14 days.")
@@ -155,7 +155,9 @@ def build_demo(*, patients: int = 12, days: int = 120, password: str = DEFAULT_P
     pw_hash = hash_password(password)  # one hash for all demo accounts: they share the password
     now = utcnow()
 
-    db.session.add(ClinicSettings(id=1, **{**ClinicSettings.defaults(), "clinic_name": "Demo KAT Clinic"}))
+    # CONTRACT.md: the demo clinic signs in with the password alone unless asked (--require-2fa).
+    db.session.merge(ClinicSettings(id=1, **{**ClinicSettings.defaults(), "clinic_name": "Demo KAT Clinic",
+                                             "require_staff_2fa": require_2fa}))
     staff = [
         dict(email="admin@demo.katapp.org", display_name="Avery Admin", role="admin"),
         dict(email="clinician1@demo.katapp.org", display_name="Dr. Maya Chen", role="clinician"),

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -203,6 +205,39 @@ class PasswordReset(db.Model):
     ip: Mapped[str | None] = mapped_column(String(45))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class SecondFactor(db.Model):
+    """A user's second factor (issue #15): a passkey (`kind` "passkey": WebAuthn credential id and
+    public key) or an authenticator app (`kind` "totp": the shared secret, encrypted with a key
+    derived from SECRET_KEY; `last_step` is the last 30-second step accepted, so a code works once)."""
+
+    __tablename__ = "second_factors"
+    __table_args__ = (CheckConstraint(_in("kind", ("passkey", "totp")), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(60))
+    credential_id: Mapped[str | None] = mapped_column(String(1400), unique=True)  # base64url
+    public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(Integer, default=0)
+    secret: Mapped[str | None] = mapped_column(String(255))  # Fernet token of the TOTP secret
+    last_step: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class RecoveryCode(db.Model):
+    """One of a user's ten one-time recovery codes; only its sha256 is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class CheckIn(db.Model):
@@ -674,6 +709,8 @@ class ClinicSettings(db.Model):
     predose_checklist: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     discharge_checklist: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     dose_ranges: Mapped[dict[str, dict[str, Any]] | None] = mapped_column(JSON)
+    # Clinicians and admins must sign in with a second factor (issue #15): on for a new clinic.
+    require_staff_2fa: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), onupdate=utcnow)
 
     @classmethod

@@ -136,6 +136,9 @@ def app(database_url, _schema):
     with app.app_context():
         _wipe()
         limiter.reset()
+        # Staff two-factor (on for a new clinic) is off here, so tests sign staff in with a password;
+        # tests of two-factor turn it on with set_clinic(require_staff_2fa=True).
+        _set_clinic(require_staff_2fa=False)
         yield app
         db.session.remove()
         _wipe()
@@ -157,14 +160,15 @@ def set_clinic(app):
     """set_clinic(**values) -> ClinicSettings: the clinic's one settings row (id 1), made from the defaults
     if missing, with `values` set. Tests change clinic settings only through this (never a second row)."""
 
-    def set_(**values) -> ClinicSettings:
-        row = stored_settings()
-        for name, value in values.items():
-            setattr(row, name, value)
-        db.session.commit()
-        return row
+    return _set_clinic
 
-    return set_
+
+def _set_clinic(**values) -> ClinicSettings:
+    row = stored_settings()
+    for name, value in values.items():
+        setattr(row, name, value)
+    db.session.commit()
+    return row
 
 
 # --- Factories ----------------------------------------------------------------------------------------

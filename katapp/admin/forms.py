@@ -90,6 +90,9 @@ class SettingsForm(FlaskForm):
                                       valid_country])
     escalation_hours = IntegerField("Escalate an unacknowledged safety flag after (hours)",
                                     validators=[NumberRange(1, 72, "Choose between 1 and 72 hours.")])
+    require_staff_2fa = BooleanField(
+        "Clinicians and admins must sign in with a second factor (passkey or authenticator app)",
+        description="Recommended: staff see many patients' health records. Unticked, a password alone signs them in.")
     on_call = MultiCheckboxField("On-call clinicians (told of flags of patients without an active care team, and of "
                                  "escalations)", coerce=int, validate_choice=True)
     crisis_resources = TextAreaField(

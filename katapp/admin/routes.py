@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from katapp import alerts
+from katapp import alerts, twofactor
 from katapp import flag_review as review
 from katapp.admin import bp, services
 from katapp.admin.forms import EditUserForm, NewUserForm, PersonForm, SettingsForm
@@ -85,6 +85,16 @@ def reinvite(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     token = services.reissue_invitation(user, current_user)
     return render_template("admin/invited.html", user=user, invite_url=_invite_url(token))
+
+
+@bp.route("/admin/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@role_required("admin")
+def reset_two_factor(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    removed = twofactor.reset_by_admin(user, current_user._get_current_object())
+    flash(f"Removed {removed} second factor(s) of {user.display_name} and signed them out. They set up a new one "
+          "at their next sign-in.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.route("/admin/flags")

@@ -200,6 +200,9 @@ def save_settings(values: dict) -> ClinicSettings:
     if values.get("country"):
         values["country"] = crisis.normalize_country(values["country"])
     row = stored_settings()
+    if "require_staff_2fa" in values and bool(values["require_staff_2fa"]) != bool(row.require_staff_2fa):
+        audit("two_factor_requirement_changed",
+              detail="staff two-factor now " + ("required" if values["require_staff_2fa"] else "NOT required"))
     for key, value in values.items():
         setattr(row, key, value)
     audit("settings_changed")

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from katapp.inputs import Text
@@ -31,3 +31,14 @@ class ChangePasswordForm(SetPasswordForm):
 class ForgotPasswordForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)],
                        render_kw={"autocomplete": "username", "autocapitalize": "none", "inputmode": "email"})
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField("Code from your authenticator app, or a recovery code",
+                       validators=[DataRequired("Enter the code."), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"})
+
+
+class TotpSetupForm(FlaskForm):
+    code = StringField("The 6-digit code your app shows now", validators=[DataRequired("Enter the code."), Length(max=12)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})

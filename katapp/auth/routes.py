@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from katapp import twofactor
 from katapp.auth import bp, recovery, services
+from katapp.auth.factor_routes import start_second_step
 from katapp.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from katapp.auth.limits import TOO_MANY, TooManyAttempts
 from katapp.errors import Refusal, show_on_form
@@ -30,6 +32,8 @@ def login():
             user = services.authenticate(form.email.data, form.password.data)
         except TooManyAttempts:
             return too_many_attempts(None)
+        if user is not None and twofactor.has_factor(user):
+            return start_second_step(user, bool(form.remember.data), form.next.data)
         if user is not None:
             session.clear()  # a fresh session on sign-in (no fixation)
             login_user(user, remember=bool(form.remember.data) and user.is_patient)

@@ -152,3 +152,34 @@ def patient_page(page):
     _sign_in(page, "patient1@demo.katapp.org")
     _wait_for_worker(page)
     return page
+
+
+@pytest.fixture(scope="session")
+def localhost_url(live_server) -> str:
+    """The live server as http://localhost:<port>: WebAuthn needs a host name as its RP id (an IP
+    address cannot be one), and localhost counts as a secure context without TLS."""
+    return live_server.url.replace("127.0.0.1", "localhost")
+
+
+@pytest.fixture
+def make_staff(live_server):
+    """make_staff(role="clinician") -> the email of a new staff account (demo password, no factor yet),
+    so a test can enrol factors without touching the demo accounts other tests sign in with."""
+    import itertools
+
+    from katapp.models import User
+    from katapp.passwords import hash_password
+
+    counter = itertools.count(1)
+
+    def make(role: str = "clinician") -> str:
+        with live_server.app.app_context():
+            n = db.session.scalar(select(func.count()).select_from(User)) + next(counter)
+            email = f"{role}.twofa{n}@demo.katapp.org"
+            db.session.add(User(email=email, display_name=f"Dr. Two Factor {n}", role=role,
+                                timezone="America/New_York", password_hash=hash_password(DEMO_PASSWORD)))
+            db.session.commit()
+            db.session.remove()
+        return email
+
+    return make

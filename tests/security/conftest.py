@@ -14,7 +14,7 @@ import pytest
 from katapp.accounts import create_invitation
 from katapp.auth.recovery import token_hash
 from katapp.extensions import db
-from katapp.models import PasswordReset, care_team, utcnow
+from katapp.models import PasswordReset, SecondFactor, care_team, utcnow
 
 from .world import (
     A_CHECKIN_NOTE,
@@ -79,6 +79,10 @@ def world(make_user, make_checkin, make_journal, make_session, make_flag, make_s
     ids["pending"] = pending.id
     ids["reset_token"] = _reset_link(make_user("patient", email="reset.me@example.org", clinician=clin_other,
                                                display_name="Reset Person"))
+    factor = SecondFactor(user_id=a.id, kind="passkey", name="A's phone", credential_id="passkey-of-a", public_key=b"k")
+    db.session.add(factor)
+    db.session.flush()
+    ids["factor"] = factor.id
     clin_a.calendar_token = ids["calendar_token"] = "calendar-token-of-clinician-a-0123456789"
     users = {"patient_a": a, "patient_b": b, "clinician_a": clin_a, "clinician_other": clin_other,
              "clinician_removed": clin_removed, "admin": admin, "deactivated": deactivated}
