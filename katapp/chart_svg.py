@@ -24,7 +24,7 @@ from functools import lru_cache
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
-WIDTH = 400  # viewBox units; the SVG scales to its box (text reads at about 11-12 px at 360 px)
+WIDTH = 340  # viewBox units; the SVG scales to its box (12-unit text reads at about 11 px at 360 px)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _DASH = {"dot": "2 5", "dash": "9 6", "dashdot": "9 5 2 5", "longdash": "14 6"}
 _MONTH_DAYS = 30.44
@@ -322,7 +322,7 @@ def _heatmap(t: dict, xa: _XAxis, ya: _YAxis) -> list[str]:
     return cells
 
 
-def _frame(xa: _XAxis, axes: dict[str, _YAxis], layout: dict, height: float) -> list[str]:
+def _frame(xa: _XAxis, axes: dict[str, _YAxis], layout: dict, height: float, width: float) -> list[str]:
     """Grid lines, axis lines, tick labels and axis titles."""
     parts = []
     bottom = max(a.y_bottom for a in axes.values())
@@ -335,7 +335,7 @@ def _frame(xa: _XAxis, axes: dict[str, _YAxis], layout: dict, height: float) -> 
                 parts.append(f'<path class="grid" d="M{_num(xa.left)} {_num(y)}H{_num(xa.right)}"/>')
             parts.append(f'<text class="tick" x="{_num(spec_x)}" y="{_num(y + 4)}" text-anchor="{anchor}">{escape(text)}</text>')
         if ya.title:
-            tx = (WIDTH - 4) if ya.right_side else 12
+            tx = (width - 4) if ya.right_side else 12
             ty = (ya.y_top + ya.y_bottom) / 2
             parts.append(f'<text class="axis-title" transform="translate({_num(tx)} {_num(ty)}) rotate(-90)"'
                          f' text-anchor="middle">{escape(ya.title)}</text>')
@@ -345,8 +345,8 @@ def _frame(xa: _XAxis, axes: dict[str, _YAxis], layout: dict, height: float) -> 
     for value, text in xa.ticks:
         x, anchor = xa.at(value), "middle"
         half = 3.6 * len(text)  # about half the label's width at 12 px
-        if x + half > WIDTH - 2:
-            x, anchor = min(x + half, WIDTH - 2), "end"
+        if x + half > width - 2:
+            x, anchor = min(x + half, width - 2), "end"
         elif x - half < 2:
             x, anchor = max(x - half, 2), "start"
         parts.append(f'<text class="tick" x="{_num(x)}" y="{_num(bottom + 17)}" text-anchor="{anchor}">{escape(text)}</text>')
@@ -459,7 +459,7 @@ def render(figure: dict, *, label: str, chart_id: str, width: float = WIDTH) -> 
     bottom = height - margin["b"] - (18 if (layout.get("xaxis") or {}).get("title") else 0)
     xa = _XAxis(layout, traces, left, right)
     axes = _axes(layout, traces, top, bottom)
-    body: list[str] = _frame(xa, axes, layout, height)
+    body: list[str] = _frame(xa, axes, layout, height, width)
     bars = [t for t in traces if t.get("type") == "bar"]
     if bars:
         body += _bars(bars, xa, axes)

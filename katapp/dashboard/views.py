@@ -192,6 +192,7 @@ def _links(pid: int) -> list[tuple[str, str]]:
         ("Screening", _link("schedule.screening", patient_id=pid)),
         ("Questionnaire plan", _link("checkins.instrument_plan", patient_id=pid)),
         ("Shared journal", _link("journal.shared_for_patient", patient_id=pid)),
+        ("Printable report", url_for("dashboard.report", patient_id=pid)),
     ]
     return [(label, url) for label, url in links if url]
 
@@ -277,4 +278,61 @@ def overview(data: services.Overview) -> dict:
         "plotly_url": plotly_asset.url(),
         "weeks_figure": charts.sessions_per_week(data.weeks),
         "kinds": SESSION_KINDS,
+    }
+
+
+REPORT_WIDTH = 680  # SVG units of the report's charts: the width of an A4 page's text in CSS px
+
+
+def _level(a: Assessment, cutpoint: int) -> str:
+    """A total's band (PHQ-9, GAD-7) or, for the PCL-5 (no validated bands), where it stands against the cut-point."""
+    inst = INSTRUMENTS[a.instrument]
+    if inst.bands:
+        return inst.severity(a.total)
+    return f"{'at or above' if a.total >= cutpoint else 'below'} the cut-point ({cutpoint})"
+
+
+def _checkin_facts(data: services.History) -> dict | None:
+    """Days with a check-in, the first and last, and the mean mood of the last 30 days logged."""
+    if not data.mood:
+        return None
+    last = data.mood[-1][0]
+    recent = [v for d, v in data.mood if d > last - dt.timedelta(days=30)]
+    return {"days": len(data.mood), "first": data.mood[0][0], "last": last, "recent_mean": fmean(recent),
+            "recent_days": len(recent)}
+
+
+def report(data: services.History, *, prepared_by) -> dict:
+    """The printable progress report for referrers and insurers: the PHQ-9 outcome with the
+    baseline it rests on, effect by session and scores by date (static SVG at A4 width), every
+    questionnaire total, the ketamine sessions and the check-ins in numbers."""
+    person, settings = data.patient, clinic_settings()
+    outcome = outcome_of(data)
+    effect = _effect(data, outcome)
+    series = {key: [(a.local_date, a.total) for a in data.assessments.get(key, [])] for key in ("phq9", "gad7", "pcl5")}
+    cutpoint = settings.pcl5_cutpoint
+    by_day: dict[dt.date, dict[str, list[tuple[Assessment, str]]]] = {}
+    for a in sorted((a for rows in data.assessments.values() for a in rows), key=lambda a: (a.recorded_at, a.id)):
+        by_day.setdefault(a.local_date, {}).setdefault(a.instrument, []).append((a, _level(a, cutpoint)))
+    return {
+        "person": person,
+        "clinic_name": settings.clinic_name,
+        "prepared_by": prepared_by,
+        "printed_on": clock.local_today(prepared_by),
+        "outcome": outcome,
+        "state": STATE_LABELS[outcome.state],
+        "instruments": INSTRUMENTS,
+        "effect_keys": list(effect),
+        "effect_figure": charts.effect_by_session(effect, outcome.baseline, tz=person.timezone) if effect else None,
+        "effect_rows": _effect_rows(effect, person),
+        "dates_figure": charts.scores_over_time(series, _completed(data)) if any(series.values()) else None,
+        "score_keys": [key for key in ("phq9", "gad7", "pcl5") if series[key]],
+        "score_rows": list(by_day.items()),  # (day, {instrument: [(assessment, level)]}), oldest first
+        "ketamine": [s for s in data.sessions if s.kind == "ketamine" and s.status == "completed"],
+        "checkins": _checkin_facts(data),
+        "others": _other_scores(data, cutpoint),
+        "cutpoint": cutpoint,
+        "chart_width": REPORT_WIDTH,
+        "baseline_days": outcomes.BASELINE_WINDOW_DAYS,
+        "post_days": outcomes.POST_SERIES_WINDOW_DAYS,
     }
