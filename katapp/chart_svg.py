@@ -373,7 +373,7 @@ def _notes(layout: dict, xa: _XAxis, axes: dict[str, _YAxis]) -> list[str]:
 
 
 def _summary(t: dict, xa: _XAxis) -> str | None:
-    """One trace in words: "PHQ-9: 8 values, first 21 (1), last 10 (Latest), lowest 8, highest 21"."""
+    """One trace in words: "PHQ-9: 8 values, first 21 (ketamine session 1), …"."""
     if t.get("type") == "heatmap":
         z = t.get("z") or []
         return f"{t.get('name', 'Heatmap')}: {len(z)} rows by {len(z[0]) if z else 0} columns"
@@ -387,7 +387,9 @@ def _summary(t: dict, xa: _XAxis) -> str | None:
         return f"{name}: {len(days)} on the chart"
 
     def where(x) -> str:
-        return _date_word(x) if xa.kind == "date" else str(x)
+        if xa.kind == "date":
+            return _date_word(x)
+        return f"{xa.title.lower()} {x}" if xa.title and str(x).isdigit() else str(x)
 
     ys = [y for _, y in pairs]
     return (f"{name}: {len(pairs)} value{'s' if len(pairs) != 1 else ''}, first {ys[0]:g} ({where(pairs[0][0])}), "
@@ -472,7 +474,7 @@ def render(figure: dict, *, label: str, chart_id: str, width: float = WIDTH) -> 
     body += _notes(layout, xa, axes)
     words = [s for s in (_summary(t, xa) for t in traces) if s]
     description = "; ".join(words) + "." if words else "No values."
-    svg = (f'<svg class="chart-svg" viewBox="0 0 {_num(width)} {_num(height)}" width="100%" height="{_num(height)}"'
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" viewBox="0 0 {_num(width)} {_num(height)}" width="100%" height="{_num(height)}"'
            f' role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" focusable="false">'
            f'<title id="{chart_id}-title">{escape(label)}</title><desc id="{chart_id}-desc">{escape(description)}</desc>'
            f'{"".join(body)}</svg>')

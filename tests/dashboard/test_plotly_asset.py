@@ -44,5 +44,5 @@ def test_pages_render_tables_without_plotly(login_as, clinician, patient, seed_h
     assert "plotly" not in html and "charts.js" not in html
     # effect by session, PHQ-9 by date, mood, PHQ-9 items: drawn as static SVG, with a note
     assert html.count("Interactive charts are not available on this server right now") == 4
-    assert html.count('<svg class="chart-svg"') == 4
+    assert html.count('class="chart-svg"') == 4
     assert "<table>" in html and "Numbers by session" in html
