@@ -474,8 +474,9 @@ def render(figure: dict, *, label: str, chart_id: str, width: float = WIDTH) -> 
     body += _notes(layout, xa, axes)
     words = [s for s in (_summary(t, xa) for t in traces) if s]
     description = "; ".join(words) + "." if words else "No values."
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" viewBox="0 0 {_num(width)} {_num(height)}" width="100%" height="{_num(height)}"'
-           f' role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" focusable="false">'
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" viewBox="0 0 {_num(width)} {_num(height)}"'
+           f' width="100%" height="{_num(height)}" role="img" aria-labelledby="{chart_id}-title"'
+           f' aria-describedby="{chart_id}-desc" focusable="false">'
            f'<title id="{chart_id}-title">{escape(label)}</title><desc id="{chart_id}-desc">{escape(description)}</desc>'
            f'{"".join(body)}</svg>')
     keys = legend(figure)

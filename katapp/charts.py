@@ -177,7 +177,7 @@ def _session_lines(sessions: Sequence[tuple[dt.date, str]], low: float, high: fl
             x += [d.isoformat(), d.isoformat(), None]
             y += [low, high, None]
         ketamine = kind.key == "ketamine"
-        traces.append(_trace("scatter", 
+        traces.append(_trace("scatter",
             name=kind.title, x=x, y=y, mode="lines", hoverinfo="x+name",
             line={"color": kind.colour, "width": 2 if ketamine else 1, "dash": "solid" if ketamine else "dot"},
         ))
@@ -203,7 +203,7 @@ def mood_timeline(daily: Sequence[tuple[dt.date, float]], rolling: Sequence[tupl
         *_session_lines(sessions, 0, 10),
     ]
     if flags:
-        traces.append(_trace("scatter", 
+        traces.append(_trace("scatter",
             name="Safety flag", x=[d.isoformat() for d, _ in flags], y=[0.3] * len(flags), mode="markers",
             marker={"color": COLOURS["flag"], "symbol": "x", "size": 13, "line": {"width": 2}},
             hovertext=[f"{d:%d %b %Y}: {reason}" for d, reason in flags], hoverinfo="text",
@@ -224,7 +224,7 @@ def phq9_items(columns: Sequence[tuple[dt.date, Sequence[int]]]) -> dict:
     answer_label = {option.value: option.label for option in INSTRUMENTS["phq9"].options}
     text = [[answer_label[v] for v in row] for row in z]
     ticks = sorted({round(i * (n - 1) / 3) for i in range(4)}) if n > 1 else [0]
-    heat = _trace("heatmap", 
+    heat = _trace("heatmap",
         x=list(range(n)), y=list(PHQ9_ITEMS), z=z, zmin=0, zmax=3, text=text, name="PHQ-9 items",
         customdata=[dates] * len(PHQ9_ITEMS),
         colorscale=[[0, "#eef1f6"], [0.34, "#b5c6e0"], [0.67, "#4f8bc9"], [1, "#1b3f7a"]],
@@ -249,7 +249,7 @@ def scores_over_time(series: dict[str, Sequence[tuple[dt.date, int]]],
             continue
         inst = INSTRUMENTS[key]
         top = max(top, inst.max_total if key != "pcl5" else 0)
-        traces.append(_trace("scatter", 
+        traces.append(_trace("scatter",
             name=inst.short_title, x=[d.isoformat() for d, _ in points], y=[v for _, v in points],
             mode="lines+markers", line={"color": COLOURS[key], "width": 3}, marker={"size": 6},
             yaxis="y2" if key == "pcl5" else "y",

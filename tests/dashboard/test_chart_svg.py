@@ -58,14 +58,15 @@ def test_figures_never_share_a_layout_dict():
 def parse(markup: str):
     """The chart's <svg> element (well-formed XML) and the legend's item texts."""
     svg_text, _, rest = str(markup).partition("</svg>")
-    root = ET.fromstring(svg_text + "</svg>")
+    root = ET.fromstring(svg_text + "</svg>")  # noqa: S314 - our own markup
     return root, re.findall(r"</svg>([^<]+)</li>", rest)
 
 
 @pytest.mark.parametrize("name", list(every_figure()))
 def test_every_figure_draws_as_an_accessible_svg(name):
     root, _ = parse(chart_svg.render(every_figure()[name], label="A chart & its numbers", chart_id=f"c-{name}"))
-    assert root.get("role") == "img" and root.get("aria-labelledby") == f"c-{name}-title c-{name}-desc"
+    assert root.get("role") == "img" and root.get("aria-labelledby") == f"c-{name}-title"
+    assert root.get("aria-describedby") == f"c-{name}-desc"
     assert root.find(f"{SVG}title").text == "A chart & its numbers"
     assert root.find(f"{SVG}desc").text.endswith(".")
     assert root.findall(f".//{SVG}path") or root.findall(f".//{SVG}rect")

@@ -31,7 +31,7 @@ def test_report_has_the_outcome_with_its_baseline_the_numbers_and_two_static_cha
     assert re.search(r"<th scope=\"row\">After the series</th><td><strong>8</strong> on [^<]*: response", html)
     # The by-session and by-date charts as static SVG, each with a title and a description in words.
     for chart_id in ("report-effect", "report-dates"):
-        assert f'aria-labelledby="{chart_id}-title {chart_id}-desc"' in html
+        assert f'aria-labelledby="{chart_id}-title" aria-describedby="{chart_id}-desc"' in html
     assert html.count('class="chart-svg"') == 2
     assert "PHQ-9: 7 values, first 21 (ketamine session 1), last 8 (After series), lowest 8, highest 21" in html
     # The numbers table: every session's pre-dose score and change, every questionnaire by date.
