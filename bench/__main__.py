@@ -97,6 +97,9 @@ def main() -> int:
                 ms, queries, size = measure(url, patients)
                 print(f"  {name:<10} {patients:>4} patients: {ms:7.1f} ms server time, {queries} SQL queries, "
                       f"{size / 1024:.0f} kB HTML  (set-up {time.perf_counter() - built:.0f} s)", flush=True)
+    from bench import patient_page  # the patient pages at a year of data (issue #16 item 3)
+
+    patient_page.main()
     return 0
 
 
