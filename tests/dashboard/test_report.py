@@ -32,7 +32,8 @@ def test_report_has_the_outcome_with_its_baseline_the_numbers_and_two_static_cha
     # The by-session and by-date charts as static SVG, each with a title and a description in words.
     for chart_id in ("report-effect", "report-dates"):
         assert f'aria-labelledby="{chart_id}-title" aria-describedby="{chart_id}-desc"' in html
-    assert html.count('class="chart-svg"') == 2
+    assert html.count('class="chart-svg"') == 4  # each at A4 width for print and at phone width (CSS shows one)
+    assert 'aria-labelledby="report-effect-phone-title"' in html
     assert "PHQ-9: 7 values, first 21 (ketamine session 1), last 8 (After series), lowest 8, highest 21" in html
     # The numbers table: every session's pre-dose score and change, every questionnaire by date.
     assert '<th scope="row">After series</th>' in html and "-62 %" in html
