@@ -173,6 +173,10 @@ def main() -> int:
     finally:
         if drop:
             subprocess.run([sys.executable, str(ROOT / "scripts" / "pg_test_db.py"), "drop", drop], check=False)
+    from bench import patient_page  # the patient pages at a year of data (issue #16 item 3)
+
+    print("\n== patient page at a year of data (charts as plain dicts; target <= 10 ms)", flush=True)
+    patient_page.main()
     return 0
 
 

@@ -1,17 +1,19 @@
 """Plotly figures built from domain output (plain values in, figure dicts out; no database access).
 
-Each function returns `fig.to_plotly_json()`: a dict the template puts in
-`<script type="application/json" data-chart>` and static/js/charts.js draws with Plotly.newPlot.
-Dates travel as ISO strings. charts.js sets the theme colours (light or dark) on the layout, so
-the server only chooses trace colours that read on both.
+Each function returns a plain figure dict `{"data": [trace, ...], "layout": {...}}` (the JSON
+plotly.js takes): the template puts it in `<script type="application/json" data-chart>`,
+katapp/chart_svg.py draws it as a static SVG for the first paint and print, and
+static/js/charts.js upgrades that to the interactive chart with Plotly.react. The dicts are built
+by hand, not through `plotly.graph_objects` (whose validation and deep copies took three quarters
+of the patient page's time); tests/dashboard/test_chart_svg.py checks every figure against
+plotly's own validation. Dates travel as ISO strings. charts.js sets the theme colours (light or
+dark) on the layout, so the server only chooses trace colours that read on both.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
-
-import plotly.graph_objects as go
 
 from katapp.domain.instruments import INSTRUMENTS
 from katapp.domain.outcomes import EffectPoint
@@ -58,11 +60,17 @@ def _layout(**extra) -> dict:
 
 
 def _figure(traces: list, layout: dict) -> dict:
-    """Validate through plotly's graph objects; drop the Python-side default template (7 kB of
-    styling plotly.js does not need: charts.js sets the light or dark colours)."""
-    figure = go.Figure(data=traces, layout=layout).to_plotly_json()
-    figure["layout"].pop("template", None)
-    return figure
+    return {"data": traces, "layout": layout}
+
+
+def _trace(kind: str, **props) -> dict:
+    """One plotly.js trace of type `kind` ("scatter", "bar", "heatmap") as plain data."""
+    return {"type": kind, **props}
+
+
+def _date_axis() -> dict:
+    """A fresh copy of DATE_AXIS (figures are plain dicts: never share one between figures)."""
+    return {**DATE_AXIS, "tickformatstops": [dict(stop) for stop in DATE_AXIS["tickformatstops"]]}
 
 
 def _fmt_change(change: float | None) -> str:
@@ -88,7 +96,7 @@ def _slot(e: EffectPoint) -> str:
     return AFTER_SERIES if e.kind == "post_series" else LATEST if e.kind == "latest" else str(e.number)
 
 
-def _effect_trace(key: str, rows: list[EffectPoint], slots: list[str], tz: ZoneInfo, yaxis: str) -> go.Scatter:
+def _effect_trace(key: str, rows: list[EffectPoint], slots: list[str], tz: ZoneInfo, yaxis: str) -> dict:
     """One instrument's line over the slots; None (a gap, never an old score again) where nothing was taken."""
     name = INSTRUMENTS[key].short_title
     at = {_slot(e): e for e in rows}
@@ -99,7 +107,7 @@ def _effect_trace(key: str, rows: list[EffectPoint], slots: list[str], tz: ZoneI
         text.append(None if not (e and e.score) else (
             f"{'Session ' + slot if slot.isdigit() else slot}{' (booster)' if e.kind == 'booster' else ''}: "
             f"{name} {e.score.value:g}<br>taken {e.score.when.astimezone(tz):%d %b %Y}{_fmt_change(e.change_pct)}"))
-    return go.Scatter(name=name, x=slots, y=y, mode="lines+markers", connectgaps=False, yaxis=yaxis,
+    return _trace("scatter", name=name, x=slots, y=y, mode="lines+markers", connectgaps=False, yaxis=yaxis,
                       line={"color": COLOURS[key], "width": 3}, marker={"size": 9}, hovertext=text, hoverinfo="text")
 
 
@@ -123,7 +131,7 @@ def effect_by_session(points: dict[str, list[EffectPoint]], baseline: float | No
     notes = []
     if "phq9" in points and slots:
         # Labelled on the line itself (not in the legend, where long names overlap at 360 px).
-        traces += [go.Scatter(name=label, x=[slots[0], slots[-1]], y=[y, y], mode="lines", hoverinfo="name", yaxis="y",
+        traces += [_trace("scatter", name=label, x=[slots[0], slots[-1]], y=[y, y], mode="lines", hoverinfo="name", yaxis="y",
                               showlegend=False, line={"color": COLOURS["reference"], "dash": dash, "width": 2})
                    for label, y, dash in lines]
         notes = [{"text": label, "x": slots[-1], "y": y, "xref": "x", "yref": "y", "xanchor": "right",
@@ -169,7 +177,7 @@ def _session_lines(sessions: Sequence[tuple[dt.date, str]], low: float, high: fl
             x += [d.isoformat(), d.isoformat(), None]
             y += [low, high, None]
         ketamine = kind.key == "ketamine"
-        traces.append(go.Scatter(
+        traces.append(_trace("scatter",
             name=kind.title, x=x, y=y, mode="lines", hoverinfo="x+name",
             line={"color": kind.colour, "width": 2 if ketamine else 1, "dash": "solid" if ketamine else "dot"},
         ))
@@ -184,24 +192,24 @@ def mood_timeline(daily: Sequence[tuple[dt.date, float]], rolling: Sequence[tupl
     `plain` words it for the patient's own page.
     """
     traces = [
-        go.Scatter(name="Mood each day" if plain else "Daily mood", x=[d.isoformat() for d, _ in daily],
+        _trace("scatter", name="Mood each day" if plain else "Daily mood", x=[d.isoformat() for d, _ in daily],
                    y=[round(v, 1) for _, v in daily], mode="markers",
                    marker={"color": COLOURS["mood"], "size": 5, "opacity": 0.6},
                    hovertemplate="%{x|%d %b %Y}: mood %{y}<extra></extra>"),
-        go.Scatter(name="Week average" if plain else "7-day mean", x=[d.isoformat() for d, _ in rolling],
+        _trace("scatter", name="Week average" if plain else "7-day mean", x=[d.isoformat() for d, _ in rolling],
                    y=[round(v, 2) for _, v in rolling], mode="lines",
                    line={"color": COLOURS["rolling"], "width": 3},
                    hovertemplate="%{x|%d %b %Y}: 7-day mean %{y:.1f}<extra></extra>"),
         *_session_lines(sessions, 0, 10),
     ]
     if flags:
-        traces.append(go.Scatter(
+        traces.append(_trace("scatter",
             name="Safety flag", x=[d.isoformat() for d, _ in flags], y=[0.3] * len(flags), mode="markers",
             marker={"color": COLOURS["flag"], "symbol": "x", "size": 13, "line": {"width": 2}},
             hovertext=[f"{d:%d %b %Y}: {reason}" for d, reason in flags], hoverinfo="text",
         ))
     return _figure(traces, _layout(
-        xaxis=DATE_AXIS,
+        xaxis=_date_axis(),
         yaxis={"title": {"text": "Mood (0–10)"}, "range": [-0.3, 10.3],
                "dtick": 2, "fixedrange": True},
     ))
@@ -216,7 +224,7 @@ def phq9_items(columns: Sequence[tuple[dt.date, Sequence[int]]]) -> dict:
     answer_label = {option.value: option.label for option in INSTRUMENTS["phq9"].options}
     text = [[answer_label[v] for v in row] for row in z]
     ticks = sorted({round(i * (n - 1) / 3) for i in range(4)}) if n > 1 else [0]
-    heat = go.Heatmap(
+    heat = _trace("heatmap",
         x=list(range(n)), y=list(PHQ9_ITEMS), z=z, zmin=0, zmax=3, text=text, name="PHQ-9 items",
         customdata=[dates] * len(PHQ9_ITEMS),
         colorscale=[[0, "#eef1f6"], [0.34, "#b5c6e0"], [0.67, "#4f8bc9"], [1, "#1b3f7a"]],
@@ -241,7 +249,7 @@ def scores_over_time(series: dict[str, Sequence[tuple[dt.date, int]]],
             continue
         inst = INSTRUMENTS[key]
         top = max(top, inst.max_total if key != "pcl5" else 0)
-        traces.append(go.Scatter(
+        traces.append(_trace("scatter",
             name=inst.short_title, x=[d.isoformat() for d, _ in points], y=[v for _, v in points],
             mode="lines+markers", line={"color": COLOURS[key], "width": 3}, marker={"size": 6},
             yaxis="y2" if key == "pcl5" else "y",
@@ -249,7 +257,7 @@ def scores_over_time(series: dict[str, Sequence[tuple[dt.date, int]]],
         ))
     top = top or 27
     traces += _session_lines([s for s in sessions if s[1] == "ketamine"], 0, top)
-    layout = _layout(xaxis=DATE_AXIS,
+    layout = _layout(xaxis=_date_axis(),
                      yaxis={"title": {"text": "Score (lower is better)"}, "range": [0, top], "fixedrange": True})
     if series.get("pcl5"):
         layout["yaxis2"] = {"overlaying": "y", "side": "right", "range": [0, 80], "fixedrange": True,
@@ -261,12 +269,12 @@ def sessions_per_week(weeks: Sequence[tuple[dt.date, dict[str, int]]]) -> dict:
     """Stacked bars of completed sessions per week (x = the week's Monday), one colour per kind."""
     x = [monday.isoformat() for monday, _ in weeks]
     traces = [
-        go.Bar(name=kind.title, x=x, y=[counts.get(kind.key, 0) for _, counts in weeks],
+        _trace("bar", name=kind.title, x=x, y=[counts.get(kind.key, 0) for _, counts in weeks],
                marker={"color": kind.colour},
                hovertemplate=f"Week of %{{x|%d %b}}: %{{y}} {kind.title.lower()}<extra></extra>")
         for kind in SESSION_KINDS
     ]
-    return _figure(traces, _layout(barmode="stack", xaxis=DATE_AXIS,
+    return _figure(traces, _layout(barmode="stack", xaxis=_date_axis(),
                                    yaxis={"title": {"text": "Sessions"}, "fixedrange": True, "rangemode": "tozero"}))
 
 

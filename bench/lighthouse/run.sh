@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Lighthouse 12.2.3 (mobile) on katapp's sign-in page, check-in page, a patient's dashboard
-# (clinician) and the caseload. Starts the app with gunicorn on a fresh demo database, signs in
+# Lighthouse 12.2.3 (mobile) on katapp's sign-in page, check-in page, and every page with charts:
+# the patient's own progress page, a patient's dashboard and printable report (clinician), the
+# caseload (sparklines) and the clinic overview (admin). Starts the app with gunicorn on a fresh demo database, signs in
 # over HTTP and passes the session cookie to Lighthouse with --extra-headers.
 #   bash bench/lighthouse/run.sh          (npm install runs here first if node_modules is missing)
 # Env: CHROME_PATH (default /usr/bin/chromium), PORT (default 5077), OUT (default bench/out/lighthouse).
@@ -30,6 +31,7 @@ for _ in $(seq 50); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.2; 
 
 PATIENT_COOKIE="$("$PY" "$HERE/session.py" "$BASE" patient1@demo.katapp.org "$PASSWORD")"
 CLINICIAN_COOKIE="$("$PY" "$HERE/session.py" "$BASE" clinician1@demo.katapp.org "$PASSWORD")"
+ADMIN_COOKIE="$("$PY" "$HERE/session.py" "$BASE" admin@demo.katapp.org "$PASSWORD")"
 PATIENT_ID="$("$PY" - <<PY
 import sqlite3; print(sqlite3.connect("$WORK/katapp.db").execute("select id from users where email='patient1@demo.katapp.org'").fetchone()[0])
 PY
@@ -48,7 +50,11 @@ audit() { # name path cookie
 }
 audit sign-in /login ""
 audit check-in /checkin "$PATIENT_COOKIE"
+audit progress /progress "$PATIENT_COOKIE"
 audit patient-dashboard "/patients/$PATIENT_ID" "$CLINICIAN_COOKIE"
+audit report "/patients/$PATIENT_ID/report" "$CLINICIAN_COOKIE"
 audit caseload /caseload "$CLINICIAN_COOKIE"
-"$PY" "$HERE/scores.py" "$OUT/sign-in.json" "$OUT/check-in.json" "$OUT/patient-dashboard.json" "$OUT/caseload.json"
+audit overview /clinic "$ADMIN_COOKIE"
+"$PY" "$HERE/scores.py" "$OUT/sign-in.json" "$OUT/check-in.json" "$OUT/progress.json" "$OUT/patient-dashboard.json" \
+  "$OUT/report.json" "$OUT/caseload.json" "$OUT/overview.json"
 echo "reports: $OUT/*.html"

@@ -1,5 +1,5 @@
-"""Dashboards: caseload (clinician home), one patient (care team, admin), own progress (patient),
-clinic overview (admin home), and the vendored plotly.js, served compressed and cached for a year."""
+"""Dashboards: caseload (clinician home), one patient (care team, admin) and their printable report,
+own progress (patient), clinic overview (admin home), and the vendored plotly.js, served compressed and cached for a year."""
 from __future__ import annotations
 
 from flask import abort, render_template, request
@@ -29,6 +29,16 @@ def patient(patient_id: int):
     data = services.history(person)
     return render_template("dashboard/patient.html", **views.patient(data, care_team=current_user.is_clinician),
                            flag_groups=review.open_flag_groups(current_user, person.id))
+
+
+@bp.route("/patients/<int:patient_id>/report")
+@role_required("clinician", "admin")
+def report(patient_id: int):
+    """The printable progress report (print CSS, static charts): a read of the record, audited."""
+    person = get_patient_or_404(current_user, patient_id)
+    audit_view(person.id, "report")
+    data = services.history(person)
+    return render_template("dashboard/report.html", **views.report(data, prepared_by=current_user))
 
 
 @bp.route("/progress")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from statistics import fmean
 
 from flask import current_app, url_for
+from markupsafe import Markup, escape
 
 from katapp import charts, clock
 from katapp.clinic import clinic_settings
@@ -65,14 +66,29 @@ def _common(data: services.History, *, plain: bool) -> dict:
         (day, value, mean, ", ".join(sessions_on.get(day, [])))
         for (day, value), (_, mean) in zip(data.mood, rolling, strict=True)
     ]
+    newest_first = list(reversed(mood_rows))
     return {
         "person": person,
         "summary": data.summary,
         "plotly_url": plotly_asset.url(),
         "mood_figure": charts.mood_timeline(data.mood, rolling, done, flags, plain=plain),
-        "mood_rows": list(reversed(mood_rows)),
+        "mood_rows": newest_first,
+        "mood_rows_html": _mood_rows_html(newest_first),
         "flag_rows": [(clock.local_day(person, f.raised_at), f) for f in reversed(data.flags)],
     }
+
+
+def _one_decimal(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _mood_rows_html(rows: list[tuple]) -> Markup:
+    """The mood table's body rows (a year is 365 of them): built here in one pass, which costs a
+    tenth of a Jinja loop with a filter per cell. Numbers and dates need no escaping; session titles are escaped."""
+    return Markup("".join(  # noqa: S704 - only dates, numbers and escaped titles  # nosec B704
+        f'<tr><th scope="row">{day:%d %b %Y}</th><td>{_one_decimal(value)}</td><td>{mean:.1f}</td><td>{escape(sessions)}</td></tr>'
+        for day, value, mean, sessions in rows))
 
 
 def _completed(data: services.History) -> list[tuple[dt.date, str]]:
@@ -192,6 +208,7 @@ def _links(pid: int) -> list[tuple[str, str]]:
         ("Screening", _link("schedule.screening", patient_id=pid)),
         ("Questionnaire plan", _link("checkins.instrument_plan", patient_id=pid)),
         ("Shared journal", _link("journal.shared_for_patient", patient_id=pid)),
+        ("Printable report", url_for("dashboard.report", patient_id=pid)),
     ]
     return [(label, url) for label, url in links if url]
 
@@ -277,4 +294,61 @@ def overview(data: services.Overview) -> dict:
         "plotly_url": plotly_asset.url(),
         "weeks_figure": charts.sessions_per_week(data.weeks),
         "kinds": SESSION_KINDS,
+    }
+
+
+REPORT_WIDTH = 680  # SVG units of the report's charts: the width of an A4 page's text in CSS px
+
+
+def _level(a: Assessment, cutpoint: int) -> str:
+    """A total's band (PHQ-9, GAD-7) or, for the PCL-5 (no validated bands), where it stands against the cut-point."""
+    inst = INSTRUMENTS[a.instrument]
+    if inst.bands:
+        return inst.severity(a.total)
+    return f"{'at or above' if a.total >= cutpoint else 'below'} the cut-point ({cutpoint})"
+
+
+def _checkin_facts(data: services.History) -> dict | None:
+    """Days with a check-in, the first and last, and the mean mood of the last 30 days logged."""
+    if not data.mood:
+        return None
+    last = data.mood[-1][0]
+    recent = [v for d, v in data.mood if d > last - dt.timedelta(days=30)]
+    return {"days": len(data.mood), "first": data.mood[0][0], "last": last, "recent_mean": fmean(recent),
+            "recent_days": len(recent)}
+
+
+def report(data: services.History, *, prepared_by) -> dict:
+    """The printable progress report for referrers and insurers: the PHQ-9 outcome with the
+    baseline it rests on, effect by session and scores by date (static SVG at A4 width), every
+    questionnaire total, the ketamine sessions and the check-ins in numbers."""
+    person, settings = data.patient, clinic_settings()
+    outcome = outcome_of(data)
+    effect = _effect(data, outcome)
+    series = {key: [(a.local_date, a.total) for a in data.assessments.get(key, [])] for key in ("phq9", "gad7", "pcl5")}
+    cutpoint = settings.pcl5_cutpoint
+    by_day: dict[dt.date, dict[str, list[tuple[Assessment, str]]]] = {}
+    for a in sorted((a for rows in data.assessments.values() for a in rows), key=lambda a: (a.recorded_at, a.id)):
+        by_day.setdefault(a.local_date, {}).setdefault(a.instrument, []).append((a, _level(a, cutpoint)))
+    return {
+        "person": person,
+        "clinic_name": settings.clinic_name,
+        "prepared_by": prepared_by,
+        "printed_on": clock.local_today(prepared_by),
+        "outcome": outcome,
+        "state": STATE_LABELS[outcome.state],
+        "instruments": INSTRUMENTS,
+        "effect_keys": list(effect),
+        "effect_figure": charts.effect_by_session(effect, outcome.baseline, tz=person.timezone) if effect else None,
+        "effect_rows": _effect_rows(effect, person),
+        "dates_figure": charts.scores_over_time(series, _completed(data)) if any(series.values()) else None,
+        "score_keys": [key for key in ("phq9", "gad7", "pcl5") if series[key]],
+        "score_rows": list(by_day.items()),  # (day, {instrument: [(assessment, level)]}), oldest first
+        "ketamine": [s for s in data.sessions if s.kind == "ketamine" and s.status == "completed"],
+        "checkins": _checkin_facts(data),
+        "others": _other_scores(data, cutpoint),
+        "cutpoint": cutpoint,
+        "chart_width": REPORT_WIDTH,
+        "baseline_days": outcomes.BASELINE_WINDOW_DAYS,
+        "post_days": outcomes.POST_SERIES_WINDOW_DAYS,
     }

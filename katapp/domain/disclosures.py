@@ -14,6 +14,7 @@ RECORD_PARTS: dict[str, str] = {
     "journal": "your shared journal entries",
     "journal_entry": "a journal entry you shared",
     "patients": "your name on a patient list",
+    "report": "a printable progress report (questionnaires, sessions, charts)",
     "screening": "your intake screening",
     "session": "a session record (dose, vitals, notes)",
     "sessions": "your sessions, with clinician notes",

@@ -12,10 +12,10 @@ pytestmark = pytest.mark.skipif(False, reason="")
 def plotly_url(login_as, clinician, patient):
     assert plotly_asset.FILE.exists(), "run scripts/vendor_assets.py (make test does)"
     html = login_as(clinician).get(f"/patients/{patient.id}").get_data(as_text=True)
-    match = re.search(r'<script src="/static/js/charts\.js\?v=\w+" data-plotly="(/vendor/plotly-[0-9a-f]{16}\.min\.js)" defer>',
-                      html)
+    match = re.search(r'<script src="/static/js/charts\.js\?v=\w+" data-plotly="(/vendor/plotly-[0-9a-f]{16}\.min\.js)"'
+                      r' data-plotly-css="/static/vendor/plotly\.css\?v=\w+" defer>', html)
     assert match, "no plotly script on the dashboard"
-    assert 'id="plotly.js-style-global" class="no-inline-styles"' in html
+    assert 'href="/static/vendor/plotly.css' not in html  # charts.js adds it with plotly.js, not before
     return match.group(1)
 
 def test_plotly_is_served_gzipped_and_immutable(client, plotly_url):
@@ -42,5 +42,7 @@ def test_pages_render_tables_without_plotly(login_as, clinician, patient, seed_h
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "plotly" not in html and "charts.js" not in html
-    assert html.count("Charts are not available on this server right now") == 4  # effect by session, PHQ-9 by date, mood, PHQ-9 items
+    # effect by session, PHQ-9 by date, mood, PHQ-9 items: drawn as static SVG, with a note
+    assert html.count("Interactive charts are not available on this server right now") == 4
+    assert html.count('class="chart-svg"') == 4
     assert "<table>" in html and "Numbers by session" in html

@@ -185,6 +185,7 @@ ROWS: list[Row] = [
     Row("GET", "/patients/<int:patient_id>/instruments", "patient", "302 404 404 200 404 404 404 302"),
     Row("POST", "/patients/<int:patient_id>/instruments", "patient", "302 404 404 302 404 404 404 302", {"phq9": "y"}, allow="clinician_a"),
     Row("GET", "/patients/<int:patient_id>/journal", "patient", "302 404 404 200 404 404 404 302"),
+    Row("GET", "/patients/<int:patient_id>/report", "patient", "302 404 404 200 404 404 200 302"),
     Row("GET", "/patients/<int:patient_id>/screening", "patient", "302 404 404 200 404 404 404 302"),
     Row("POST", "/patients/<int:patient_id>/screening", "patient", "302 404 404 200 404 404 404 302", {"note": "cleared by an outsider"}, allow="clinician_a"),
     Row("GET", "/progress", "-", "302 200 200 404 404 404 404 302"),

@@ -1,19 +1,38 @@
-// katapp charts: draws every <script type="application/json" data-chart="ID"> into the element #ID
-// with Plotly (figures are built on the server by katapp/charts.py). plotly.js (the URL in this
-// script tag's data-plotly) is loaded only when a chart comes near the screen, and each chart is
-// drawn when it does: a phone parses 1.5 MB of JavaScript only for charts someone looks at, and
-// the summary above the charts is ready at once.
-// Light or dark colours follow prefers-color-scheme; the layout stays responsive; tapping a point
-// shows its label.
+// katapp charts. Every chart arrives drawn: the server renders each figure as a static SVG
+// (katapp/chart_svg.py) inside <div data-chart-box id="ID">, with the same figure as JSON in
+// <script type="application/json" data-chart="ID">. This script upgrades a chart to the
+// interactive Plotly chart (values on tap or hover):
+// - on a wide screen with a mouse, when the browser is idle after the page has loaded, for the
+//   charts near the screen;
+// - on a phone, only when the person taps the chart or its "Interactive chart" button, so a phone
+//   never parses 1.5 MB of plotly.js just to show a picture it already has.
+// While plotly.js loads, the chart says "Loading chart…"; if it cannot load, the static chart stays
+// and the numbers are in the table under it. plotly.js and its stylesheet (URLs in this script
+// tag's data-plotly and data-plotly-css) are fetched the first time a chart is upgraded.
+// Light or dark colours follow prefers-color-scheme; legends go below the plot on narrow screens.
 (function () {
   "use strict";
   var self = document.currentScript;
   var plotlyUrl = self && self.getAttribute("data-plotly");
+  var plotlyCss = self && self.getAttribute("data-plotly-css");
   var plotlyLoading = null;
+  var WIDE = window.matchMedia && window.matchMedia("(min-width: 720px) and (hover: hover) and (pointer: fine)");
+
+  function loadStyles() {
+    // The id and class tell plotly.js its stylesheet is already here, so it injects no <style> (CSP).
+    if (!plotlyCss || document.getElementById("plotly.js-style-global")) { return; }
+    var link = document.createElement("link");
+    link.id = "plotly.js-style-global";
+    link.className = "no-inline-styles";
+    link.rel = "stylesheet";
+    link.href = plotlyCss;
+    document.head.appendChild(link);
+  }
 
   function loadPlotly() {
     if (window.Plotly) { return Promise.resolve(window.Plotly); }
     if (!plotlyLoading) {
+      loadStyles();
       plotlyLoading = new Promise(function (resolve, reject) {
         if (!plotlyUrl) { reject(new Error("no plotly.js")); return; }
         var script = document.createElement("script");
@@ -22,6 +41,7 @@
         script.onerror = function () { reject(new Error("plotly.js failed to load")); };
         document.head.appendChild(script);
       });
+      plotlyLoading.catch(function () { plotlyLoading = null; });  // a later tap may try again
     }
     return plotlyLoading;
   }
@@ -55,17 +75,21 @@
     });
     if (out.legend) {
       out.legend.font = { color: t.text };
-      // On a phone, two legend entries a row instead of one tall column.
       if (narrow && out.legend.orientation === "h") {
+        // On a phone the legend goes under the plot (below the axis labels), two entries a row,
+        // so it never covers the data; the chart grows to keep the plot its height.
+        out.legend.y = out.xaxis && out.xaxis.title ? -0.24 : -0.12;
+        out.legend.yanchor = "top";
         out.legend.entrywidth = 0.5;
         out.legend.entrywidthmode = "fraction";
+        out.height = (out.height || 360) + 60;
       }
     }
     return out;
   }
 
   // Heatmaps: in dark mode the scale runs from the dark background to bright, so "more often"
-  // stays "stronger colour" on either background.
+  // stays "stronger colour" on either background (the static SVG does the same in dashboard.css).
   var DARK_HEAT = [[0, "#1d2a30"], [0.34, "#2f5f8f"], [0.67, "#5b9bd5"], [1, "#d4e6ff"]];
 
   function traces(data) {
@@ -78,61 +102,99 @@
     });
   }
 
-  var charts = [];
+  var drawn = [];
+  var charts = {};
 
   function draw(chart) {
     var narrow = chart.el.clientWidth < 520;
-    window.Plotly.react(chart.el, traces(chart.figure.data), styled(chart.figure.layout, narrow), {
+    return window.Plotly.react(chart.el, traces(chart.figure.data), styled(chart.figure.layout, narrow), {
       responsive: true, displayModeBar: false, scrollZoom: false, doubleClick: false
     });
   }
 
-  function showFallback(id, el) {
-    var note = document.querySelector('[data-chart-fallback="' + id + '"]');
-    if (note) { note.hidden = false; }
-    el.hidden = true;
+  function status(chart, text) {
+    if (chart.status) { chart.status.textContent = text; }
   }
 
-  function drawWhenReady(block, el) {
-    var id = block.getAttribute("data-chart");
-    loadPlotly().then(function () {
-      var chart = { el: el, figure: JSON.parse(block.textContent) };
-      charts.push(chart);
-      draw(chart);
-    }).catch(function () { showFallback(id, el); });
+  // Replace the static SVG by the Plotly chart (same box, same id). Returns a promise.
+  function upgrade(chart) {
+    if (chart.state === "done" || chart.state === "loading") { return chart.promise; }
+    chart.state = "loading";
+    chart.el.classList.add("is-loading");
+    chart.el.setAttribute("aria-busy", "true");
+    status(chart, "Loading chart…");
+    chart.promise = loadPlotly().then(function () {
+      chart.figure = JSON.parse(chart.block.textContent);
+      var picture = chart.el.innerHTML;
+      chart.el.textContent = "";  // the static chart goes in the same task Plotly draws: no blank frame
+      chart.el.classList.remove("is-static");
+      return Promise.resolve(draw(chart)).then(function () {
+        chart.state = "done";
+        drawn.push(chart);
+        chart.el.classList.remove("is-loading");
+        chart.el.removeAttribute("aria-busy");
+        if (chart.actions) { chart.actions.hidden = true; }
+        status(chart, "");
+      }, function (error) {
+        chart.el.innerHTML = picture;
+        throw error;
+      });
+    }).catch(function () {
+      chart.state = "failed";
+      chart.el.classList.remove("is-loading");
+      chart.el.removeAttribute("aria-busy");
+      chart.el.classList.add("is-static");
+      status(chart, "The interactive chart could not be loaded; the numbers are in the table below.");
+    });
+    return chart.promise;
+  }
+
+  function whenIdle(fn) {
+    if ("requestIdleCallback" in window) { window.requestIdleCallback(fn, { timeout: 4000 }); } else { window.setTimeout(fn, 300); }
   }
 
   function init() {
+    var list = [];
     var blocks = document.querySelectorAll('script[type="application/json"][data-chart]');
-    var pending = [];
     Array.prototype.forEach.call(blocks, function (block) {
-      var el = document.getElementById(block.getAttribute("data-chart"));
-      if (el) { pending.push({ block: block, el: el }); }
-    });
-    if (!("IntersectionObserver" in window)) {
-      pending.forEach(function (p) { drawWhenReady(p.block, p.el); });
-    } else {
-      var byEl = new Map(pending.map(function (p) { return [p.el, p.block]; }));
-      var observer = new IntersectionObserver(function (entries) {
-        entries.forEach(function (entry) {
-          if (!entry.isIntersecting) { return; }
-          observer.unobserve(entry.target);
-          drawWhenReady(byEl.get(entry.target), entry.target);
-        });
-      }, { rootMargin: "0px" });
-      pending.forEach(function (p) { observer.observe(p.el); });
-      // The first scroll or touch starts loading plotly.js, so a chart further down is ready
-      // by the time it arrives on screen.
-      var warm = function () {
-        window.removeEventListener("scroll", warm);
-        window.removeEventListener("touchstart", warm);
-        if (pending.length) { loadPlotly().catch(function () {}); }
+      var id = block.getAttribute("data-chart");
+      var el = document.getElementById(id);
+      if (!el) { return; }
+      var chart = {
+        id: id, el: el, block: block, state: "static",
+        actions: document.querySelector('[data-chart-actions="' + id + '"]'),
+        status: document.querySelector('[data-chart-status="' + id + '"]')
       };
-      window.addEventListener("scroll", warm, { passive: true });
-      window.addEventListener("touchstart", warm, { passive: true });
+      charts[id] = chart;
+      list.push(chart);
+      if (chart.actions) { chart.actions.hidden = false; }
+      // A tap on the static chart upgrades it (Plotly's own taps show values after that).
+      el.addEventListener("click", function () { if (chart.state !== "done") { upgrade(chart); } });
+    });
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("[data-chart-upgrade]");
+      if (button && charts[button.getAttribute("data-chart-upgrade")]) {
+        upgrade(charts[button.getAttribute("data-chart-upgrade")]);
+      }
+    });
+    if (WIDE && WIDE.matches && list.length) {
+      var start = function () {
+        whenIdle(function () {
+          if (!("IntersectionObserver" in window)) { list.forEach(upgrade); return; }
+          var observer = new IntersectionObserver(function (entries) {
+            entries.forEach(function (entry) {
+              if (!entry.isIntersecting) { return; }
+              observer.unobserve(entry.target);
+              whenIdle(function () { upgrade(charts[entry.target.id]); });
+            });
+          }, { rootMargin: "200px 0px" });
+          list.forEach(function (chart) { observer.observe(chart.el); });
+        });
+      };
+      if (document.readyState === "complete") { start(); } else { window.addEventListener("load", start); }
     }
     if (dark && dark.addEventListener) {
-      dark.addEventListener("change", function () { charts.forEach(draw); });
+      dark.addEventListener("change", function () { drawn.forEach(draw); });
     }
   }
 
