@@ -236,7 +236,8 @@ def audit_reads(patient_ids, what: str, *, actor: User | None = None, export: bo
     reader = actor or (current_user._get_current_object() if current_user.is_authenticated else None)
     if reader is None:
         return
-    events = [audit(("export:" if export else "view:") + what, actor=reader, patient_id=pid) for pid in sorted(set(patient_ids)) if pid != reader.id]
+    action = ("export:" if export else "view:") + what
+    events = [audit(action, actor=reader, patient_id=pid) for pid in sorted(set(patient_ids)) if pid != reader.id]
     g.setdefault("audited_reads", []).extend(events)
 
 

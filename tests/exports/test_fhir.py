@@ -95,7 +95,7 @@ def test_sessions_held_are_encounters_with_the_dose_and_booked_ones_appointments
     encounter_url = next(e.fullUrl for e in bundle.entry if e.resource is encounter)
     assert dose.context.reference == encounter_url
     vitals = [o for o in _of(bundle, "Observation") if o.encounter is not None]
-    pressures = sorted((c.valueQuantity.value for o in vitals for c in o.component if _codes(c.code) == {"8480-6"}))
+    pressures = sorted(c.valueQuantity.value for o in vitals for c in o.component if _codes(c.code) == {"8480-6"})
     assert pressures == [124, 128, 140]
     appointments = {a.status: a for a in _of(bundle, "Appointment")}
     assert set(appointments) == {"booked", "cancelled"}
