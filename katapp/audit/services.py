@@ -69,15 +69,19 @@ def events(filters: Filters, viewer: User) -> Select:
 
 
 def export_csv(filters: Filters, viewer: User) -> Iterator[str]:
-    """Record the export and commit, at once; returns the CSV as a generator of chunks of lines."""
+    """Record the export and commit, at once; returns the CSV as a generator of chunks of lines.
+
+    The query is built now, from the viewer's time zone: the chunks are made after the handler
+    has returned, when the request's session (and the viewer loaded in it) is gone."""
+    stmt = events(filters, viewer)
     audit("audit_exported", actor=viewer, patient_id=filters.patient_id, detail=filters.as_text())
     db.session.commit()
-    return _csv_chunks(filters, viewer)
+    return _csv_chunks(stmt)
 
 
-def _csv_chunks(filters: Filters, viewer: User) -> Iterator[str]:
+def _csv_chunks(stmt: Select) -> Iterator[str]:
     # Streamed (a server-side cursor on PostgreSQL), closed even when the download stops early.
-    with db.session.execute(events(filters, viewer).execution_options(yield_per=500)) as result:
+    with db.session.execute(stmt.execution_options(yield_per=500)) as result:
         yield from csvcells.chunks(CSV_COLUMNS, (
             (e.seq, e.at, e.actor_id, e.actor.email if e.actor else None, e.action, e.patient_id,
              e.patient.email if e.patient else None, e.object_type, e.object_id, e.detail, e.ip)

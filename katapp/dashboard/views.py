@@ -193,7 +193,7 @@ def _links(pid: int, care_team: bool = False) -> list[tuple[str, str]]:
         ("Questionnaire plan", _link("checkins.instrument_plan", patient_id=pid)),
         ("Shared journal", _link("journal.shared_for_patient", patient_id=pid)),
         # The whole record as FHIR R4 for the clinic's EHR: the care team only (katapp/exports).
-        ("Download FHIR record", _link("exports.fhir_bundle", patient_id=pid) if care_team else None),
+        ("Download for an EHR (FHIR)", _link("exports.fhir_bundle", patient_id=pid) if care_team else None),
     ]
     return [(label, url) for label, url in links if url]
 

@@ -47,29 +47,29 @@ JSON_NAME = "katapp-export.json"
 
 @dataclass(frozen=True)
 class Table:
-    """One CSV file (and one list in the JSON file): its rows come from `query(patient)`, one SQL
+    """One CSV file (and one list in the JSON file): its rows come from `query(patient_id)`, one SQL
     statement whose columns are `columns`, in order."""
 
     name: str
     about: str
     columns: tuple[str, ...]
-    query: Callable[[User], Select]
+    query: Callable[[int], Select]  # of the patient's id
     explode: Callable[[tuple], list[tuple]] | None = None  # one query row -> several file rows
     in_json: bool = True
 
 
-def _checkins(p: User) -> Select:
+def _checkins(pid: int) -> Select:
     c = CheckIn
     return (select(c.id, c.recorded_at, c.local_date, c.mood, c.anxiety, c.energy, c.pain, c.sleep_hours,
                    c.self_harm_thoughts, c.note, c.received_at, c.updated_at)
-            .where(c.patient_id == p.id).order_by(c.recorded_at, c.id))
+            .where(c.patient_id == pid).order_by(c.recorded_at, c.id))
 
 
-def _assessments(p: User) -> Select:
+def _assessments(pid: int) -> Select:
     a = Assessment
     return (select(a.id, a.instrument, a.recorded_at, a.local_date, a.total, a.severity, a.difficulty,
                    a.flags, a.index_event, a.answers, a.received_at)
-            .where(a.patient_id == p.id).order_by(a.recorded_at, a.id))
+            .where(a.patient_id == pid).order_by(a.recorded_at, a.id))
 
 
 def _items(row: tuple) -> list[tuple]:
@@ -81,57 +81,57 @@ def _items(row: tuple) -> list[tuple]:
             for n, value in enumerate(answers or [], 1)]
 
 
-def _sessions(p: User) -> Select:
+def _sessions(pid: int) -> Select:
     s, clin = TherapySession, aliased(User)
     return (select(s.id, s.kind, s.status, s.starts_at, s.ends_at, clin.display_name, s.series_id, s.notes,
                    s.checked_in_at, s.weight_kg, s.predose_bp_at, s.bp_before_systolic, s.bp_before_diastolic,
                    s.bp_override_reason, s.predose_ticked, s.pregnancy_possible, s.dose_mg, s.route, s.dose_reason,
                    s.dosed_at, s.infusion_ended_at, s.bp_after_systolic, s.bp_after_diastolic, s.discharge_ticked,
                    s.completed_at)
-            .join(clin, clin.id == s.clinician_id).where(s.patient_id == p.id).order_by(s.starts_at, s.id))
+            .join(clin, clin.id == s.clinician_id).where(s.patient_id == pid).order_by(s.starts_at, s.id))
 
 
-def _vitals(p: User) -> Select:
+def _vitals(pid: int) -> Select:
     v = VitalReading
     return (select(v.session_id, v.at, v.systolic, v.diastolic, v.heart_rate, v.spo2, v.moaas, v.dissociation,
                    v.nausea, v.vomiting, v.action_note)
             .join(TherapySession, TherapySession.id == v.session_id)
-            .where(TherapySession.patient_id == p.id).order_by(v.at, v.id))
+            .where(TherapySession.patient_id == pid).order_by(v.at, v.id))
 
 
-def _adverse(p: User) -> Select:
+def _adverse(pid: int) -> Select:
     e = AdverseEvent
     return (select(e.session_id, e.at, e.severity, e.description)
             .join(TherapySession, TherapySession.id == e.session_id)
-            .where(TherapySession.patient_id == p.id).order_by(e.at, e.id))
+            .where(TherapySession.patient_id == pid).order_by(e.at, e.id))
 
 
-def _journal(p: User) -> Select:
+def _journal(pid: int) -> Select:
     j = JournalEntry
     return (select(j.id, j.created_at, j.updated_at, j.shared, j.session_id, j.prompt, j.body)
-            .where(j.author_id == p.id).order_by(j.created_at, j.id))
+            .where(j.author_id == pid).order_by(j.created_at, j.id))
 
 
-def _flags(p: User) -> Select:
+def _flags(pid: int) -> Select:
     f, by = SafetyFlag, aliased(User)
     return (select(f.id, f.source, f.reason, f.answered_at, f.raised_at, f.escalated_at, f.acknowledged_at,
                    by.display_name, f.note)
-            .outerjoin(by, by.id == f.acknowledged_by_id).where(f.patient_id == p.id).order_by(f.raised_at, f.id))
+            .outerjoin(by, by.id == f.acknowledged_by_id).where(f.patient_id == pid).order_by(f.raised_at, f.id))
 
 
-def _screenings(p: User) -> Select:
+def _screenings(pid: int) -> Select:
     s, rec, clr = Screening, aliased(User), aliased(User)
     return (select(s.id, s.recorded_at, rec.display_name, *[getattr(s, k) for k in CONDITION_KEYS], s.details,
                    s.cleared_at, clr.display_name, s.clear_note)
             .outerjoin(rec, rec.id == s.recorded_by_id).outerjoin(clr, clr.id == s.cleared_by_id)
-            .where(s.patient_id == p.id).order_by(s.recorded_at, s.id))
+            .where(s.patient_id == pid).order_by(s.recorded_at, s.id))
 
 
-def _reads(p: User) -> Select:
+def _reads(pid: int) -> Select:
     a, actor = AuditEvent, aliased(User)
     return (select(a.at, actor.display_name, actor.role, a.action)
             .join(actor, actor.id == a.actor_id)
-            .where(a.patient_id == p.id, a.actor_id != p.id,
+            .where(a.patient_id == pid, a.actor_id != pid,
                    or_(a.action.like("view:%"), a.action.like("export:%")))
             .order_by(a.seq))
 
@@ -142,9 +142,9 @@ def _disclosure(row: tuple) -> list[tuple]:
     return [(at, name, role, action, f"{verb} {part}".strip())]
 
 
-def _care_team(p: User) -> Select:
+def _care_team(pid: int) -> Select:
     return (select(User.display_name, User.email, care_team.c.added_at)
-            .join(care_team, and_(care_team.c.clinician_id == User.id, care_team.c.patient_id == p.id))
+            .join(care_team, and_(care_team.c.clinician_id == User.id, care_team.c.patient_id == pid))
             .order_by(User.display_name))
 
 
@@ -251,11 +251,20 @@ class _Pipe(io.RawIOBase):
 
 
 def stream_zip(patient: User, exported_at: dt.datetime | None = None) -> Iterator[bytes]:
-    """The export as ZIP bytes, in pieces. One query per table (plus the care team), whatever the data."""
+    """The export as ZIP bytes, in pieces: one query per table, whatever the data.
+
+    Everything taken from `patient` is read now: the pieces are made after the handler has
+    returned, when the request's database session (and the User loaded in it) is gone.
+    """
     now = exported_at or utcnow()
     zone = zone_of(patient)
+    account = {k: _local(v, zone) for k, v in _account(patient).items()}
+    return _pieces(patient.id, zone, readme(patient, now), account, _local(now, zone),
+                   now.astimezone(zone).timetuple()[:6])
+
+
+def _pieces(pid: int, zone, readme_text: str, account: dict, exported: str, stamp: tuple) -> Iterator[bytes]:
     pipe = _Pipe()
-    stamp = now.astimezone(zone).timetuple()[:6]
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool, \
             zipfile.ZipFile(pipe, "w", zipfile.ZIP_DEFLATED) as zf:
         def entry(name: str):
@@ -264,17 +273,16 @@ def stream_zip(patient: User, exported_at: dt.datetime | None = None) -> Iterato
             return zf.open(info, "w", force_zip64=True)
 
         with entry("README.txt") as f:
-            f.write(readme(patient, now).encode())
-        account = {k: _local(v, zone) for k, v in _account(patient).items()}
+            f.write(readme_text.encode())
         with entry("account.csv") as f:
             f.write(csvcells.line(("field", "value")).encode())
             for key, value in account.items():
                 f.write(csvcells.line((key, value)).encode())
         spool.write(json.dumps({"format": "katapp patient export", "version": 1,
-                                "exported_at": _local(now, zone), "account": account})[:-1].encode())
+                                "exported_at": exported, "account": account})[:-1].encode())
         yield pipe.take()
         for table in TABLES:
-            yield from _write_table(entry, table, patient, zone, spool, pipe)
+            yield from _write_table(entry, table, pid, zone, spool, pipe)
         spool.write(b"}\n")
         spool.seek(0)
         with entry(JSON_NAME) as f:
@@ -284,13 +292,13 @@ def stream_zip(patient: User, exported_at: dt.datetime | None = None) -> Iterato
     yield pipe.take()
 
 
-def _write_table(entry, table: Table, patient: User, zone, spool, pipe: _Pipe) -> Iterator[bytes]:
+def _write_table(entry, table: Table, pid: int, zone, spool, pipe: _Pipe) -> Iterator[bytes]:
     """Write one table's CSV into the ZIP and its JSON list into the spool, batch by batch."""
     if table.in_json:
         spool.write(f', "{table.name}": ['.encode())
     first = True
     with entry(f"{table.name}.csv") as f, \
-            db.session.execute(table.query(patient).execution_options(yield_per=BATCH)) as result:
+            db.session.execute(table.query(pid).execution_options(yield_per=BATCH)) as result:
         f.write(csvcells.line(table.columns).encode())
         for n, raw in enumerate(result, 1):
             for values in (table.explode(tuple(raw)) if table.explode else [tuple(raw)]):
