@@ -6,7 +6,8 @@ from flask import Flask
 import config as config_module
 from katapp.extensions import compress, csrf, db, limiter, login_manager, migrate
 
-FEATURES = ("main", "auth", "admin", "audit", "api", "pwa", "checkins", "schedule", "journal", "dashboard")
+FEATURES = ("main", "auth", "admin", "audit", "api", "pwa", "checkins", "schedule", "journal", "dashboard",
+            "exports")
 
 
 def create_app(config: dict | str | None = None) -> Flask:

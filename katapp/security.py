@@ -233,13 +233,15 @@ def audit_view(patient_id: int, what: str, obj: object | None = None, *, export:
     g.setdefault("audited_reads", []).append(event)
 
 
-def audit_reads(patient_ids, what: str, *, actor: User | None = None) -> None:
-    """Record a read of several patients' records at once (a list, a feed): one event per patient
-    other than the reader; committed after the request like `audit_view`. One INSERT statement."""
+def audit_reads(patient_ids, what: str, *, actor: User | None = None, export: bool = False) -> None:
+    """Record a read (or, with `export`, a download) of several patients' records at once (a list, a
+    feed): one event per patient other than the reader; committed after the request like `audit_view`.
+    One INSERT statement."""
     reader = actor or (current_user._get_current_object() if current_user.is_authenticated else None)
     if reader is None:
         return
-    events = [audit("view:" + what, actor=reader, patient_id=pid) for pid in sorted(set(patient_ids)) if pid != reader.id]
+    action = ("export:" if export else "view:") + what
+    events = [audit(action, actor=reader, patient_id=pid) for pid in sorted(set(patient_ids)) if pid != reader.id]
     g.setdefault("audited_reads", []).extend(events)
 
 

@@ -2,15 +2,14 @@
 of who read their records, and the week's care-team changes. Each is one query, whatever the data."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Select, distinct, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from katapp import csvcells
 from katapp.clock import utcnow, zone_of
 from katapp.extensions import db
 from katapp.models import AuditEvent, User
@@ -81,33 +80,23 @@ def events(filters: Filters, viewer: User) -> Select:
 
 
 def export_csv(filters: Filters, viewer: User) -> Iterator[str]:
-    """Record the export and commit, at once; returns the CSV as a generator of chunks of lines."""
+    """Record the export and commit, at once; returns the CSV as a generator of chunks of lines.
+
+    The query is built now, from the viewer's time zone: the chunks are made after the handler
+    has returned, when the request's session (and the viewer loaded in it) is gone."""
+    stmt = events(filters, viewer)
     audit("audit_exported", actor=viewer, patient_id=filters.patient_id, detail=filters.as_text())
     db.session.commit()
-    return _csv_chunks(filters, viewer)
+    return _csv_chunks(stmt)
 
 
-def _csv_chunks(filters: Filters, viewer: User) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+def _csv_chunks(stmt: Select) -> Iterator[str]:
     # Streamed (a server-side cursor on PostgreSQL), closed even when the download stops early.
-    with db.session.execute(events(filters, viewer).execution_options(yield_per=500)) as result:
-        for n, e in enumerate(result.scalars(), 1):
-            writer.writerow([e.seq, e.at.isoformat(), e.actor_id, e.actor.email if e.actor else "", e.action,
-                             e.patient_id, e.patient.email if e.patient else "", e.object_type or "",
-                             e.object_id or "", _cell(e.detail), e.ip or ""])
-            if n % 500 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-    yield buffer.getvalue()
-
-
-def _cell(value: str | None) -> str:
-    """No formula injection: a cell a spreadsheet would run (=, +, -, @) gets a leading apostrophe."""
-    value = value or ""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    with db.session.execute(stmt.execution_options(yield_per=500)) as result:
+        yield from csvcells.chunks(CSV_COLUMNS, (
+            (e.seq, e.at, e.actor_id, e.actor.email if e.actor else None, e.action, e.patient_id,
+             e.patient.email if e.patient else None, e.object_type, e.object_id, e.detail, e.ip)
+            for e in result.scalars()))
 
 
 def reads_of(patient: User) -> Select:

@@ -2,11 +2,11 @@
 own progress (patient), clinic overview (admin home), and the vendored plotly.js, served compressed and cached for a year."""
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import Response, abort, render_template, request
 from flask_login import current_user
 
 from katapp import flag_review as review
-from katapp.dashboard import bp, plotly_asset, services, views
+from katapp.dashboard import bp, caseload_csv, plotly_asset, services, views
 from katapp.security import audit_reads, audit_view, cacheable, get_patient_or_404, role_required
 
 
@@ -19,6 +19,15 @@ def caseload():
     rows = services.caseload(current_user)
     audit_reads([row.patient.id for row in rows], "caseload")
     return render_template("dashboard/caseload.html", **views.caseload(rows, show))
+
+
+@bp.route("/caseload.csv")
+@role_required("clinician")
+def caseload_download():
+    rows = services.caseload(current_user)
+    audit_reads([row.patient.id for row in rows], "caseload", export=True)
+    return Response(list(caseload_csv.chunks(rows)), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="katapp-caseload.csv"'})
 
 
 @bp.route("/patients/<int:patient_id>")

@@ -198,17 +198,19 @@ def patient(data: services.History, *, care_team: bool) -> dict:
         "item_labels": charts.PHQ9_ITEMS,
         "item_rows": list(reversed(phq)),
         "difficulty": INSTRUMENTS["phq9"].extra,
-        "links": _links(person.id),
+        "links": _links(person.id, care_team),
     }
 
 
-def _links(pid: int) -> list[tuple[str, str]]:
+def _links(pid: int, care_team: bool = False) -> list[tuple[str, str]]:
     links = [
         ("Book a session", _link("schedule.book", patient_id=pid)),
         ("Screening", _link("schedule.screening", patient_id=pid)),
         ("Questionnaire plan", _link("checkins.instrument_plan", patient_id=pid)),
         ("Shared journal", _link("journal.shared_for_patient", patient_id=pid)),
         ("Printable report", url_for("dashboard.report", patient_id=pid)),
+        # The whole record as FHIR R4 for the clinic's EHR: the care team only (katapp/exports).
+        ("Download for an EHR (FHIR)", _link("exports.fhir_bundle", patient_id=pid) if care_team else None),
     ]
     return [(label, url) for label, url in links if url]
 

@@ -9,6 +9,8 @@ RECORD_PARTS: dict[str, str] = {
     "calendar_feed": "your sessions, in a clinician's calendar app",
     "caseload": "your name and latest scores on a caseload list",
     "dashboard": "your progress page (check-ins, questionnaires, sessions)",
+    "fhir": "your whole record (questionnaires, check-ins, sessions and doses, safety flags, shared journal "
+            "entries), to put in another health record system",
     "flag": "a safety flag from one of your answers",
     "instruments": "which questionnaires you are asked to fill in",
     "journal": "your shared journal entries",

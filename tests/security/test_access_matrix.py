@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import re
+import zipfile
 from collections import Counter
 
 import pytest
@@ -50,6 +52,7 @@ NEW_CLIENT = "00000000-0000-4000-8000-00000000000"  # + one digit per row
 ROWS: list[Row] = [
     Row("GET", "/", "-", "302 302 302 302 302 302 302 302"),
     Row("GET", "/account/seen", "-", "302 200 200 404 404 404 404 302"),
+    Row("GET", "/account/export.zip", "-", "302 200 200 404 404 404 404 302"),
     Row("GET", "/account/password", "-", "302 200 200 200 200 200 200 302"),
     # Second factors (issue #15): each user manages only their own; A has a passkey in the world.
     Row("GET", "/account/two-factor", "-", "302 200 200 200 200 200 200 302"),
@@ -141,6 +144,7 @@ ROWS: list[Row] = [
     Row("POST", "/calendar", "-", "302 302 302 302 302 302 404 302", {"action": "on"}, allow="patient_a patient_b clinician_a clinician_other clinician_removed"),
     Row("GET", "/calendar/<token>.ics", "calendar", "200 200 200 200 200 200 200 200"),
     Row("GET", "/caseload", "-", "302 404 404 200 200 200 404 302"),
+    Row("GET", "/caseload.csv", "-", "302 404 404 200 200 200 404 302"),
     Row("GET", "/caseload/add", "-", "302 404 404 200 200 200 404 302"),
     Row("POST", "/caseload/add", "-", "302 404 404 200 200 200 404 302", {"email": "added@example.org", "display_name": "Added Person", "timezone": "UTC"}, allow="clinician_a clinician_other clinician_removed"),
     Row("GET", "/checkin", "-", "302 200 200 404 404 404 404 302"),
@@ -182,6 +186,8 @@ ROWS: list[Row] = [
     Row("GET", "/offline", "-", "200 200 200 200 200 200 200 200"),
     Row("GET", "/patients/<int:patient_id>", "patient", "302 404 404 200 404 404 200 302"),
     Row("POST", "/patients/<int:patient_id>/flags/acknowledge", "patient", "302 404 404 302 404 404 302 302", {"p{patient}-flag_ids": "{flag}", "p{patient}-note": "called her"}, allow="clinician_a admin"),
+    # FHIR export: the care team only (not the admin: a whole record for another system is a clinical act).
+    Row("GET", "/patients/<int:patient_id>/fhir", "patient", "302 404 404 200 404 404 404 302"),
     Row("GET", "/patients/<int:patient_id>/instruments", "patient", "302 404 404 200 404 404 404 302"),
     Row("POST", "/patients/<int:patient_id>/instruments", "patient", "302 404 404 302 404 404 404 302", {"phq9": "y"}, allow="clinician_a"),
     Row("GET", "/patients/<int:patient_id>/journal", "patient", "302 404 404 200 404 404 404 302"),
@@ -265,6 +271,14 @@ def test_every_route_has_a_row(app):
     assert covered - routes == set(), "matrix rows for routes that no longer exist"
 
 
+def readable(response) -> str:
+    """The answer's text; for a ZIP download, the text of every file in it (so A's data is looked for inside)."""
+    if response.mimetype != "application/zip":
+        return response.get_data(as_text=True)
+    with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
+        return "\n".join(archive.read(name).decode() for name in archive.namelist())
+
+
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.id)
 def test_matrix(world, row):
     path = url(row, world.ids)
@@ -272,7 +286,7 @@ def test_matrix(world, row):
     for actor in order(row):
         before = table_fingerprint()
         response = send(world.clients[actor], row, path, world.ids)
-        body = response.get_data(as_text=True)
+        body = readable(response)
         response.close()
         assert response.status_code == expected[actor], f"{actor}: {response.status_code} {body[:300]}"
         if response.mimetype == "text/html":  # two forms' csrf fields once shared an id (Nu HTML Checker)
