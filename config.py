@@ -63,6 +63,11 @@ class Config:
     MAIL_BACKEND = "smtp"
     # The address put in emails ("sign in to katapp <PUBLIC_URL>"); the request's host when unset.
     PUBLIC_URL = os.environ.get("PUBLIC_URL")
+    # Web Push (reminders, issue #17): the VAPID private key (PEM, or base64url of the raw key); when
+    # unset, one is generated once into the instance folder (instance/vapid_private.pem).
+    VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY")
+    # Who push services may contact about this sender (mailto: or https:); default: PUBLIC_URL's site.
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT")
 
 
 class DevelopmentConfig(Config):

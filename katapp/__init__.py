@@ -6,7 +6,7 @@ from flask import Flask
 import config as config_module
 from katapp.extensions import csrf, db, limiter, login_manager, migrate
 
-FEATURES = ("main", "auth", "admin", "audit", "api", "pwa", "checkins", "schedule", "journal", "dashboard")
+FEATURES = ("main", "auth", "admin", "audit", "api", "pwa", "checkins", "schedule", "journal", "dashboard", "reminders")
 
 
 def create_app(config: dict | str | None = None) -> Flask:
@@ -87,8 +87,11 @@ def register_cli(app: Flask) -> None:
     from katapp.alerts import register_commands as register_alert_commands
     from katapp.cli import register_commands
 
+    from katapp.reminder_sender import register_commands as register_reminder_commands
+
     register_commands(app)
     register_alert_commands(app)
+    register_reminder_commands(app)
 
 
 def register_security(app: Flask) -> None:
