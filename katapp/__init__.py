@@ -86,7 +86,6 @@ def register_errors(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from katapp.alerts import register_commands as register_alert_commands
     from katapp.cli import register_commands
-
     from katapp.reminder_sender import register_commands as register_reminder_commands
 
     register_commands(app)

@@ -15,12 +15,20 @@ import secrets
 from sqlalchemy import select, update
 
 from katapp.clock import utcnow
+from katapp.errors import Conflict
 from katapp.extensions import db
 from katapp.models import ReminderLink, User
 
 LINK_TTL = dt.timedelta(hours=72)
 USED_OR_EXPIRED = ("This link has expired or was already used. Sign in to katapp to answer "
                    "(your answers are never lost: what you sent is saved).")
+
+
+class LinkUsed(Conflict):
+    """The link was used (or expired) between opening it and sending the answer."""
+
+    def __init__(self):
+        super().__init__(USED_OR_EXPIRED)
 
 
 def token_hash(token: str) -> str:
