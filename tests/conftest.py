@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import email
 import itertools
 import os
 import re
+import socket
+import threading
 import uuid
+from email.message import Message
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
 from katapp import create_app
 from katapp.audit.chain import clear_log
 from katapp.clock import local_day, utcnow
-from katapp.extensions import db, limiter
+from katapp.extensions import db, limiter, mail
 from katapp.models import (
     Assessment,
     CheckIn,
@@ -371,3 +376,52 @@ def put_on_call(app):
         db.session.commit()
 
     return put
+
+
+# --- Email: a real SMTP server (aiosmtpd) on 127.0.0.1 that the app sends to, and a closed port ---------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    """What arrived at the SMTP server: (envelope recipients, parsed message) pairs."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.received: list[tuple[list[str], Message]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        with self._lock:
+            self.received.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
+        return "250 Message accepted for delivery"
+
+    @property
+    def recipients(self) -> list[str]:
+        with self._lock:
+            return [to for tos, _ in self.received for to in tos]
+
+
+def point_mail_at(app, port: int) -> None:
+    app.config["MAIL_PORT"] = port
+    mail.init_app(app)  # Flask-Mailman reads its settings at init
+
+
+@pytest.fixture
+def smtp_server(app):
+    """An SMTP server on a free port of 127.0.0.1; the app's mail goes there. Yields its Inbox."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    point_mail_at(app, controller.port)
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def closed_smtp_port(app):
+    """Mail goes to a port nothing listens on (connection refused)."""
+    point_mail_at(app, free_port())
