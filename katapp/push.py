@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from flask import current_app
-from py_vapid import Vapid01
+from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
 
 KEY_FILE = "vapid_private.pem"
@@ -30,23 +30,23 @@ class Outcome:
     error: str | None = None
 
 
-def vapid() -> Vapid01:
+def vapid() -> Vapid02:
     """The clinic's VAPID key (from the config, else the instance file, generated when missing)."""
     cached = current_app.extensions.get("katapp_vapid")
     if cached is not None:
         return cached
     configured = current_app.config.get("VAPID_PRIVATE_KEY")
-    key = Vapid01.from_string(configured) if configured and "BEGIN" not in configured else (
-        Vapid01.from_pem(configured.encode()) if configured else _instance_key())
+    key = Vapid02.from_string(configured) if configured and "BEGIN" not in configured else (
+        Vapid02.from_pem(configured.encode()) if configured else _instance_key())
     current_app.extensions["katapp_vapid"] = key
     return key
 
 
-def _instance_key() -> Vapid01:
+def _instance_key() -> Vapid02:
     path = Path(current_app.instance_path, KEY_FILE)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        fresh = Vapid01()
+        fresh = Vapid02()
         fresh.generate_keys()
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -55,7 +55,7 @@ def _instance_key() -> Vapid01:
         else:
             with os.fdopen(fd, "wb") as out:
                 out.write(fresh.private_pem())
-    return Vapid01.from_file(str(path))
+    return Vapid02.from_file(str(path))
 
 
 def public_key() -> str:

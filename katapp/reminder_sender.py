@@ -177,14 +177,15 @@ def compose(reminder: Reminder, patient: User) -> Message:
 def send_pending(now: dt.datetime | None = None, limit: int = 5000) -> Report:
     """Send claimed reminders, a batch at a time; commits after each batch."""
     pushed = emailed = failed = gone = done = 0
+    now = now or clock.utcnow()
     while done < limit:
-        token, rows = _claim(min(BATCH, limit - done), now or clock.utcnow())
+        token, rows = _claim(min(BATCH, limit - done), now)
         if not rows:
             break
         for reminder in rows:
             channel, error, removed = _deliver(reminder)
             gone += removed
-            _record(reminder, token, channel, error)
+            _record(reminder, token, channel, error, now)
             pushed += channel == "push" and not error
             emailed += channel == "email" and not error
             failed += bool(error)
@@ -242,9 +243,8 @@ def _email_body(message: Message) -> str:
             "To change or stop them, sign in and open Reminders.\n")
 
 
-def _record(reminder: Reminder, token: str, channel: str, error: str | None) -> None:
-    now = clock.utcnow()
-    values = ({"sent_at": now, "channel": channel, "last_error": None} if not error else
+def _record(reminder: Reminder, token: str, channel: str, error: str | None, now: dt.datetime) -> None:
+    values = ({"sent_at": clock.utcnow(), "channel": channel, "last_error": None} if not error else
               {"attempts": Reminder.attempts + 1, "last_error": error[:500], "channel": channel,
                "send_after": now + backoff(reminder.attempts + 1)})
     if error:
