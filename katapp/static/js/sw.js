@@ -188,8 +188,10 @@ self.addEventListener("notificationclick", function (event) {
   if (target.origin !== self.location.origin) target = new URL("/", self.location.origin);
   event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (list) {
     for (var i = 0; i < list.length; i++) {
-      if ("navigate" in list[i] && "focus" in list[i]) {
-        return list[i].focus().then(function (client) { return client.navigate(target.href); });
+      if ("navigate" in list[i]) {
+        return list[i].navigate(target.href).then(function (client) {
+          return client && client.focus ? client.focus().catch(function () { return client; }) : client;
+        });
       }
     }
     return self.clients.openWindow(target.href);
