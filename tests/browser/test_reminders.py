@@ -25,8 +25,8 @@ STUB = """
   const p256dh = b64(new Uint8Array([4, ...Array(64).fill(7)]));
   const auth = b64(new Uint8Array(16).fill(9));
   // The stubbed subscription outlives a page load, as a real one does (sessionStorage).
-  const fake = {endpoint: "%s", unsubscribe: () => { sessionStorage.removeItem("fakePush"); return Promise.resolve(true); },
-                toJSON: () => ({endpoint: "%s", expirationTime: null, keys: {p256dh, auth}})};
+  const fake = {endpoint: "ENDPOINT", unsubscribe: () => { sessionStorage.removeItem("fakePush"); return Promise.resolve(true); },
+                toJSON: () => ({endpoint: "ENDPOINT", expirationTime: null, keys: {p256dh, auth}})};
   PushManager.prototype.subscribe = function (options) {
     window.__subscribed++;
     window.__serverKeyLength = options.applicationServerKey.byteLength;
@@ -37,7 +37,7 @@ STUB = """
     return Promise.resolve(sessionStorage.getItem("fakePush") ? fake : null);
   };
 })();
-""" % (ENDPOINT, ENDPOINT)
+""".replace("ENDPOINT", ENDPOINT)
 
 
 def _registration_id(cdp, page: Page, base_url: str) -> str:
