@@ -67,6 +67,8 @@ def test_turning_reminders_on_then_a_push_and_a_tap(page: Page, context, base_ur
     expect(page.locator("#push-status")).to_contain_text("Notifications are on for this phone")
     assert page.evaluate("[window.__permissionAsked, window.__subscribed, window.__serverKeyLength]") == [1, 1, 65]
     expect(page.get_by_role("button", name="Stop notifications on this phone")).to_be_visible()
+    expect(on).to_be_hidden()
+    expect(page.get_by_label("Send me reminders")).to_be_checked()  # ticked for them; saving is theirs
     assert live_server.count(PushSubscription, PushSubscription.endpoint == ENDPOINT) == 1
 
     cdp = context.new_cdp_session(page)

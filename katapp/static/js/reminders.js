@@ -74,7 +74,15 @@
       return send("POST", sub);
     }).then(function () {
       show(true);
-      say("Notifications are on for this phone. Remember to tick \u201cSend me reminders\u201d below and save.");
+      var enabled = document.querySelector("input[name='enabled']");
+      if (enabled && !enabled.checked) {
+        enabled.checked = true;  // they asked for reminders: tick it, and let them check the times before saving
+        say("Notifications are on for this phone. Check the times below, then tap \u201cSave reminders\u201d to start.");
+        var save = document.querySelector("form button[type='submit']");
+        if (save) save.focus();
+      } else {
+        say("Notifications are on for this phone.");
+      }
     }).catch(function (err) {
       say(err && err.message === "not-granted"
         ? "You did not allow notifications, so reminders come by email instead. You can try again at any time."
