@@ -23,7 +23,7 @@ COUNTED = ("scheduled", "checked_in", "dosed", "completed")  # cancelled and mis
 @dataclass(frozen=True)
 class Position:
     number: int
-    of: int | None  # the series' length, None outside a series
+    of: int | None  # how many sessions of this kind are booked (in its series, when it has one)
 
     def __str__(self) -> str:
         return f"session {self.number} of {self.of}" if self.of else f"session {self.number}"
@@ -57,7 +57,8 @@ def save_notes(admin, notes: dict[str, str]) -> list[str]:
 
 
 def position(session: TherapySession) -> Position:
-    """The session's number among the patient's sessions of its kind (in its series when it has one)."""
+    """The session's number among the patient's booked sessions of its kind (cancelled and missed ones
+    not counted; within its series when it has one), and how many there are."""
     same = select(func.count()).select_from(TherapySession).where(
         TherapySession.patient_id == session.patient_id, TherapySession.kind == session.kind,
         TherapySession.status.in_(COUNTED))
@@ -66,8 +67,9 @@ def position(session: TherapySession) -> Position:
     before = db.session.scalar(same.where(
         (TherapySession.starts_at < session.starts_at)
         | ((TherapySession.starts_at == session.starts_at) & (TherapySession.id < session.id))))
-    total = db.session.scalar(same) if session.series_id else None
-    return Position(int(before or 0) + 1, int(total) if total else None)
+    total = db.session.scalar(same)
+    number = int(before or 0) + 1
+    return Position(number, int(total) if total and total >= number else None)
 
 
 def is_video_link(location: str | None) -> bool:

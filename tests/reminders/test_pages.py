@@ -125,7 +125,7 @@ def test_the_patients_session_page_shows_how_to_prepare(login_as, patient, clini
 def test_a_place_is_shown_as_text(login_as, patient, clinician, make_session):
     s = make_session(patient, clinician, kind="integration", minutes=50, location="Room 4 <b>upstairs</b>")
     html = login_as(patient).get(f"/sessions/{s.id}").get_data(as_text=True)
-    assert "Room 4 &lt;b&gt;upstairs&lt;/b&gt;" in html and "Session 1" in html
+    assert "Room 4 &lt;b&gt;upstairs&lt;/b&gt;" in html and "Session 1 of 1" in html
     assert "has not written preparation notes" in html
 
 
