@@ -20,6 +20,7 @@ from katapp.checkins import services as checkins
 from katapp.checkins.forms import group_acknowledge_form
 from katapp.crisis_help import crisis_view
 from katapp.journal import services as journal
+from katapp.reminders import services as reminders
 from katapp.schedule import agenda as schedule
 
 
@@ -43,6 +44,9 @@ PARTS: dict[str, Part] = {
     # the admin's clinic overview: who changed which care team in the last 7 days
     "care_team_changes": Part("audit/_care_team_changes.html", lambda user: {
         "changes": audit_log.care_team_changes() if user.is_authenticated and user.role == "admin" else None}),
+    # the patient's check-in home, while reminders are off (issue #17)
+    "reminders_offer": Part("reminders/_offer.html", lambda user: {
+        "show": getattr(user, "role", None) == "patient" and not reminders.settings_for(user).enabled}),
     "journal_prompt": Part("journal/_prompt_card.html", lambda user: {"offer": journal.prompt_for(user)}),
     # every patient page: the crisis help as JSON, so the phone can show it offline (static/js/crisis.js)
     "crisis_data": Part("checkins/_crisis_data.html", lambda user: {

@@ -158,3 +158,10 @@ def test_booking_with_a_place(login_as, patient, clinician):
                                         "location": "Room 2, 5 High Street"})
     assert done.status_code == 302
     assert db.session.scalar(select(TherapySession.location)) == "Room 2, 5 High Street"
+
+
+def test_the_check_in_home_offers_reminders_until_they_are_on(login_as, patient):
+    c = login_as(patient)
+    assert 'href="/reminders"' in c.get("/checkin").get_data(as_text=True)
+    c.post("/reminders", data=_settings(csrf_token=c.csrf))
+    assert 'href="/reminders"' not in c.get("/checkin").get_data(as_text=True)
