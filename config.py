@@ -79,6 +79,11 @@ class Config:
     # Passkeys (WebAuthn): the relying-party id and origin; unset: from the request's host.
     WEBAUTHN_RP_ID = os.environ.get("KATAPP_WEBAUTHN_RP_ID")
     WEBAUTHN_ORIGIN = os.environ.get("KATAPP_WEBAUTHN_ORIGIN")
+    # Web Push (reminders, issue #17): the VAPID private key (PEM, or base64url of the raw key); when
+    # unset, one is generated once into the instance folder (instance/vapid_private.pem).
+    VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY")
+    # Who push services may contact about this sender (mailto: or https:); default: PUBLIC_URL's site.
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT")
 
 
 class DevelopmentConfig(Config):

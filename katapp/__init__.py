@@ -7,7 +7,7 @@ import config as config_module
 from katapp.extensions import compress, csrf, db, limiter, login_manager, migrate
 
 FEATURES = ("main", "auth", "admin", "audit", "api", "pwa", "checkins", "schedule", "journal", "dashboard",
-            "exports")
+            "exports", "reminders")
 
 
 def create_app(config: dict | str | None = None) -> Flask:
@@ -91,9 +91,11 @@ def register_errors(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from katapp.alerts import register_commands as register_alert_commands
     from katapp.cli import register_commands
+    from katapp.reminder_sender import register_commands as register_reminder_commands
 
     register_commands(app)
     register_alert_commands(app)
+    register_reminder_commands(app)
 
 
 def register_security(app: Flask) -> None:

@@ -436,6 +436,8 @@ class TherapySession(db.Model):
     # The labels of the ticked items as the clinic worded them then: {"predose": {key: label},
     # "discharge": {key: label}}, so the record survives the clinic renaming or removing an item.
     checklist_labels: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON)
+    # Where it happens: an address, a room, or a video link (https://...), shown to the patient (#17).
+    location: Mapped[str | None] = mapped_column(String(500))
 
     patient: Mapped[User] = relationship(foreign_keys=[patient_id])
     clinician: Mapped[User] = relationship(foreign_keys=[clinician_id])
@@ -711,6 +713,9 @@ class ClinicSettings(db.Model):
     dose_ranges: Mapped[dict[str, dict[str, Any]] | None] = mapped_column(JSON)
     # Clinicians and admins must sign in with a second factor (issue #15): on for a new clinic.
     require_staff_2fa: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Preparation notes per session kind ({kind: text}), shown on the patient's session page and in the
+    # evening-before reminder (issue #17 item 4). None: no notes yet.
+    prep_notes: Mapped[dict[str, str] | None] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), onupdate=utcnow)
 
     @classmethod
@@ -784,6 +789,93 @@ class OutboxEmail(db.Model):
     claim_token: Mapped[str | None] = mapped_column(String(32))
 
     flag: Mapped[SafetyFlag | None] = relationship()
+
+
+REMINDER_KINDS = ("checkin", "questionnaire", "session", "after_session")  # katapp.domain.reminders.KINDS
+LINK_FORMS = ("checkin", *INSTRUMENT_KEYS)
+REMINDER_CHANNELS = ("push", "email")
+
+
+class ReminderSettings(db.Model):
+    """A patient's reminder choices (issue #17): off until they turn them on. Times are local
+    minutes after midnight in the patient's zone."""
+
+    __tablename__ = "reminder_settings"
+    __table_args__ = (
+        CheckConstraint(_range("checkin_minute", 0, 1439, nullable=False), name="checkin_minute"),
+        CheckConstraint(_range("quiet_start_minute", 0, 1439, nullable=False), name="quiet_start"),
+        CheckConstraint(_range("quiet_end_minute", 0, 1439, nullable=False), name="quiet_end"),
+    )
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    checkin_minute: Mapped[int] = mapped_column(Integer, default=19 * 60)
+    quiet_start_minute: Mapped[int] = mapped_column(Integer, default=21 * 60)
+    quiet_end_minute: Mapped[int] = mapped_column(Integer, default=8 * 60)
+    checkin_on: Mapped[bool] = mapped_column(Boolean, default=True)
+    questionnaire_on: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_on: Mapped[bool] = mapped_column(Boolean, default=True)
+    after_session_on: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class PushSubscription(db.Model):
+    """A browser's Web Push subscription (endpoint and keys from `pushManager.subscribe`).
+    Removed when the push service answers 404 or 410 for it."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Reminder(db.Model):
+    """One reminder for one patient, kind and local day (at most one: the unique constraint), written
+    by `flask send-reminders` when decided and marked sent once pushed or emailed. Claimed like the
+    email outbox (`claim_token` until `claimed_until`)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "kind", "local_date"),
+        CheckConstraint(_in("kind", REMINDER_KINDS), name="kind"),
+        CheckConstraint("channel IS NULL OR " + _in("channel", REMINDER_CHANNELS), name="channel"),
+        CheckConstraint("attempts >= 0", name="attempts"),
+        Index("ix_reminders_pending", "sent_at", "send_after"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    local_date: Mapped[dt.date] = mapped_column(Date)
+    ref: Mapped[str | None] = mapped_column(String(32))  # the questionnaire key or the session id
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    send_after: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    channel: Mapped[str | None] = mapped_column(String(8))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+
+
+class ReminderLink(db.Model):
+    """A single-use link from a reminder to one form (the check-in or one questionnaire), without a
+    password. Only the token's sha256 is stored; it expires after 72 hours and ends when used."""
+
+    __tablename__ = "reminder_links"
+    __table_args__ = (CheckConstraint(_in("form", LINK_FORMS), name="form"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    form: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditLogIsAppendOnly(RuntimeError):

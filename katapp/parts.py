@@ -21,6 +21,7 @@ from katapp.checkins import services as checkins
 from katapp.checkins.forms import group_acknowledge_form
 from katapp.crisis_help import crisis_view
 from katapp.journal import services as journal
+from katapp.reminders import services as reminders
 from katapp.schedule import agenda as schedule
 from katapp.schedule import dosing_day
 
@@ -51,6 +52,9 @@ PARTS: dict[str, Part] = {
     # the admin's clinic overview: the week's security events, counted, each linked to the audit log (#14)
     "security_events": Part("audit/_security_events.html", lambda user: {
         "events": audit_log.security_events() if user.is_authenticated and user.role == "admin" else None}),
+    # the patient's check-in home, while reminders are off (issue #17)
+    "reminders_offer": Part("reminders/_offer.html", lambda user: {
+        "show": getattr(user, "role", None) == "patient" and not reminders.settings_for(user).enabled}),
     "journal_prompt": Part("journal/_prompt_card.html", lambda user: {"offer": journal.prompt_for(user)}),
     # every patient page: the crisis help as JSON, so the phone can show it offline (static/js/crisis.js)
     # the clinician's patient page: the record of every completed dosing day (issue #12)

@@ -100,3 +100,18 @@ class SettingsForm(FlaskForm):
         description='A two-letter country code, or "*" for everywhere else, with a list of resources: '
                     '{"label": …, "kind": "call" | "text" | "web" | "info", "value": number, https:// address or ""}.',
         validators=[DataRequired("Give the crisis resources."), Length(max=20000)])
+
+
+def preparation_form(data: dict[str, str] | None = None) -> FlaskForm:
+    """One text box per session kind (katapp.domain.vocabulary): the clinic's preparation notes."""
+    from katapp.domain import vocabulary
+    from katapp.preparation import NOTES_MAX
+
+    class PreparationForm(FlaskForm):
+        pass
+
+    for kind in vocabulary.SESSION_KINDS:
+        setattr(PreparationForm, kind.key, TextAreaField(
+            f"Before a {kind.label}", validators=[Length(max=NOTES_MAX), Text(NOTES_MAX)],
+            render_kw={"rows": 5}))
+    return PreparationForm(data=data)

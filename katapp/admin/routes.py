@@ -4,11 +4,12 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from katapp import alerts, twofactor
+from katapp import alerts, preparation, twofactor
 from katapp import flag_review as review
 from katapp.admin import bp, services
-from katapp.admin.forms import EditUserForm, NewUserForm, PersonForm, SettingsForm
+from katapp.admin.forms import EditUserForm, NewUserForm, PersonForm, SettingsForm, preparation_form
 from katapp.clinic import clinic_settings
+from katapp.domain import vocabulary
 from katapp.errors import Refusal, show_on_form
 from katapp.extensions import db
 from katapp.models import User
@@ -121,6 +122,18 @@ def settings():
         flash("Clinic settings saved.", "success")
         return redirect(url_for("admin.settings"))
     return render_template("admin/settings.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/admin/preparation", methods=["GET", "POST"])
+@role_required("admin")
+def preparation_notes():
+    form = preparation_form(preparation.all_notes())
+    if form.validate_on_submit():
+        changed = preparation.save_notes(current_user, {k: form[k].data for k in vocabulary.KIND_KEYS})
+        flash(("Preparation notes saved: " + ", ".join(changed)) if changed else "Nothing changed.", "success")
+        return redirect(url_for("admin.preparation_notes"))
+    return render_template("admin/preparation.html", form=form, kinds=vocabulary.SESSION_KINDS), \
+        400 if form.errors else 200
 
 
 @bp.route("/caseload/add", methods=["GET", "POST"])

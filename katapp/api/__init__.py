@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from katapp.api import checkins, journal, patients, schedule  # noqa: E402,F401
+from katapp.api import checkins, journal, patients, push, schedule  # noqa: E402,F401

@@ -522,3 +522,21 @@ def has_open_flag(patient: User) -> bool:
     """True while any of the patient's safety flags is unacknowledged."""
     return db.session.scalar(select(SafetyFlag.id).where(
         SafetyFlag.patient_id == patient.id, SafetyFlag.acknowledged_at.is_(None)).limit(1)) is not None
+
+
+def answer_by_link(link, record):
+    """Store an answer given through a reminder's single-use link: the link is used up in the answer's
+    own transaction. LinkUsed (409) when it was used meanwhile; a refused answer leaves it unused."""
+    from katapp import reminder_links
+
+    if not reminder_links.use(link):
+        db.session.rollback()
+        raise reminder_links.LinkUsed()
+    try:
+        saved = record()
+    except Exception:
+        db.session.rollback()
+        raise
+    reminder_links.use(link)  # a resend's rollback (insert_once) may have undone the first mark
+    db.session.commit()
+    return saved

@@ -16,6 +16,7 @@ from katapp import careteam
 from katapp.clock import local_day, local_now, utcnow
 from katapp.domain import scheduling
 from katapp.domain.vocabulary import BUSY_STATUSES, KIND
+from katapp.errors import NotFound
 from katapp.extensions import db
 from katapp.models import SessionHandover, TherapySession, User
 from katapp.schedule.parse import Reader
@@ -212,3 +213,13 @@ def patient_sessions(patient: User, now: dt.datetime | None = None, past_limit: 
     past = db.session.scalars(base.where(or_(TherapySession.ends_at <= now, TherapySession.status != "scheduled"))
                               .order_by(TherapySession.starts_at.desc()).limit(past_limit)).all()
     return list(upcoming), list(past)
+
+
+def patient_session(patient: User, session_id: int) -> TherapySession:
+    """One of the patient's own sessions (with its clinician); NotFound for anyone else's."""
+    session = db.session.scalar(
+        select(TherapySession).options(joinedload(TherapySession.clinician))
+        .where(TherapySession.id == session_id, TherapySession.patient_id == patient.id))
+    if session is None:
+        raise NotFound("no such session")
+    return session

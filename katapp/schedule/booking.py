@@ -115,11 +115,11 @@ def _refuse_clash(slot: scheduling.Slot, existing: list[scheduling.Slot], clinic
 
 # --- Booking -------------------------------------------------------------------------------------------
 def book(clinician: User, patient: User, *, kind: str, starts_at: dt.datetime, duration_minutes: int,
-         notes: str | None = None) -> TherapySession:
+         notes: str | None = None, location: str | None = None) -> TherapySession:
     """Book one session and commit. Invalid for a bad kind/length, NotAllowed for ketamine while the
     screening blocks it (or none is on file), Conflict for an overlap with either person's sessions.
     """
-    return book_many(clinician, patient, [(kind, starts_at, duration_minutes)], notes=notes)[0]
+    return book_many(clinician, patient, [(kind, starts_at, duration_minutes)], notes=notes, location=location)[0]
 
 
 def book_request(clinician: User, body: Mapping) -> TherapySession:
@@ -134,7 +134,8 @@ def book_request(clinician: User, body: Mapping) -> TherapySession:
 
 
 def book_many(clinician: User, patient: User, items: list[tuple[str, dt.datetime, int]], *,
-              notes: str | None = None, series_id: str | None = None) -> list[TherapySession]:
+              notes: str | None = None, series_id: str | None = None,
+              location: str | None = None) -> list[TherapySession]:
     """Book every (kind, start, minutes) or nothing (one transaction); same refusals as `book`."""
     if not items:
         raise Invalid("Nothing to book.", {"starts_at": "Nothing to book."})
@@ -155,7 +156,8 @@ def book_many(clinician: User, patient: User, items: list[tuple[str, dt.datetime
         _refuse_clash(slot, existing, clinician, patient.id)
     made = [
         TherapySession(patient_id=patient.id, clinician_id=clinician.id, kind=w.kind, status="scheduled",
-                       starts_at=w.start, ends_at=w.end, series_id=series_id, notes=notes or None)
+                       starts_at=w.start, ends_at=w.end, series_id=series_id, notes=notes or None,
+                       location=(location or "").strip() or None)
         for w in wanted
     ]
     db.session.add_all(made)

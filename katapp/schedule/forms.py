@@ -79,6 +79,9 @@ class BookForm(WhenForm):
     patient_id = PatientField()
     kind = SelectField("Kind of session", choices=KIND_CHOICES, default="ketamine")
     notes = TextAreaField("Notes (optional, visible to the care team)", validators=[Optional(), Length(max=2000), Text(2000)])
+    location = StringField("Place or video link (optional, shown to the patient)",
+                           validators=[Optional(), Length(max=500), Text(500)],
+                           description="An address or room, or a video link starting with https://")
 
 
 class MoveForm(WhenForm):

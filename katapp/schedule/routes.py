@@ -11,6 +11,7 @@ import datetime as dt
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from katapp import preparation
 from katapp.clinic import clinic_settings, dosing_settings
 from katapp.clock import local_now, local_today, utcnow
 from katapp.domain import vocabulary
@@ -71,7 +72,8 @@ def book():
         patient = booking.caseload_patient(current_user, form.patient_id.data)
         try:
             made = booking.book(current_user, patient, kind=form.kind.data, starts_at=_start(form),
-                                duration_minutes=form.duration_minutes.data, notes=form.notes.data)
+                                duration_minutes=form.duration_minutes.data, notes=form.notes.data,
+                                location=form.location.data)
         except Refusal as exc:
             show_on_form(form, exc, "time")
         else:
@@ -246,6 +248,14 @@ def mine():
     upcoming, past = agenda_service.patient_sessions(current_user)
     return _page("schedule/mine.html", upcoming=upcoming, past=past, phq9_path=PHQ9_PATH,
                  has_screening=screening_service.screening_status(current_user.id).screened)
+
+
+@bp.route("/sessions/<int:session_id>")
+@role_required("patient")
+def my_session(session_id: int):
+    s = agenda_service.patient_session(current_user, session_id)
+    return _page("schedule/my_session.html", s=s, position=preparation.position(s), notes=preparation.notes_for(s.kind),
+                 video=preparation.is_video_link(s.location), upcoming=s.status == "scheduled" and s.ends_at > utcnow())
 
 
 # --- Calendar feed ----------------------------------------------------------------------------------------

@@ -11,10 +11,11 @@ import datetime as dt
 
 import pytest
 
+from katapp import reminder_links
 from katapp.accounts import create_invitation
 from katapp.auth.recovery import token_hash
 from katapp.extensions import db
-from katapp.models import PasswordReset, SecondFactor, care_team, utcnow
+from katapp.models import PasswordReset, PushSubscription, SecondFactor, care_team, utcnow
 
 from .world import (
     A_CHECKIN_NOTE,
@@ -83,6 +84,9 @@ def world(make_user, make_checkin, make_journal, make_session, make_flag, make_s
     db.session.add(factor)
     db.session.flush()
     ids["factor"] = factor.id
+    ids["reminder_token"] = reminder_links.issue(a, "checkin")  # a reminder's single-use link (#17)
+    db.session.add(PushSubscription(user_id=a.id, endpoint="https://push.example.net/send/patient-a",
+                                    p256dh="B" + "A" * 86, auth="A" * 22))
     clin_a.calendar_token = ids["calendar_token"] = "calendar-token-of-clinician-a-0123456789"
     users = {"patient_a": a, "patient_b": b, "clinician_a": clin_a, "clinician_other": clin_other,
              "clinician_removed": clin_removed, "admin": admin, "deactivated": deactivated}

@@ -234,3 +234,31 @@ self.addEventListener("sync", function (event) {
     });
   }));
 });
+
+// Reminders (issue #17): show the pushed notification; a tap opens the page it names (same origin
+// only), focusing an open katapp window when there is one.
+self.addEventListener("push", function (event) {
+  var data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (e) { data = {}; }
+  var title = data.title || "katapp";
+  event.waitUntil(self.registration.showNotification(title, {
+    body: data.body || "", tag: data.tag || "katapp-reminder", data: { url: data.url || "/" },
+    icon: "/static/icons/icon-192.png", badge: "/static/icons/icon-192.png"
+  }));
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var target = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin);
+  if (target.origin !== self.location.origin) target = new URL("/", self.location.origin);
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (list) {
+    for (var i = 0; i < list.length; i++) {
+      if ("navigate" in list[i]) {
+        return list[i].navigate(target.href).then(function (client) {
+          return client && client.focus ? client.focus().catch(function () { return client; }) : client;
+        });
+      }
+    }
+    return self.clients.openWindow(target.href);
+  }));
+});
