@@ -1,7 +1,7 @@
 """care-team changes take effect everywhere (issue #14): session handovers.
 
 Revision ID: 0009_careteam
-Revises: 0007_flag_answered_at
+Revises: 0008_dosing_settings
 
 A session taken off a clinician's agenda by a care-team change keeps one row here: the kind and
 time that clinician had booked, and who took it over (null: it waits for a clinician).
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0009_careteam'
-down_revision = '0007_flag_answered_at'
+down_revision = '0008_dosing_settings'
 branch_labels = None
 depends_on = None
 

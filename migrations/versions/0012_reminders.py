@@ -2,14 +2,14 @@
 reminder links, preparation notes per session kind, a session's location.
 
 Revision ID: 0012_reminders
-Revises: 0007_flag_answered_at
+Revises: 0010_twofa
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0012_reminders'
-down_revision = '0007_flag_answered_at'
+down_revision = '0010_twofa'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """a clinician's calendar feed names patients' initials only when they opt in (issue #18).
 
 Revision ID: 0014_calendar_initials
-Revises: 0007_flag_answered_at
+Revises: 0012_reminders
 
 Existing feeds stop showing initials until their owner turns them on again.
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0014_calendar_initials'
-down_revision = '0007_flag_answered_at'
+down_revision = '0012_reminders'
 branch_labels = None
 depends_on = None
 
