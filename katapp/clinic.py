@@ -25,3 +25,12 @@ def clinic_settings() -> ClinicSettings:
     if has_request_context():
         request.katapp_clinic_defaults = defaults
     return defaults
+
+
+def stored_settings() -> ClinicSettings:
+    """The stored settings row to change, added from the defaults when there is none yet (not committed)."""
+    row = db.session.get(ClinicSettings, 1)
+    if row is None:
+        row = ClinicSettings(id=1, **ClinicSettings.defaults())
+        db.session.add(row)
+    return row

@@ -33,3 +33,12 @@ def local_day(user, moment: dt.datetime) -> dt.date:
     if moment.tzinfo is None:
         raise ValueError("local_day needs an aware datetime")
     return moment.astimezone(zone_of(user)).date()
+
+
+def zone_name(zone: str | None) -> str:
+    """A time zone as people say it: "America/Chicago" -> "Chicago (America)", "UTC" -> "UTC"."""
+    zone = zone or "UTC"
+    region, _, place = zone.partition("/")
+    if not place:
+        return zone
+    return f"{place.rsplit('/', 1)[-1].replace('_', ' ')} ({region.replace('_', ' ')})"

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm import Session as OrmSession
@@ -115,6 +116,8 @@ class User(db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     # Private calendar feed (schedule feature): a random token, None when the feed is off.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Staff only: whether their feed's events carry the patient's initials (off unless they opt in).
+    calendar_initials: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Optional contact number (domain/crisis.normalize_phone), shown to the care team with a tel: link.
@@ -520,6 +523,7 @@ class Screening(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     hallucinations: Mapped[bool] = mapped_column(Boolean, default=False)
     untreated_mania: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask, url_for
 from flask_login import current_user
 
-from katapp.clock import zone_of
+from katapp.clock import zone_name, zone_of
 from katapp.domain import vocabulary
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -64,7 +64,7 @@ def nice_date(value: date | None, fmt: str = "%a %d %b %Y") -> str:
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(asset_url=asset_url, label=vocabulary.label)
-    app.jinja_env.filters.update(local_time=local_time, nice_date=nice_date)
+    app.jinja_env.filters.update(local_time=local_time, nice_date=nice_date, zone_name=zone_name)
     if app.config.get("TESTING"):
         _fingerprint.cache_clear()
 

@@ -8,6 +8,9 @@ PY=.venv/bin/python
 CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"
 ci="${CI:-false}"
 
+# pytest-xdist: one worker per core (TEST_WORKERS to change; 0 runs in this process). Each worker has
+# its own SQLite file, PostgreSQL database and Redis database (tests/conftest.py).
+parallel=(-n "${TEST_WORKERS:-auto}" --dist loadfile)
 browser_args=()
 if [ -x "$CHROMIUM" ]; then
   echo "== browser tests: using $CHROMIUM"
@@ -23,7 +26,7 @@ fi
 
 echo "== suite on SQLite"
 unset TEST_DATABASE_URL_ACTIVE
-"$PY" -m pytest -q "${browser_args[@]}" "$@" ${PYTEST_ARGS:-}
+"$PY" -m pytest -q "${parallel[@]}" "${browser_args[@]}" "$@" ${PYTEST_ARGS:-}
 
 echo "== suite on PostgreSQL"
 created=""
@@ -43,4 +46,4 @@ fi
 cleanup() { [ -n "$created" ] && "$PY" scripts/pg_test_db.py drop "$created" || true; }
 trap cleanup EXIT
 # Browser tests drive the app over HTTP and are database-agnostic: they ran above.
-TEST_DATABASE_URL="$url" "$PY" -m pytest -q -m "not browser" "$@" ${PYTEST_ARGS:-}
+TEST_DATABASE_URL="$url" "$PY" -m pytest -q "${parallel[@]}" -m "not browser" "$@" ${PYTEST_ARGS:-}

@@ -19,6 +19,7 @@ from sqlalchemy import event, text
 
 from katapp import create_app
 from katapp.audit.chain import clear_log
+from katapp.clinic import stored_settings
 from katapp.clock import local_day, utcnow
 from katapp.extensions import db, limiter
 from katapp.models import (
@@ -45,14 +46,43 @@ def pytest_report_header(config):
     return f"katapp database: {url.split('@')[-1] if url else 'SQLite (temporary file)'}"
 
 
+def _worker() -> int:
+    """This pytest-xdist worker's number (gw0 -> 0), 0 without xdist."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory):
+    """SQLite in a temporary file, or TEST_DATABASE_URL; under pytest-xdist each worker gets a database
+    of its own on the same PostgreSQL server (`<name>_w<N>`, created here and dropped at the end)."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://"):]
-        return url
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "katapp-test.db")
+    if not url:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "katapp-test.db")
+        return
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        yield url
+        return
+    import sqlalchemy
+
+    base, name = url.rsplit("/", 1)
+    mine = f"{name}_w{_worker()}"
+    server = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{mine}" WITH (FORCE)'))  # noqa: S608 - our own name
+        conn.execute(text(f'CREATE DATABASE "{mine}"'))  # noqa: S608
+    yield f"{base}/{mine}"
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{mine}" WITH (FORCE)'))
+    server.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis database for rate-limit tests, one per xdist worker (15, 14, ...): resetting the
+    limiter clears its keys, which must not touch another worker's counters."""
+    return f"redis://127.0.0.1:6379/{15 - _worker()}"
 
 
 @pytest.fixture(scope="session")
@@ -129,10 +159,7 @@ def set_clinic(app):
 
 
 def _set_clinic(**values) -> ClinicSettings:
-    row = db.session.get(ClinicSettings, 1)
-    if row is None:
-        row = ClinicSettings(id=1, **ClinicSettings.defaults())
-        db.session.add(row)
+    row = stored_settings()
     for name, value in values.items():
         setattr(row, name, value)
     db.session.commit()

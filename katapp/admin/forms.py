@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, ValidationError
 
+from katapp.clock import zone_name
 from katapp.domain import crisis
 from katapp.domain.vocabulary import INDICATIONS
 from katapp.fields import MultiCheckboxField
@@ -17,7 +18,7 @@ COMMON_ZONES = [
 
 
 def zone_choices() -> list[tuple[str, str]]:
-    return [(z, z.replace("_", " ")) for z in COMMON_ZONES]
+    return [(z, zone_name(z)) for z in COMMON_ZONES]
 
 
 def valid_zone(_form, field):

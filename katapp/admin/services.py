@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from katapp.accounts import create_invitation, normalize_email
-from katapp.clinic import clinic_settings
+from katapp.clinic import clinic_settings, stored_settings
 from katapp.domain import crisis
 from katapp.errors import Conflict, Invalid, NotAllowed
 from katapp.extensions import db
@@ -166,10 +166,7 @@ def save_settings(values: dict) -> ClinicSettings:
     set_on_call(values.pop("on_call", None) or [])
     if values.get("country"):
         values["country"] = crisis.normalize_country(values["country"])
-    row = db.session.get(ClinicSettings, 1)
-    if row is None:
-        row = ClinicSettings(id=1, **ClinicSettings.defaults())
-        db.session.add(row)
+    row = stored_settings()
     if "require_staff_2fa" in values and bool(values["require_staff_2fa"]) != bool(row.require_staff_2fa):
         audit("two_factor_requirement_changed",
               detail="staff two-factor now " + ("required" if values["require_staff_2fa"] else "NOT required"))

@@ -44,7 +44,7 @@ def manifest_data() -> dict:
         "start_url": url_for("main.home"),
         "scope": "/",
         "display": "standalone",
-        "orientation": "portrait",
+        # no "orientation": a clinician on a landscape tablet must not be locked out (WCAG 1.3.4)
         "background_color": BACKGROUND,
         "theme_color": THEME,
         "categories": ["health", "medical"],

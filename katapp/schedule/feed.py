@@ -2,16 +2,20 @@
 the sessions it shows, and their ICS text.
 
 Phones show calendar text on lock screens, so an event says only "katapp: <kind>" and the time;
-a clinician's events add the patient's initials at most. UIDs are stable (`session-<id>@katapp`)
-and SEQUENCE / LAST-MODIFIED grow when a session changes, so calendar apps update a moved
-session instead of adding a second one. Cancelled sessions stay in the feed as STATUS:CANCELLED.
+a clinician who opts in gets the patient's initials too. UIDs are stable and unique across
+installations and database resets (`session-<id>-<created>-<installation>@katapp`), and
+SEQUENCE / LAST-MODIFIED grow when a session changes, so calendar apps update a moved session instead
+of adding a second one. Cancelled sessions stay in the feed as STATUS:CANCELLED.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 from collections.abc import Iterable
 
+from flask import current_app
 from icalendar import Calendar, Event
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -24,6 +28,13 @@ from katapp.models import AuditEvent, TherapySession, User
 from katapp.security import audit, audit_reads
 
 CHANGE_ACTIONS = ("session_moved", "session_completed", "session_cancelled", "session_no_show")
+
+
+def set_calendar_initials(user: User, on: bool) -> None:
+    """A clinician's choice to show patients' initials in their feed; audited; commits."""
+    user.calendar_initials = on
+    audit("calendar_initials_" + ("on" if on else "off"))
+    db.session.commit()
 
 
 def set_calendar_feed(user: User, on: bool) -> str | None:
@@ -77,6 +88,14 @@ def feed_for(token: str) -> bytes:
 
 
 # --- ICS text --------------------------------------------------------------------------------------------
+def uid(session: TherapySession) -> str:
+    """A UID no other installation or database reset repeats: the id, the creation second and an
+    installation mark (an HMAC of the app's secret key, which reveals nothing of the key)."""
+    mark = hmac.new(current_app.config["SECRET_KEY"].encode(), b"calendar-uid", hashlib.sha256).hexdigest()[:12]
+    created = int((session.created_at or utcnow()).timestamp())
+    return f"session-{session.id}-{created}-{mark}@katapp"
+
+
 def initials(name: str) -> str:
     """ "Pat Q. Patient" -> "P.Q.P." (letters only; at most three)."""
     parts = [p for p in (name or "").replace(".", " ").split() if p[:1].isalpha()]
@@ -85,7 +104,7 @@ def initials(name: str) -> str:
 
 def summary(session: TherapySession, viewer: User) -> str:
     text = f"katapp: {label('kind', session.kind)}"
-    if not viewer.is_patient:
+    if not viewer.is_patient and viewer.calendar_initials:
         mark = initials(session.patient.display_name)
         if mark:
             text += f" ({mark})"
@@ -105,7 +124,7 @@ def ics(viewer: User, sessions: Iterable[TherapySession], sequences: dict[int, i
     cal.add("x-wr-calname", "katapp sessions")
     for s in sessions:
         event = Event()
-        event.add("uid", f"session-{s.id}@katapp")
+        event.add("uid", uid(s))
         event.add("dtstamp", now)
         event.add("dtstart", s.starts_at)
         event.add("dtend", s.ends_at)

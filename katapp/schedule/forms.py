@@ -15,7 +15,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from katapp.domain.scheduling import parse_bp
@@ -52,8 +52,31 @@ class WhenForm(FlaskForm):
     duration_minutes = IntegerField("Length (minutes)", validators=LENGTH)
 
 
+class PatientField(SelectField):
+    """The patient select of a booking: it starts on "Choose a patient…", so nobody is preselected and
+    a clinician who does not choose books nothing (the wrong-patient risk of a first option)."""
+
+    def __init__(self, label: str = "Patient", **kwargs):
+        super().__init__(label, coerce=int, **kwargs)
+
+    def iter_choices(self):
+        yield ("", "Choose a patient…", self.data is None, {})
+        yield from super().iter_choices()
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0] == "":
+            self.data = None
+        else:
+            super().process_formdata(valuelist)
+
+    def pre_validate(self, form):
+        if self.data is None:
+            raise StopValidation("Choose a patient.")
+        super().pre_validate(form)
+
+
 class BookForm(WhenForm):
-    patient_id = SelectField("Patient", coerce=int, validators=[InputRequired("Choose a patient.")])
+    patient_id = PatientField()
     kind = SelectField("Kind of session", choices=KIND_CHOICES, default="ketamine")
     notes = TextAreaField("Notes (optional, visible to the care team)", validators=[Optional(), Length(max=2000), Text(2000)])
 
@@ -122,11 +145,11 @@ class DischargeForm(FlaskForm):
 
 
 class SeriesForm(FlaskForm):
-    patient_id = SelectField("Patient", coerce=int, validators=[InputRequired("Choose a patient.")])
+    patient_id = PatientField()
     start_date = DateField("First possible date", validators=[InputRequired("Choose a start date."), InWindow()])
     count = IntegerField("Number of ketamine sessions", validators=[InputRequired("Enter how many sessions."),
                                                                    NumberRange(1, 30, "From 1 to 30 sessions.")])
-    weekdays = SelectMultipleField("Weekdays", coerce=int, choices=WEEKDAYS, default=[0, 2, 4])
+    weekdays = SelectMultipleField("Days of the week", coerce=int, choices=WEEKDAYS, default=[0, 2, 4])
     time = TimeField("Start time", validators=[InputRequired("Choose a time.")])
     duration_minutes = IntegerField("Ketamine session length (minutes)", default=KIND["ketamine"].default_minutes,
                                     validators=LENGTH)
@@ -140,7 +163,7 @@ class SeriesForm(FlaskForm):
 
     def validate_weekdays(self, field):
         if not field.data:
-            raise ValidationError("Choose at least one weekday.")
+            raise ValidationError("Choose at least one day of the week.")
 
 
 class ScreeningForm(FlaskForm):
@@ -148,9 +171,18 @@ class ScreeningForm(FlaskForm):
                             validators=[Optional(), Length(max=2000), Text(2000)])
 
 
+class ClinicianScreeningForm(FlaskForm):
+    """The same answers recorded by a clinician: the labels name the condition instead of asking "you"."""
+
+    details = TextAreaField("Anything else the care team should know (optional)",
+                            validators=[Optional(), Length(max=2000), Text(2000)])
+
+
 for _condition in SCREENING_CONDITIONS:
     setattr(ScreeningForm, _condition.key, RadioField(_condition.question, choices=YES_NO,
                                                       validators=[InputRequired("Answer yes or no.")]))
+    setattr(ClinicianScreeningForm, _condition.key, RadioField(_condition.label, choices=YES_NO,
+                                                               validators=[InputRequired("Answer yes or no.")]))
 
 
 class ClearForm(FlaskForm):

@@ -25,6 +25,7 @@ from katapp.schedule.forms import (
     BookForm,
     CalendarForm,
     ClearForm,
+    ClinicianScreeningForm,
     MoveForm,
     ScreeningForm,
     SeriesForm,
@@ -79,7 +80,7 @@ def book():
             return redirect(url_for("schedule.session", session_id=made.id))
     chosen = form.patient_id.data in dict(form.patient_id.choices)
     return _page("schedule/book.html", form=form, gate=screening_service.screening_status(form.patient_id.data)
-                 if chosen else None)
+                 if chosen else None, kind_minutes={k.key: k.default_minutes for k in vocabulary.SESSION_KINDS})
 
 
 def _prefill(form: BookForm) -> None:
@@ -113,7 +114,7 @@ def series():
         except Refusal as exc:
             error = exc.message
         if plan and plan.booked:
-            flash(f"Booked {len(plan.booked)} sessions for {patient.display_name}.", "success")
+            flash(f"Booked {len(plan.booked)} sessions for {patient.display_name.rstrip('.')}.", "success")
             return redirect(url_for("schedule.agenda"))
     return _page("schedule/series.html", form=form, proposals=plan.proposals if plan else None,
                  error=error or (plan.error if plan else None), clashes=plan.clashes if plan else 0)
@@ -216,9 +217,9 @@ def my_screening():
 @role_required("clinician")
 def screening(patient_id: int):
     patient = get_patient_or_404(current_user, patient_id)
-    form, clear_form = ScreeningForm(prefix="rec"), ClearForm(prefix="clear")
+    form, clear_form = ClinicianScreeningForm(prefix="rec"), ClearForm(prefix="clear")
     if request.method == "POST" and request.form.get("what") == "clear":
-        form = ScreeningForm(prefix="rec", formdata=None)
+        form = ClinicianScreeningForm(prefix="rec", formdata=None)
         if clear_form.validate_on_submit():
             return _cleared(patient, screening_service.clear_screenings(current_user, patient, clear_form.note.data))
     elif request.method == "POST":
@@ -251,14 +252,25 @@ def mine():
 
 
 # --- Calendar feed ----------------------------------------------------------------------------------------
+CALENDAR_ACTIONS = {
+    "on": "Calendar feed turned on: add the address below to your calendar app.",
+    "off": "Calendar feed turned off: the old address no longer works.",
+    "initials_on": "Your calendar events now show patients' initials.",
+    "initials_off": "Your calendar events no longer show patients' initials.",
+}
+
+
 @bp.route("/calendar", methods=["GET", "POST"])
 @role_required("patient", "clinician")
 def calendar():
     form = CalendarForm()
-    if form.validate_on_submit() and form.action.data in ("on", "off"):
-        feed_service.set_calendar_feed(current_user, form.action.data == "on")
-        flash("Calendar feed turned on: add the address below to your calendar app." if form.action.data == "on"
-              else "Calendar feed turned off: the old address no longer works.", "success")
+    action = form.action.data
+    if form.validate_on_submit() and action in CALENDAR_ACTIONS and not (current_user.is_patient and "initials" in action):
+        if action.startswith("initials"):
+            feed_service.set_calendar_initials(current_user, action == "initials_on")
+        else:
+            feed_service.set_calendar_feed(current_user, action == "on")
+        flash(CALENDAR_ACTIONS[action], "success")
         return redirect(url_for("schedule.calendar"))
     url = (url_for("schedule.feed", token=current_user.calendar_token, _external=True)
            if current_user.calendar_token else None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import joinedload
 
 from katapp.clock import utcnow
 from katapp.domain.vocabulary import CONDITION_KEYS
@@ -86,7 +87,7 @@ def record_screening(patient: User, recorded_by: User, answers: dict[str, bool],
 
 def screenings(patient_id: int, limit: int = 20) -> list[Screening]:
     return list(db.session.scalars(
-        select(Screening).where(Screening.patient_id == patient_id)
+        select(Screening).options(joinedload(Screening.recorded_by)).where(Screening.patient_id == patient_id)
         .order_by(Screening.recorded_at.desc(), Screening.id.desc()).limit(limit)
     ))
 

@@ -5,7 +5,6 @@ from sqlalchemy.exc import DataError, IntegrityError
 from katapp.alerts import crisis_resources_for
 from katapp.domain.crisis import DEFAULT_RESOURCES, Resource
 from katapp.extensions import db
-from katapp.models import ClinicSettings
 
 
 def test_patient_country_then_clinic_country(set_clinic, patient, make_user):

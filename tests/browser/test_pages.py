@@ -115,3 +115,17 @@ def test_chart_pages_draw_every_chart_with_its_traces(page: Page, live_server, r
             assert svg_traces >= min(1, figure["traces"]), f"{template}#{figure['id']}: nothing drawn"
             drawn += 1
     assert drawn >= 1, f"no chart on {CHART_PAGES[role]}"
+
+
+def test_the_booking_length_follows_the_kind_until_the_clinician_types_one(page: Page, live_server, sign_in):
+    """Issue #18: the Book form kept the 90-minute ketamine length when the kind changed to a follow-up."""
+    sign_in(page, ACCOUNTS["clinician"])
+    page.goto(live_server.url + "/agenda/book?kind=ketamine")
+    length = page.locator("input[name='duration_minutes']")
+    expect(page.locator("select[name='patient_id']")).to_have_value("")  # nobody preselected
+    expect(length).to_have_value("90")
+    page.select_option("select[name='kind']", "follow_up")
+    expect(length).to_have_value("30")
+    length.fill("45")
+    page.select_option("select[name='kind']", "integration")
+    expect(length).to_have_value("45")  # the clinician's own length stays

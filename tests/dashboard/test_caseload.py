@@ -50,7 +50,6 @@ def test_chips(login_as, clinician, build):
 
 
 def test_pcl5_chip_follows_the_clinic_cut_point(set_clinic, login_as, clinician, build, app):
-    from katapp.extensions import db
     set_clinic(pcl5_cutpoint=31)
     build("Mild Anxiety", phq=[(3, 6)], pcl5=32)
     assert "PCL-5 32 (≥ 31)" in login_as(clinician).get("/caseload").get_data(as_text=True)

@@ -10,8 +10,6 @@ from sqlalchemy import func, select
 from katapp.extensions import db, limiter
 from katapp.models import AuditEvent
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
 
 def login_from(auth, client, user, password, ip):
     """Sign in through the real form from the address `ip` (`auth`: the conftest fixture)."""
@@ -25,9 +23,9 @@ def audits(action: str) -> int:
     return db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == action))
 
 
-def test_a_burst_of_40_parallel_guesses_gets_at_most_the_limit_evaluated(app, make_user, auth):
+def test_a_burst_of_40_parallel_guesses_gets_at_most_the_limit_evaluated(redis_url, app, make_user, auth):
     email = make_user("clinician", email=f"burst-{uuid.uuid4().hex[:8]}@example.org").email
-    app.config.update(RATELIMIT_STORAGE_URI=REDIS_URL, LOGIN_LIMIT_PER_ACCOUNT="10 per 15 minutes")
+    app.config.update(RATELIMIT_STORAGE_URI=redis_url, LOGIN_LIMIT_PER_ACCOUNT="10 per 15 minutes")
     limiter.init_app(app)  # the counters now live in Redis, shared by every process
     clients = [app.test_client() for _ in range(40)]
     tokens = [auth.on(c).csrf_token("/login") for c in clients]

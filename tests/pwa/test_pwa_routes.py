@@ -24,7 +24,7 @@ def test_manifest_has_what_chromium_needs_to_install(client):
     assert response.headers["Cache-Control"] == "no-cache"
     data = json.loads(response.get_data(as_text=True))
     assert data["id"] == "/" and data["scope"] == "/" and data["start_url"] == "/"
-    assert data["display"] == "standalone"
+    assert data["display"] == "standalone" and "orientation" not in data  # WCAG 1.3.4: landscape tablets too
     assert data["name"] and data["short_name"] == "katapp"
     assert re.fullmatch(r"#[0-9a-f]{6}", data["theme_color"]) and re.fullmatch(r"#[0-9a-f]{6}", data["background_color"])
     sizes = {(icon["sizes"], icon.get("purpose", "any")) for icon in data["icons"]}

@@ -18,10 +18,19 @@ def feed_path(user) -> str:
     return f"/calendar/{token}.ics"
 
 
+UID = re.compile(r"session-(\d+)-\d{9,11}-[0-9a-f]{12}@katapp")
+
+
 def events(client, path):
+    """The feed's events by `session-<id>@katapp` (each full UID checked against its installation-unique form)."""
     r = client.get(path)
     assert r.status_code == 200 and r.mimetype == "text/calendar"
-    return {str(e["UID"]): e for e in Calendar.from_ical(r.data).walk("VEVENT")}
+    found = {}
+    for e in Calendar.from_ical(r.data).walk("VEVENT"):
+        match = UID.fullmatch(str(e["UID"]))
+        assert match, str(e["UID"])
+        found[f"session-{match[1]}@katapp"] = e
+    return found
 
 
 def test_feed_is_off_until_turned_on(patient, login_as):
@@ -49,10 +58,15 @@ def test_patient_feed_has_kind_and_time_only(patient, clinician, make_session, l
         assert secret not in raw
 
 
-def test_clinician_feed_uses_initials_only(patient, clinician, make_session, login_as, app, ny):
+def test_clinician_feed_names_nobody_unless_initials_are_opted_into(patient, clinician, make_session, login_as, app, ny):
     make_session(patient, clinician, kind="integration", starts_at=ny(3, 9))
     c = login_as(clinician)
     turn(c, "on")
+    (event,) = events(app.test_client(), feed_path(clinician)).values()
+    assert str(event["SUMMARY"]) == "katapp: integration session"
+    assert "Show patients' initials" in c.get("/calendar").get_data(as_text=True)
+    assert turn(c, "initials_on").status_code == 302
+    assert db.session.get(User, clinician.id).calendar_initials is True
     (event,) = events(app.test_client(), feed_path(clinician)).values()
     assert str(event["SUMMARY"]) == "katapp: integration session (P.P.)"
     assert "Pat Patient" not in app.test_client().get(feed_path(clinician)).get_data(as_text=True)
@@ -84,7 +98,7 @@ def test_cancelling_updates_the_same_event(patient, clinician, make_session, log
     path = feed_path(patient)
     assert api(login_as(clinician), "PATCH", f"/api/v1/sessions/{s.id}", json={"status": "cancelled"}).status_code == 200
     (event,) = events(app.test_client(), path).values()
-    assert str(event["STATUS"]) == "CANCELLED" and str(event["UID"]) == f"session-{s.id}@katapp"
+    assert str(event["STATUS"]) == "CANCELLED" and str(event["UID"]).startswith(f"session-{s.id}-")
 
 
 def test_regenerating_revokes_the_old_address_and_off_revokes_all(patient, login_as, app):
@@ -124,3 +138,23 @@ def test_feed_only_holds_the_owners_sessions(patient, other_patient, clinician, 
 
 def test_admin_has_no_feed_page(admin, login_as):
     assert login_as(admin).get("/calendar").status_code == 404
+
+
+def test_a_patient_cannot_turn_on_initials(patient, login_as):
+    c = login_as(patient)
+    turn(c, "initials_on")
+    assert db.session.get(User, patient.id).calendar_initials is False
+    assert "initials" not in c.get("/calendar").get_data(as_text=True)
+
+
+def test_uids_differ_between_installations_and_after_a_database_reset(patient, clinician, make_session, app, ny):
+    from katapp.schedule.feed import uid
+
+    s = make_session(patient, clinician, kind="integration", starts_at=ny(3, 9))
+    here = uid(s)
+    assert here == uid(s)  # stable for the same session
+    app.config["SECRET_KEY"] = "another installation's secret"
+    assert uid(s) != here and uid(s).startswith(f"session-{s.id}-")
+    app.config["SECRET_KEY"] = "testing-secret-key-not-for-production"
+    s.created_at = s.created_at + dt.timedelta(days=400)  # the same id again after a reset, made later
+    assert uid(s) != here

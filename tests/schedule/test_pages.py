@@ -125,7 +125,7 @@ def test_agenda_in_the_clinicians_zone(make_user, patient, make_session, login_a
     make_session(patient, tokyo, kind="integration",
                  starts_at=dt.datetime.combine(tomorrow_tokyo, dt.time(7, 15), tzinfo=ZoneInfo("Asia/Tokyo")))
     page = text(login_as(tokyo).get("/agenda"))
-    assert "07:15" in page and "Asia/Tokyo" in page
+    assert "07:15" in page and "times in Tokyo (Asia)" in page
 
 
 # --- Booking on the page -------------------------------------------------------------------------------
@@ -138,6 +138,18 @@ def test_book_page_prefills_the_patient(patient, clinician, login_as):
     page = text(login_as(clinician).get(f"/agenda/book?patient_id={patient.id}&kind=follow_up&date=2030-06-17"))
     assert f'<option selected value="{patient.id}">' in page or f'value="{patient.id}" selected' in page
     assert 'value="2030-06-17"' in page and '<option selected value="follow_up">' in page
+
+
+@pytest.mark.parametrize("path", ["/agenda/book", "/agenda/series"])
+def test_no_patient_is_preselected_and_none_chosen_books_nothing(patient, clinician, login_as, path):
+    """Issue #18: with the first patient preselected, a clinician who did not change it booked for the wrong person."""
+    c = login_as(clinician)
+    page = text(c.get(path))
+    assert '<option selected value="">Choose a patient…</option>' in page
+    assert f'<option value="{patient.id}">' in page  # listed, not selected
+    fields = form(c) if path.endswith("book") else {"csrf_token": c.csrf, "start_date": "2030-06-03", "count": 6}
+    r = c.post(path, data={**fields, "patient_id": "", "confirm": "book"})
+    assert r.status_code == 200 and "Choose a patient." in text(r) and all_sessions() == []
 
 
 def test_book_page_books_in_the_clinicians_zone(patient, clinician, login_as):
@@ -199,6 +211,14 @@ def test_series_shows_proposals_then_books_all(patient, clinician, screened, log
     assert made[0].starts_at == dt.datetime(2030, 6, 3, 13, tzinfo=dt.UTC)
 
 
+def test_series_confirmation_names_the_patient_once(patient, clinician, screened, login_as):
+    patient.display_name = "Avery G."
+    db.session.commit()
+    c = login_as(clinician)
+    r = c.post("/agenda/series", data=series_form(c, patient, confirm="book"), follow_redirects=True)
+    assert "Booked 6 sessions for Avery G." in text(r) and "Avery G.." not in text(r)
+
+
 def test_series_is_all_or_nothing(patient, clinician, make_user, make_session, screened, login_as, ny):
     other = make_user("patient", clinician=clinician)
     make_session(other, clinician, kind="intake", starts_at=ny(12, 9, 30))  # clashes with the 4th (Wed 12 Jun)
@@ -223,7 +243,7 @@ def test_series_rejects_no_weekdays(patient, clinician, login_as):
     c = login_as(clinician)
     data = series_form(c, patient)
     del data["weekdays"]
-    assert "Choose at least one weekday." in text(c.post("/agenda/series", data=data))
+    assert "Choose at least one day of the week." in text(c.post("/agenda/series", data=data))
 
 
 # --- One session -------------------------------------------------------------------------------------------
@@ -323,6 +343,30 @@ def test_clinician_records_reviews_and_clears_with_a_note(patient, clinician, ma
     r = c.post(f"/patients/{patient.id}/screening", data=screening_data(c, "rec-", liver_disease=True))
     assert r.status_code == 302
     assert "Ketamine booking is blocked" in text(c.get(f"/patients/{patient.id}/screening"))
+
+
+def test_clinicians_screening_form_names_conditions_and_history_names_who_recorded(patient, clinician, login_as):
+    """Issue #18: the clinician's form spoke to the patient ("your care team should know") and the history said
+    "by a clinician" instead of the name."""
+    c = login_as(clinician)
+    page = text(c.get(f"/patients/{patient.id}/screening"))
+    assert "Anything else the care team should know" in page and "your care team" not in page
+    first = SCREENING_CONDITIONS[0]
+    assert f">{first.label}<" in page.replace("</legend>", "<") or first.label in page
+    assert first.question not in page
+    assert c.post(f"/patients/{patient.id}/screening", data=screening_data(c, "rec-")).status_code == 302
+    assert "by Dr. Clin" in text(c.get(f"/patients/{patient.id}/screening"))
+    patient_page = text(login_as(patient).get("/screening"))
+    assert first.question in patient_page and "your care team should know" in patient_page
+
+
+def test_times_name_the_zone_as_a_place(patient, clinician, login_as):
+    from katapp.clock import zone_name
+
+    assert zone_name("America/New_York") == "New York (America)" and zone_name("UTC") == "UTC"
+    assert zone_name("America/Argentina/Buenos_Aires") == "Buenos Aires (America)" and zone_name(None) == "UTC"
+    page = text(login_as(clinician).get("/agenda/book"))
+    assert "Your time zone: New York (America)" in page and "America/New_York" not in page.split("<main")[1]
 
 
 # --- The patient's view -------------------------------------------------------------------------------------

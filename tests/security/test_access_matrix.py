@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
+from collections import Counter
 
 import pytest
 
@@ -291,4 +293,7 @@ def test_matrix(world, row):
         body = response.get_data(as_text=True)
         response.close()
         assert response.status_code == expected[actor], f"{actor}: {response.status_code} {body[:300]}"
+        if response.mimetype == "text/html":  # two forms' csrf fields once shared an id (Nu HTML Checker)
+            ids = Counter(re.findall(r'\sid="([^"]+)"', body))
+            assert not [i for i, n in ids.items() if n > 1], f"{actor}: duplicate ids {ids.most_common(3)}"
         check_cell(row, actor, body, before)

@@ -18,6 +18,20 @@
     check();
   });
 
+  // Booking: the length follows the kind of session (90 min ketamine, 30 min follow-up...) until the
+  // clinician types a length of their own.
+  document.querySelectorAll("form[data-kind-minutes]").forEach(function (form) {
+    var minutes = JSON.parse(form.getAttribute("data-kind-minutes"));
+    var kind = form.querySelector("select[name='kind']");
+    var length = form.querySelector("input[name='duration_minutes']");
+    if (!kind || !length) return;
+    var previous = kind.value;
+    kind.addEventListener("change", function () {
+      if (String(minutes[previous]) === length.value || length.value === "") length.value = minutes[kind.value];
+      previous = kind.value;
+    });
+  });
+
   // Induction series: the integration options only matter when integration sessions are wanted.
   var toggle = document.querySelector("input[name='integration']");
   var extra = document.querySelector("[data-integration-fields]");
