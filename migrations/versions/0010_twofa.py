@@ -2,7 +2,7 @@
 recovery codes, and the clinic setting that requires a second factor of clinicians and admins.
 
 Revision ID: 0010_twofa
-Revises: 0007_flag_answered_at
+Revises: 0014_calendar_initials (was 0007_flag_answered_at; re-chained after merging main)
 
 An existing clinic gets require_staff_2fa on, as a new one does: its staff enrol at their next
 sign-in before they see patient data (an admin can turn it off in Clinic settings).
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0010_twofa'
-down_revision = '0007_flag_answered_at'
+down_revision = '0014_calendar_initials'
 branch_labels = None
 depends_on = None
 
