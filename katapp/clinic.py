@@ -9,16 +9,25 @@ from katapp.models import ClinicSettings
 def clinic_settings() -> ClinicSettings:
     """The stored settings, or an unsaved row of defaults when none is stored yet.
 
-    A stored row is read once a request (then the session's identity map answers). A clinic that has
-    not saved its settings would otherwise cost a query at every call (a page asks several times), so
-    the defaults are kept on the request; a row saved during the request is found first.
+    Read once a request: the request keeps what it read (the session's identity map holds rows only
+    weakly, so without that a page that asks several times, the two-factor gate first, read the row
+    again each time). A row saved during the request is found first.
     """
     loaded = db.session.identity_map.get(db.session.identity_key(ClinicSettings, 1))
     if loaded is not None:
         return loaded
-    defaults = getattr(request, "katapp_clinic_defaults", None) if has_request_context() else None
-    if defaults is not None:
-        return defaults
+    kept = getattr(request, "katapp_clinic", None) if has_request_context() else None
+    if kept is not None and kept in db.session:
+        return kept
+    if kept is not None and getattr(request, "katapp_clinic_is_default", False):
+        return kept
+    row = db.session.get(ClinicSettings, 1)
+    is_default = row is None
+    if row is None:
+        row = ClinicSettings(id=1, **ClinicSettings.defaults())
+    if has_request_context():
+        request.katapp_clinic, request.katapp_clinic_is_default = row, is_default
+    return row
     row = db.session.get(ClinicSettings, 1)
     if row is not None:
         return row
