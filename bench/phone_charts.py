@@ -89,7 +89,6 @@ def _measure(browser, base: str, email: str, path: str) -> dict:
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_load_state()
-    page.goto(base + path)  # warm the server (templates compiled), then measure a cold browser cache
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
