@@ -127,6 +127,9 @@ def _result(assessment):
     flagged = services.crisis_help(assessment.flags or []) is not None
     meaning = services.describe(assessment, open_flag=services.has_open_flag(current_user))
     return render_template("checkins/result.html", a=assessment, inst=inst, meaning=meaning,
+                           compared=services.compare_with_last(assessment, services.previous_assessment(assessment)),
+                           also_due=[d for d in services.due_questionnaires(current_user)
+                                     if d.instrument != assessment.instrument][:1],
                            help=crisis_view(current_user) if flagged else None,
                            told=assessment.id in services.care_team_told(assessment_ids=[assessment.id]) if flagged
                            else None, cutpoint=clinic_settings().pcl5_cutpoint)

@@ -21,6 +21,7 @@ from katapp import flag_review as review
 from katapp.alerts import enqueue_flag_alert
 from katapp.clinic import clinic_settings
 from katapp.domain import gate, instruments, scheduling
+from katapp.domain.vocabulary import QUESTIONNAIRES
 from katapp.errors import Conflict, Invalid, NotAllowed
 from katapp.extensions import db
 from katapp.models import (
@@ -60,7 +61,27 @@ class Saved:
 class Due:
     instrument: str
     title: str
-    reason: str
+    reason: str  # for the care team: why it is due
+    when: str = "due today"  # for the patient: "due today", "overdue since Thu 3 Dec", "before your session on ..."
+    overdue: bool = False
+
+    @property
+    def label(self) -> str:
+        """"Depression check (PHQ-9)"."""
+        return f"{QUESTIONNAIRES[self.instrument].name} ({self.title})"
+
+    @property
+    def minutes(self) -> int:
+        return QUESTIONNAIRES[self.instrument].minutes
+
+
+@dataclass(frozen=True)
+class NextDue:
+    """A questionnaire that is not due yet, and the local day it will be."""
+
+    instrument: str
+    label: str
+    day: dt.date
 
 
 # --- Validation (strict: bools are not ints, floats are not ints, strings are not numbers) -------------
@@ -393,6 +414,10 @@ def instrument_plan(patient_id: int) -> dict[str, bool]:
 
 
 def due_questionnaires(patient: User, day: dt.date | None = None) -> list[Due]:
+    return questionnaire_plan(patient, day)[0]
+
+
+def questionnaire_plan(patient: User, day: dt.date | None = None) -> tuple[list[Due], list[NextDue]]:
     """Questionnaires due for `patient` on local `day` (default today), in display order.
 
     PHQ-9 / GAD-7 / PCL-5 are due when the last one is at least the clinic's interval old (or
@@ -401,7 +426,7 @@ def due_questionnaires(patient: User, day: dt.date | None = None) -> list[Due]:
     score. Instruments switched off for the patient (the PCL-5 unless turned on) are never due.
     """
     if patient.role != "patient":
-        return []
+        return [], []
     day = day or clock.local_today(patient)
     settings = clinic_settings()
     plan = instrument_plan(patient.id)
@@ -411,6 +436,7 @@ def due_questionnaires(patient: User, day: dt.date | None = None) -> list[Due]:
     ).all())
     every = {"phq9": settings.phq9_every_days, "gad7": settings.gad7_every_days, "pcl5": settings.pcl5_every_days}
     due: list[Due] = []
+    upcoming: list[NextDue] = []
     for key in INSTRUMENT_KEYS:
         if not plan[key]:
             continue
@@ -419,10 +445,42 @@ def due_questionnaires(patient: User, day: dt.date | None = None) -> list[Due]:
         if taken is None:
             due.append(Due(key, inst.short_title, "Not taken yet"))
         elif (day - taken).days >= every[key]:
-            due.append(Due(key, inst.short_title, f"Every {every[key]} days; last taken {taken.strftime('%d %b')}"))
+            since = taken + dt.timedelta(days=every[key])
+            due.append(Due(key, inst.short_title, f"Every {every[key]} days; last taken {taken.strftime('%d %b')}",
+                           *((f"overdue since {since.strftime('%a %d %b')}", True) if since < day else ())))
         elif key == "phq9" and (session_day := _pre_session_due(patient, day, taken)) is not None:
-            due.append(Due(key, inst.short_title, f"Before your ketamine session on {session_day.strftime('%a %d %b')}"))
-    return due
+            before = f"Before your ketamine session on {session_day.strftime('%a %d %b')}"
+            due.append(Due(key, inst.short_title, before, "due today: " + before[0].lower() + before[1:]))
+        else:
+            upcoming.append(NextDue(key, f"{QUESTIONNAIRES[key].name} ({inst.short_title})",
+                                    taken + dt.timedelta(days=every[key])))
+    return due, upcoming
+
+
+def previous_assessment(assessment: Assessment) -> Assessment | None:
+    """The patient's previous questionnaire of the same kind (by time taken), or None."""
+    return db.session.scalar(select(Assessment).where(
+        Assessment.patient_id == assessment.patient_id, Assessment.instrument == assessment.instrument,
+        (Assessment.recorded_at < assessment.recorded_at)
+        | ((Assessment.recorded_at == assessment.recorded_at) & (Assessment.id < assessment.id)),
+    ).order_by(Assessment.recorded_at.desc(), Assessment.id.desc()).limit(1))
+
+
+def compare_with_last(assessment: Assessment, previous: Assessment | None) -> str | None:
+    """An honest sentence comparing a total with the previous one: within the questionnaire's
+    noise it is "about the same"; otherwise the direction and size, never called progress."""
+    if previous is None:
+        return None
+    words = QUESTIONNAIRES[assessment.instrument]
+    change = assessment.total - previous.total
+    last = f"last time ({previous.total} on {previous.local_date.strftime('%a %d %b')})"
+    if abs(change) < words.noise:
+        return (f"About the same as {last}: a change of fewer than {words.noise} points "
+                "is within the usual ups and downs of this questionnaire.")
+    points = f"{abs(change)} point{'s' if abs(change) != 1 else ''}"
+    if change < 0:
+        return f"Lower than {last} by {points}: fewer or milder symptoms than then."
+    return f"Higher than {last} by {points}: more or stronger symptoms than then."
 
 
 PRE_SESSION_DAYS = 2  # The pre-session PHQ-9 is due from two days before a ketamine session up to it.

@@ -149,6 +149,26 @@ INDICATIONS: tuple[Term, ...] = (
 INDICATION = {i.key: i for i in INDICATIONS}
 INDICATION_KEYS = tuple(INDICATION)
 
+
+@dataclass(frozen=True)
+class QuestionnaireWords:
+    """How a patient sees a questionnaire: its plain name, the minutes it takes, and the smallest
+    change of its total that is more than measurement noise (shared/clinical/instruments.md:
+    PHQ-9 fewer than 5 points is noise; PCL-5 reliable change from 5 points; GAD-7 has no
+    published figure there, so the same conservative 5 points as the PHQ-9 is used)."""
+
+    key: str
+    name: str  # "Depression check"
+    minutes: int
+    noise: int  # a change smaller than this is "about the same"
+
+
+QUESTIONNAIRES: dict[str, QuestionnaireWords] = {q.key: q for q in (
+    QuestionnaireWords("phq9", "Depression check", 2, 5),
+    QuestionnaireWords("gad7", "Anxiety check", 2, 5),
+    QuestionnaireWords("pcl5", "Trauma stress check", 5, 5),
+)}
+
 _TABLES = {"kind": KIND, "status": STATUS, "route": ROUTE, "condition": CONDITION,
            "moaas": {t.key: t for t in MOAAS}, "dissociation": {t.key: t for t in DISSOCIATION},
            "severity": {t.key: t for t in SEVERITY}, "indication": INDICATION}

@@ -74,7 +74,7 @@ def test_phq9_item9_saved_offline_shows_help_at_once_and_after_sync(patient_page
     for item in range(8):
         choose(page, f"answer_{item}", 1)
     choose(page, "answer_8", 3)
-    page.get_by_role("button", name="See my result").click()
+    page.get_by_role("button", name="Send and see my result").click()
     expect_crisis_card(page, re.compile("nobody at the clinic has seen your answer"))
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")

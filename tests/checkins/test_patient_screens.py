@@ -1,0 +1,80 @@
+"""Issue #18, patients: the questionnaire card, the result's comparison, the 0-10 scale ends,
+the check-in home after a check-in, as a patient reads them."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+
+from katapp import clock
+from katapp.models import utcnow
+
+
+def answer(c, key, answers):
+    data = {"csrf_token": c.csrf, "client_id": str(uuid.uuid4())}
+    data.update({f"answer_{i}": str(v) for i, v in enumerate(answers)})
+    return c.post(f"/questionnaires/{key}", data=data)
+
+
+def text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+# --- 1. The questionnaire card -------------------------------------------------------------------------
+def test_due_card_names_the_check_in_plain_words_with_minutes_and_due_today(pat):
+    html = pat.get("/checkin").get_data(as_text=True)
+    words = text(html)
+    assert "Depression check (PHQ-9)" in words and "2 minutes, due today" in words
+    assert "Anxiety check (GAD-7)" in words
+    assert "Every 7 days" not in words
+    # seen first: the card comes before the check-in form, not below it
+    assert html.index('class="card due"') < html.index('class="checkin-form')
+
+
+def test_due_card_says_overdue_since_when_a_questionnaire_is_late(pat, patient, make_assessment):
+    ten_days_ago = utcnow() - dt.timedelta(days=10)
+    make_assessment(patient, "phq9", recorded_at=ten_days_ago)
+    since = clock.local_day(patient, ten_days_ago) + dt.timedelta(days=7)
+    words = text(pat.get("/checkin").get_data(as_text=True))
+    assert f"Depression check (PHQ-9) 2 minutes, overdue since {since.strftime('%a %d %b')}" in words
+
+
+def test_nothing_due_shows_the_next_date_after_the_form(pat, patient, make_assessment):
+    make_assessment(patient, "phq9")
+    make_assessment(patient, "gad7")
+    html = pat.get("/checkin").get_data(as_text=True)
+    nxt = (clock.local_today(patient) + dt.timedelta(days=7)).strftime("%a %d %b")
+    assert 'class="card due"' not in html
+    assert f"Next questionnaires: Depression check (PHQ-9) on {nxt}, Anxiety check (GAD-7) on {nxt}." in text(html)
+
+
+def test_questionnaire_button_and_hint_use_the_same_word(pat):
+    words = text(pat.get("/questionnaires/phq9").get_data(as_text=True))
+    assert "Send and see my result" in words and "until you press Send" in words
+    assert "See my result" not in words
+
+
+def test_result_says_about_the_same_within_the_noise(pat, patient, make_assessment):
+    make_assessment(patient, "phq9", [1] * 9, recorded_at=utcnow() - dt.timedelta(days=8))  # 9
+    words = text(answer(pat, "phq9", [2, 2, 1, 1, 1, 1, 1, 1, 0]).get_data(as_text=True))  # 10
+    assert "About the same as last time (9 on" in words and "fewer than 5 points" in words
+    assert "improv" not in words.lower() and "better" not in words.lower()
+
+
+def test_result_names_a_change_of_five_points_and_its_direction(pat, patient, make_assessment):
+    make_assessment(patient, "phq9", [2] * 9, recorded_at=utcnow() - dt.timedelta(days=8))  # 18
+    words = text(answer(pat, "phq9", [1, 1, 1, 1, 1, 1, 1, 1, 0]).get_data(as_text=True))  # 8
+    assert "Lower than last time (18 on" in words and "by 10 points" in words
+    make_assessment(patient, "gad7", [0] * 7, recorded_at=utcnow() - dt.timedelta(days=8))
+    words = text(answer(pat, "gad7", [1, 1, 1, 1, 1, 0, 0]).get_data(as_text=True))  # 5
+    assert "Higher than last time (0 on" in words and "by 5 points" in words
+
+
+def test_first_result_compares_with_nothing_and_offers_the_other_due_questionnaire(pat):
+    html = answer(pat, "phq9", [1] * 9).get_data(as_text=True)
+    words = text(html)
+    assert "last time" not in words
+    assert "Also due: Anxiety check (GAD-7), 2 minutes." in words
+    assert 'href="/questionnaires/gad7"' in html
+    html = answer(pat, "gad7", [1] * 7).get_data(as_text=True)
+    assert "Also due" not in text(html) and 'href="/questionnaires/phq9"' not in html
