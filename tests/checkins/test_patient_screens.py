@@ -78,3 +78,16 @@ def test_first_result_compares_with_nothing_and_offers_the_other_due_questionnai
     assert 'href="/questionnaires/gad7"' in html
     html = answer(pat, "gad7", [1] * 7).get_data(as_text=True)
     assert "Also due" not in text(html) and 'href="/questionnaires/phq9"' not in html
+
+
+# --- 2. The 0-10 scales ----------------------------------------------------------------------------------
+def test_each_scale_names_both_ends_and_which_way_is_better(pat):
+    html = pat.get("/checkin").get_data(as_text=True)
+    words = text(html)
+    assert "Mood (higher is better)" in words and "0 = worst mood 10 = best mood" in words
+    assert "Anxiety (lower is better)" in words and "0 = no anxiety 10 = worst anxiety" in words
+    assert "Energy (higher is better)" in words and "0 = no energy 10 = full of energy" in words
+    assert "Pain (lower is better)" in words and "0 = no pain 10 = worst pain" in words
+    # the colour cue: the good end is marked, on the right for mood/energy, on the left for anxiety/pain
+    ends = re.findall(r'id="(\w+)-ends"><span class="scale-end-(\w+)">', html)
+    assert dict(ends) == {"mood": "bad", "anxiety": "good", "energy": "bad", "pain": "good"}
