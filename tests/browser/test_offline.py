@@ -103,6 +103,24 @@ def test_offline_entries_wait_on_the_phone_and_arrive_exactly_once(patient_page:
     assert live_server.count(JournalEntry, JournalEntry.body == journal) == 1
 
 
+def test_a_check_in_delivered_from_the_queue_shows_in_the_today_card(patient_page: Page, live_server):
+    """Issue #18: once the queue delivers an offline check-in, the open page's Today card lists it
+    and the form says it was already done today (no "check in today to keep it going")."""
+    page = patient_page
+    note = marker("delivered")
+    page.goto("/checkin")
+    page.context.set_offline(True)
+    page.goto("/checkin")
+    fill_checkin(page, 6, note)
+    save_checkin(page)
+    expect(banner(page)).to_contain_text("waiting: 1")
+    page.context.set_offline(False)
+    expect(page.locator("#today")).to_contain_text(note, timeout=20000)
+    expect(page.locator("#today")).not_to_contain_text("keep it going")
+    expect(page.locator("#already")).to_contain_text("You already checked in at")
+    assert live_server.count(CheckIn, CheckIn.note == note) == 1
+
+
 def test_answer_lost_after_the_server_stored_it_is_not_stored_twice(patient_page: Page, live_server):
     """The network drops after the server stored the check-in: the phone keeps it, resends it with
     the same client_id, and the server still holds it once."""

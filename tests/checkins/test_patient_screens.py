@@ -91,3 +91,46 @@ def test_each_scale_names_both_ends_and_which_way_is_better(pat):
     # the colour cue: the good end is marked, on the right for mood/energy, on the left for anxiety/pain
     ends = re.findall(r'id="(\w+)-ends"><span class="scale-end-(\w+)">', html)
     assert dict(ends) == {"mood": "bad", "anxiety": "good", "energy": "bad", "pain": "good"}
+
+
+# --- 3. After a check-in ---------------------------------------------------------------------------------
+def test_a_check_in_earlier_today_is_named_above_the_form(pat, patient):
+    fresh = text(pat.get("/checkin").get_data(as_text=True))
+    assert "You already checked in" not in fresh and "check in today" not in fresh
+    first = post_checkin(pat, mood=6)
+    assert first.status_code == 200
+    saved_words = text(first.get_data(as_text=True))
+    assert "You already checked in" not in saved_words  # the one just saved is the confirmation
+    assert "keep it going" not in saved_words
+    html = pat.get("/checkin").get_data(as_text=True)
+    stamp = re.search(r'class="checkin-time">(\d\d:\d\d)<', html).group(1)
+    words = text(html)
+    assert f"You already checked in at {stamp} today. Another check-in is welcome" in words
+    assert html.index('id="already"') < html.index('name="mood"')
+    second = text(post_checkin(pat, mood=7).get_data(as_text=True))
+    assert f"You already checked in at {stamp} today, and again just now." in second
+
+
+def test_a_check_in_delivered_later_updates_the_today_card(pat, patient):
+    """The offline queue posts to the API; the page's Today card (re-read by checkin.js) then counts it."""
+    from katapp.models import CheckIn
+    from katapp.extensions import db
+
+    db.session.add(CheckIn(patient_id=patient.id, client_id=str(uuid.uuid4()), mood=5,
+                           recorded_at=utcnow() - dt.timedelta(days=1),
+                           local_date=clock.local_today(patient) - dt.timedelta(days=1)))
+    db.session.commit()
+    assert "check in today to keep it going" in text(pat.get("/checkin").get_data(as_text=True))
+    r = pat.post("/api/v1/checkins", json={"client_id": str(uuid.uuid4()), "mood": 6},
+                 headers={"X-CSRFToken": pat.csrf})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    words = text(pat.get("/checkin").get_data(as_text=True))
+    assert "keep it going" not in words and "2 days in a row" in words and "You already checked in at" in words
+
+
+def post_checkin(c, **fields):
+    page = c.get("/checkin").get_data(as_text=True)
+    cid = re.search(r'name="client_id"[^>]*value="([0-9a-f-]{36})"|value="([0-9a-f-]{36})"[^>]*name="client_id"', page)
+    data = {"csrf_token": c.csrf, "client_id": next(g for g in cid.groups() if g), "recorded_at": ""}
+    data.update({k: str(v) for k, v in fields.items()})
+    return c.post("/checkin", data=data)

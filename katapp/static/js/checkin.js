@@ -21,6 +21,26 @@
     if (field && !field.value) { field.value = isoNow(); }
   }, true);
 
+  // The check-in home, when the phone's queue delivers entries made offline (this page or the
+  // worker sent them): the Today card and the "already checked in" note come fresh from the server,
+  // so nothing still says "check in today" after a check-in arrived. The form is left as it is.
+  function refreshToday() {
+    if (!document.getElementById("today") || !window.fetch || !window.DOMParser) { return; }
+    fetch(window.location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (res) { return res.ok ? res.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        ["today", "already"].forEach(function (id) {
+          var now = document.getElementById(id);
+          var next = fresh.getElementById(id);
+          if (now && next) { now.replaceWith(document.importNode(next, true)); }
+        });
+      })
+      .catch(function () { return null; });
+  }
+  document.addEventListener("katapp:queue-sent", refreshToday);
+
   var form = document.querySelector("form[data-questionnaire]");
   if (!form) { return; }
 
