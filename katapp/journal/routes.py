@@ -66,7 +66,8 @@ def new():
     if entry is not None:
         flash("Saved. Only you can see it." if not entry.shared else "Saved and shared with your care team.", "success")
         return redirect(url_for("journal.entry", entry_id=entry.id))
-    return render_template("journal/new.html", form=form, library=library, labels=MOMENT_LABELS), (
+    return render_template("journal/new.html", form=form, library=library, labels=MOMENT_LABELS,
+                           care_team_words=services.care_team_words(current_user)), (
         400 if form.errors else 200)
 
 
@@ -75,7 +76,7 @@ def new():
 def entry(entry_id: int):
     item = services.own_entry(current_user, entry_id)
     return render_template("journal/entry.html", entry=item, share_form=ShareForm(), delete_form=DeleteForm(),
-                           session_label=_session_label)
+                           session_label=_session_label, care_team_words=services.care_team_words(current_user))
 
 
 @bp.route("/journal/<int:entry_id>/edit", methods=["GET", "POST"])
@@ -93,7 +94,8 @@ def edit(entry_id: int):
         else:
             flash("Changes saved.", "success")
             return redirect(url_for("journal.entry", entry_id=item.id))
-    return render_template("journal/edit.html", form=form, entry=item), (400 if form.errors else 200)
+    return render_template("journal/edit.html", form=form, entry=item,
+                           care_team_words=services.care_team_words(current_user)), (400 if form.errors else 200)
 
 
 @bp.route("/journal/<int:entry_id>/share", methods=["POST"])

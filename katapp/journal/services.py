@@ -392,3 +392,13 @@ def prompt_for(user: User, now: dt.datetime | None = None) -> PromptOffer | None
     if answered is not None:
         return None
     return PromptOffer(moment=moment, text=text, session=session)
+
+
+def care_team_words(patient: User) -> str:
+    """Who "your care team" is, by name, for the sharing hints: the active clinicians assigned to
+    the patient (the only people who can read a shared entry; admins cannot)."""
+    names = [c.display_name for c in patient.clinicians if c.active and c.role == "clinician"]
+    if not names:
+        return "your care team (nobody yet: no clinician is assigned to you)"
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"your care team ({listed})"

@@ -36,6 +36,14 @@
   var body = form.querySelector("textarea[name=body]");
   var shared = form.querySelector("input[name=shared]");
   var session = form.querySelector("select[name=session_id]");
+  // The app's one date format (templating.local_time's default): "Mon 07 Dec 2026, 14:57".
+  function appDate(d) {
+    var two = function (n) { return (n < 10 ? "0" : "") + n; };
+    return ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][d.getDay()] + " " + two(d.getDate()) + " " +
+      ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][d.getMonth()] + " " +
+      d.getFullYear() + ", " + two(d.getHours()) + ":" + two(d.getMinutes());
+  }
+
   var prompt = form.querySelector("input[name=prompt]");
   var clientId = form.querySelector("input[name=client_id]");
   var recordedAt = form.querySelector("input[name=recorded_at]");
@@ -94,7 +102,7 @@
     // A draft that was already sent keeps its client_id, so sending it again is not a second entry.
     if (draft.pending && clientId && draft.client_id) { clientId.value = draft.client_id; }
     var when = new Date(draft.saved_at);
-    showNote("We kept your unsaved draft" + (isNaN(when) ? "." : " from " + when.toLocaleString() + "."));
+    showNote("We kept your unsaved draft" + (isNaN(when) ? "." : " from " + appDate(when) + "."));
     updateCount();
   }
 
