@@ -41,7 +41,7 @@ PARTS: dict[str, Part] = {
     "open_flags": Part("checkins/_open_flags.html", _open_flags),
     # the patient's check-in home
     "due_questionnaires": Part("checkins/_due.html", lambda user: dict(zip(
-        ("due", "upcoming"), checkins.questionnaire_plan(user) if user.is_authenticated else ([], [])))),
+        ("due", "upcoming"), checkins.questionnaire_plan(user) if user.is_authenticated else ([], []), strict=True))),
     "upcoming_sessions": Part("schedule/_upcoming.html", lambda user: {"sessions": schedule.upcoming_for(user, limit=3)}),
     # the admin's clinic overview: who changed which care team in the last 7 days
     "care_team_changes": Part("audit/_care_team_changes.html", lambda user: {

@@ -113,8 +113,8 @@ def test_a_check_in_earlier_today_is_named_above_the_form(pat, patient):
 
 def test_a_check_in_delivered_later_updates_the_today_card(pat, patient):
     """The offline queue posts to the API; the page's Today card (re-read by checkin.js) then counts it."""
-    from katapp.models import CheckIn
     from katapp.extensions import db
+    from katapp.models import CheckIn
 
     db.session.add(CheckIn(patient_id=patient.id, client_id=str(uuid.uuid4()), mood=5,
                            recorded_at=utcnow() - dt.timedelta(days=1),
