@@ -56,8 +56,9 @@ def _start(form) -> dt.datetime:
 @bp.route("/agenda")
 @role_required("clinician")
 def agenda():
-    page = agenda_service.agenda_page(current_user)
-    return _page("schedule/agenda.html", days=page.days, today=page.today, overdue=page.overdue,
+    start = agenda_service.agenda_start(current_user, request.args)
+    page = agenda_service.agenda_page(current_user, start)
+    return _page("schedule/agenda.html", page=page, days=page.days, today=page.today, overdue=page.overdue,
                  suggestions=page.suggestions, total=page.total, now=utcnow())
 
 
