@@ -119,8 +119,10 @@ def series():
         if plan and plan.booked:
             flash(f"Booked {len(plan.booked)} sessions for {patient.display_name.rstrip('.')}.", "success")
             return redirect(url_for("schedule.agenda"))
+    error = error or (plan.error if plan else None)
+    gate = screening_service.screening_status(form.patient_id.data) if error and plan is not None else None
     return _page("schedule/series.html", form=form, proposals=plan.proposals if plan else None,
-                 error=error or (plan.error if plan else None), clashes=plan.clashes if plan else 0)
+                 error=error, clashes=plan.clashes if plan else 0, gate=gate)
 
 
 def _series_defaults(form: SeriesForm) -> None:

@@ -208,7 +208,16 @@ def test_book_page_explains_the_ketamine_block(patient, clinician, make_screenin
     assert "not cleared" in text(c.get(f"/agenda/book?patient_id={patient.id}"))
     r = c.post("/agenda/book", data=form(c, patient_id=patient.id, kind="ketamine", duration_minutes=90))
     assert r.status_code == 200 and "Ketamine cannot be booked" in text(r) and all_sessions() == []
+    assert re.search(rf'role="alert"> <p>Ketamine cannot be booked.*?<a class="button" href="/patients/{patient.id}/screening">'
+                     r"Review the screening</a>", text(r))
     assert c.post("/agenda/book", data=form(c, patient_id=patient.id)).status_code == 302
+
+
+def test_book_without_a_screening_links_to_recording_one(patient, clinician, login_as):
+    c = login_as(clinician)
+    r = c.post("/agenda/book", data=form(c, patient_id=patient.id, kind="ketamine", duration_minutes=90))
+    assert "no contraindication screening is on file" in text(r) and all_sessions() == []
+    assert f'<a class="button" href="/patients/{patient.id}/screening">Record a screening</a>' in text(r)
 
 
 def test_book_page_checks_fields(patient, clinician, login_as):
@@ -267,8 +276,10 @@ def test_series_refuses_ketamine_when_screening_blocks(patient, clinician, make_
     c = login_as(clinician)
     page = text(c.post("/agenda/series", data=series_form(c, patient)))
     assert "Ketamine cannot be booked" in page and "Book all" not in page
-    assert c.post("/agenda/series", data=series_form(c, patient, confirm="book")).status_code == 200
-    assert all_sessions() == []
+    assert f'href="/patients/{patient.id}/screening">Review the screening</a>' in page
+    forced = c.post("/agenda/series", data=series_form(c, patient, confirm="book"))
+    assert forced.status_code == 200 and all_sessions() == []
+    assert "Nothing was booked." in text(forced) and f'href="/patients/{patient.id}/screening"' in text(forced)
 
 
 def test_series_rejects_no_weekdays(patient, clinician, login_as):
