@@ -278,11 +278,18 @@ def sessions_per_week(weeks: Sequence[tuple[dt.date, dict[str, int]]]) -> dict:
                                    yaxis={"title": {"text": "Sessions"}, "fixedrange": True, "rangemode": "tozero"}))
 
 
-def sparkline(values: Sequence[float], *, top: float = 27, width: int = 96, height: int = 28) -> str:
-    """SVG polyline points ("x,y x,y ...") for a tiny trend, or "" with fewer than two values."""
+def sparkline(values: Sequence[float], *, top: float = 27, width: int = 96, height: int = 28,
+              lower_is_better: bool = False) -> str:
+    """SVG polyline points ("x,y x,y ...") for a tiny trend, or "" with fewer than two values.
+
+    Up is better, as on the mood chart: with `lower_is_better` (PHQ-9 totals) 0 is drawn at the top.
+    """
     if len(values) < 2:
         return ""
     step = (width - 4) / (len(values) - 1)
-    return " ".join(
-        f"{2 + i * step:.1f},{2 + (height - 4) * (1 - min(max(v, 0), top) / top):.1f}" for i, v in enumerate(values)
-    )
+
+    def y(v: float) -> float:
+        share = min(max(v, 0), top) / top
+        return 2 + (height - 4) * (share if lower_is_better else 1 - share)
+
+    return " ".join(f"{2 + i * step:.1f},{y(v):.1f}" for i, v in enumerate(values))

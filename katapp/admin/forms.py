@@ -115,3 +115,9 @@ def preparation_form(data: dict[str, str] | None = None) -> FlaskForm:
             f"Before a {kind.label}", validators=[Length(max=NOTES_MAX), Text(NOTES_MAX)],
             render_kw={"rows": 5}))
     return PreparationForm(data=data)
+
+
+class CaseloadForm(FlaskForm):
+    """A clinician's caseload on their account page: tick patients to remove, tick others to add."""
+    remove = MultiCheckboxField("On their caseload: tick to remove", coerce=int, validate_choice=True)
+    add = MultiCheckboxField("Add patients", coerce=int, validate_choice=True)

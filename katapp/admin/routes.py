@@ -7,7 +7,7 @@ from flask_login import current_user
 from katapp import alerts, preparation, twofactor
 from katapp import flag_review as review
 from katapp.admin import bp, services
-from katapp.admin.forms import EditUserForm, NewUserForm, PersonForm, SettingsForm, preparation_form
+from katapp.admin.forms import CaseloadForm, EditUserForm, NewUserForm, PersonForm, SettingsForm, preparation_form
 from katapp.clinic import clinic_settings
 from katapp.domain import vocabulary
 from katapp.errors import Refusal, show_on_form
@@ -30,7 +30,8 @@ def _invite_url(token: str) -> str:
 def users():
     role, q = request.args.get("role") or None, request.args.get("q") or None
     page = paginate(services.users_query(role, q), per_page=50)
-    return render_template("admin/users.html", page=page, role=role, q=q or "")
+    return render_template("admin/users.html", page=page, role=role, q=q or "",
+                           teams=services.care_team_column(page.items), unassigned=services.UNASSIGNED)
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -57,20 +58,58 @@ def edit_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     if user.is_patient:
         audit_view(user.id, "account")
-    form = EditUserForm(obj=user)
-    form.clinicians.choices = _clinician_choices()
+    form = _edit_form(user)
     if request.method == "GET":
         form.clinicians.data = [c.id for c in user.clinicians]
-    form.move_to.choices = [(0, "Nobody chosen"), *((c, n) for c, n in _clinician_choices() if c != user.id)]
     if form.validate_on_submit():
         try:
             services.save_account(user, _account_values(form, user), by=current_user, move_to=form.move_to.data or None)
         except Refusal as refusal:
             show_on_form(form, refusal, "active")
-            return render_template("admin/edit_user.html", form=form, user=user), refusal.status
+            return _edit_page(user, form), refusal.status
         flash(f"Saved {user.display_name}.", "success")
         return redirect(url_for("admin.edit_user", user_id=user.id))
-    return render_template("admin/edit_user.html", form=form, user=user), 400 if form.errors else 200
+    return _edit_page(user, form), 400 if form.errors else 200
+
+
+def _edit_form(user: User, from_request: bool = True) -> EditUserForm:
+    form = EditUserForm(obj=user) if from_request else EditUserForm(formdata=None, obj=user)
+    form.clinicians.choices = _clinician_choices()
+    form.move_to.choices = [(0, "Nobody chosen"), *((c, n) for c, n in _clinician_choices() if c != user.id)]
+    return form
+
+
+def _caseload_form(clinician: User, form: CaseloadForm | None = None):
+    """The clinician's caseload form with its choices, and what the page lists."""
+    mine, others = services.caseload_of(clinician), services.assignable_to(clinician)
+    form = form or CaseloadForm(formdata=None)
+    form.remove.choices = [(p.id, p.display_name) for p in mine]
+    form.add.choices = [(p.id, f"{p.display_name} (no care team)" if alone else p.display_name) for p, alone in others]
+    return form, mine
+
+
+def _edit_page(user: User, form: EditUserForm, caseload: CaseloadForm | None = None) -> str:
+    form_and_list = _caseload_form(user, caseload) if user.is_clinician else (None, [])
+    return render_template("admin/edit_user.html", form=form, user=user, caseload_form=form_and_list[0],
+                           caseload=form_and_list[1])
+
+
+@bp.route("/admin/users/<int:user_id>/patients", methods=["POST"])
+@role_required("admin")
+def clinician_patients(user_id: int):
+    clinician = db.session.get(User, user_id)
+    if clinician is None or not clinician.is_clinician:
+        abort(404)
+    form, _ = _caseload_form(clinician, CaseloadForm())
+    if form.validate_on_submit():
+        try:
+            added, removed = services.change_caseload(clinician, add=form.add.data or [], remove=form.remove.data or [])
+        except Refusal as refusal:
+            show_on_form(form, refusal, "remove")
+            return _edit_page(clinician, _edit_form(clinician, from_request=False), form), refusal.status
+        flash(services.caseload_change_message(clinician, added, removed), "success")
+        return redirect(url_for("admin.edit_user", user_id=clinician.id, _anchor="caseload"))
+    return _edit_page(clinician, _edit_form(clinician, from_request=False), form), 400
 
 
 def _account_values(form: EditUserForm, user: User) -> dict:

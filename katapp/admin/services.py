@@ -14,7 +14,7 @@ from katapp import careteam
 from katapp.accounts import create_invitation, normalize_email, send_account_email
 from katapp.clinic import clinic_settings, stored_settings
 from katapp.domain import crisis
-from katapp.errors import Conflict, Invalid, NotAllowed
+from katapp.errors import Conflict, Invalid, NotAllowed, NotFound
 from katapp.extensions import db
 from katapp.models import AuditEvent, ClinicSettings, User, care_team, on_call
 from katapp.passwords import hash_password, validate_password
@@ -31,10 +31,24 @@ def clinicians() -> list[User]:
     return list(db.session.scalars(select(User).where(User.role == "clinician", User.active).order_by(User.display_name)))
 
 
+UNASSIGNED = "unassigned"  # the Accounts filter: patients with no active clinician on their care team
+
+
+def _has_active_clinician():
+    """EXISTS: the (correlated) patient has an active clinician on their care team."""
+    member = aliased(User)
+    return (exists().where(care_team.c.patient_id == User.id, care_team.c.clinician_id == member.id,
+                           member.role == "clinician", member.active.is_(True))
+            .correlate(User))
+
+
 def users_query(role: str | None = None, q: str | None = None):
+    """Accounts by role then name; `role` "unassigned": active patients without an active clinician."""
     stmt = select(User).order_by(User.role, User.display_name, User.id)
     if role in ("patient", "clinician", "admin"):
         stmt = stmt.where(User.role == role)
+    elif role == UNASSIGNED:
+        stmt = stmt.where(User.role == "patient", User.active.is_(True), ~_has_active_clinician())
     if q:
         like = f"%{q.strip().lower()[:100]}%"
         stmt = stmt.where((User.email.like(like)) | (func.lower(User.display_name).like(like)))
@@ -304,3 +318,100 @@ def _resource_table(text: str) -> dict:
         f"{code}: {message}" if code != "crisis_resources" else message for code, message in errors.items())}
         if errors else {}, "crisis resources are not valid")
     return table
+
+
+# --- Care teams seen from the clinician's side (issue #18) ----------------------------------------------
+def care_team_column(users: list[User]) -> dict[int, str]:
+    """Accounts' care-team column for a page of users: a patient's clinicians by name (inactive ones
+    said so, none: "No care team"), a clinician's number of patients. Two queries whatever the page."""
+    patient_ids = [u.id for u in users if u.is_patient]
+    clinician_ids = [u.id for u in users if u.is_clinician]
+    out: dict[int, str] = {pid: "No care team" for pid in patient_ids}
+    if patient_ids:
+        member = aliased(User)
+        names: dict[int, list[str]] = {}
+        for pid, name, active in db.session.execute(
+                select(care_team.c.patient_id, member.display_name, member.active)
+                .join(member, member.id == care_team.c.clinician_id)
+                .where(care_team.c.patient_id.in_(patient_ids)).order_by(member.display_name)):
+            names.setdefault(pid, []).append(name if active else f"{name} (inactive)")
+        out.update({pid: ", ".join(n) for pid, n in names.items()})
+    if clinician_ids:
+        counts = dict(db.session.execute(
+            select(care_team.c.clinician_id, func.count()).where(care_team.c.clinician_id.in_(clinician_ids))
+            .group_by(care_team.c.clinician_id)).all())
+        out.update({cid: _patients(counts.get(cid, 0)) for cid in clinician_ids})
+    return out
+
+
+def _patients(n: int) -> str:
+    return f"{n} patient{'' if n == 1 else 's'}"
+
+
+def caseload_of(clinician: User) -> list[User]:
+    """The patients on the clinician's care teams, by name."""
+    return list(db.session.scalars(
+        select(User).join(care_team, care_team.c.patient_id == User.id)
+        .where(care_team.c.clinician_id == clinician.id).order_by(User.display_name, User.id)))
+
+
+def assignable_to(clinician: User) -> list[tuple[User, bool]]:
+    """Active patients not on the clinician's care teams, with whether they have no active clinician at
+    all; those come first, then by name."""
+    rows = db.session.execute(
+        select(User, _has_active_clinician().label("covered"))
+        .where(User.role == "patient", User.active.is_(True),
+               ~exists().where(care_team.c.patient_id == User.id, care_team.c.clinician_id == clinician.id))
+        .order_by(User.display_name, User.id)).all()
+    return sorted(((u, not covered) for u, covered in rows), key=lambda row: not row[1])
+
+
+def change_caseload(clinician: User, *, add: list[int], remove: list[int]) -> tuple[int, int]:
+    """Add patients to and remove patients from a clinician's care teams in one step, audited per
+    patient as on the patient's own page (open sessions of a removed clinician go to the rest of the
+    team). Commits; returns (added, removed).
+
+    NotFound unless `clinician` is a clinician; NotAllowed to add to an inactive clinician, or when a
+    removal would leave an active patient with no active clinician (their safety answers must reach a
+    person); nothing is stored then. Ids that are not patients are ignored (the form offers none).
+    """
+    if not clinician.is_clinician:
+        raise NotFound("not a clinician")
+    if add and not clinician.active:
+        raise NotAllowed("inactive clinician", {"add": f"{clinician.display_name} is inactive: reactivate the "
+                                                       "account before adding patients."})
+    patients = {u.id: u for u in db.session.scalars(
+        select(User).where(User.id.in_(set(add) | set(remove)), User.role == "patient"))}
+    teams = {pid: [] for pid in patients}
+    for pid, cid in db.session.execute(select(care_team.c.patient_id, care_team.c.clinician_id)
+                                       .where(care_team.c.patient_id.in_(list(patients)))):
+        teams[pid].append(cid)
+    removing = [patients[p] for p in remove if p in patients and clinician.id in teams[p]]
+    stranded = [p.display_name for p in removing if p.active and not _other_active_clinician(p.id, clinician.id)]
+    if stranded:
+        message = (f"{', '.join(sorted(stranded))} would have no active clinician: add another clinician to "
+                   f"{'their' if len(stranded) > 1 else 'the'} care team first. Nothing was changed.")
+        raise NotAllowed("a patient needs an active clinician", {"remove": message})
+    adding = [patients[p] for p in add if p in patients and clinician.id not in teams[p] and p not in remove]
+    for patient in adding:
+        set_care_team(patient, [*teams[patient.id], clinician.id])
+    for patient in removing:
+        set_care_team(patient, [c for c in teams[patient.id] if c != clinician.id])
+    db.session.commit()
+    return len(adding), len(removing)
+
+
+def caseload_change_message(clinician: User, added: int, removed: int) -> str:
+    """The flash after a caseload change: what changed, in words."""
+    parts = [f"added {_patients(added)}"] if added else []
+    parts += [f"removed {_patients(removed)}"] if removed else []
+    if not parts:
+        return f"Nothing changed on {clinician.display_name}'s caseload: tick patients to add or remove."
+    return f"{clinician.display_name}'s caseload: {' and '.join(parts)}."
+
+
+def _other_active_clinician(patient_id: int, clinician_id: int) -> bool:
+    member = aliased(User)
+    return db.session.scalar(select(exists().where(
+        care_team.c.patient_id == patient_id, care_team.c.clinician_id == member.id, member.id != clinician_id,
+        member.role == "clinician", member.active.is_(True)))) or False

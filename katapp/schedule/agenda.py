@@ -109,9 +109,14 @@ def awaiting_outcome(clinician: User, before: dt.datetime, days: int = 14) -> li
     ))
 
 
+AGENDA_DAYS = 8  # today and the next 7 days
+AGENDA_REACH = dt.timedelta(days=3 * 366)  # how far back or ahead `?start=` may move the window
+
+
 @dataclass
 class AgendaPage:
     today: dt.date
+    start: dt.date
     days: list[AgendaDay]
     overdue: list[TherapySession]
     suggestions: list[Suggestion]
@@ -120,12 +125,37 @@ class AgendaPage:
     def total(self) -> int:
         return sum(1 for d in self.days for it in d.items if it.session is not None)
 
+    @property
+    def previous_start(self) -> dt.date:
+        return self.start - dt.timedelta(days=7)
 
-def agenda_page(clinician: User) -> AgendaPage:
-    """Everything the agenda page shows, from the clinician's local today."""
+    @property
+    def next_start(self) -> dt.date:
+        return self.start + dt.timedelta(days=7)
+
+    @property
+    def is_current(self) -> bool:
+        return self.start == self.today
+
+
+def agenda_start(clinician: User, args: Mapping) -> dt.date:
+    """The first day the agenda shows: `?start=YYYY-MM-DD` or the clinician's local today;
+    Invalid when malformed or more than three years away."""
     today = local_now(clinician).date()
-    start = scheduling.day_bounds_utc(today, clinician.timezone)[0]
-    return AgendaPage(today, agenda(clinician, today), awaiting_outcome(clinician, start),
+    read = Reader(args)
+    start = read.day("start")
+    if start is not None and abs(start - today) > AGENDA_REACH:
+        read.errors["start"] = "a date within three years of today"
+    read.done("invalid agenda date")
+    return start or today
+
+
+def agenda_page(clinician: User, start: dt.date | None = None) -> AgendaPage:
+    """Everything the agenda page shows, for the 8 days from `start` (default: local today)."""
+    today = local_now(clinician).date()
+    start = start or today
+    begin = scheduling.day_bounds_utc(today, clinician.timezone)[0]
+    return AgendaPage(today, start, agenda(clinician, start, AGENDA_DAYS), awaiting_outcome(clinician, begin),
                       follow_up_suggestions(clinician))
 
 

@@ -56,8 +56,9 @@ def _start(form) -> dt.datetime:
 @bp.route("/agenda")
 @role_required("clinician")
 def agenda():
-    page = agenda_service.agenda_page(current_user)
-    return _page("schedule/agenda.html", days=page.days, today=page.today, overdue=page.overdue,
+    start = agenda_service.agenda_start(current_user, request.args)
+    page = agenda_service.agenda_page(current_user, start)
+    return _page("schedule/agenda.html", page=page, days=page.days, today=page.today, overdue=page.overdue,
                  suggestions=page.suggestions, total=page.total, now=utcnow())
 
 
@@ -118,8 +119,10 @@ def series():
         if plan and plan.booked:
             flash(f"Booked {len(plan.booked)} sessions for {patient.display_name.rstrip('.')}.", "success")
             return redirect(url_for("schedule.agenda"))
+    error = error or (plan.error if plan else None)
+    gate = screening_service.screening_status(form.patient_id.data) if error and plan is not None else None
     return _page("schedule/series.html", form=form, proposals=plan.proposals if plan else None,
-                 error=error or (plan.error if plan else None), clashes=plan.clashes if plan else 0)
+                 error=error, clashes=plan.clashes if plan else 0, gate=gate)
 
 
 def _series_defaults(form: SeriesForm) -> None:

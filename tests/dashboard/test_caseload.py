@@ -75,8 +75,17 @@ def test_filters(login_as, clinician, build, make_checkin):
 def test_caseload_has_a_sparkline_and_no_plotly(login_as, clinician, patient, seed_history):
     seed_history(patient, clinician, days=20, phq=[20, 14, 10], sessions=2)
     html = login_as(clinician).get("/caseload").get_data(as_text=True)
-    assert '<svg class="spark"' in html and 'aria-label="PHQ-9 trend: 20, 14, 10"' in html
-    assert "plotly" not in html
+    assert '<svg class="spark"' in html and 'aria-label="PHQ-9 totals, oldest first: 20, 14, 10.' in html
+    assert "PHQ-9 trend · up = better" in html and "plotly" not in html
+    ys = [float(pt.split(",")[1]) for pt in re.search(r'<polyline points="([^"]+)"', html).group(1).split()]
+    assert ys[0] > ys[1] > ys[2]  # falling PHQ-9 (better) climbs, like the mood chart
+
+
+def test_patient_page_links_back_to_the_caseload(login_as, clinician, admin, patient):
+    html = login_as(clinician).get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert '<a href="/caseload">‹ Caseload</a>' in html
+    html = login_as(admin).get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert '<a href="/admin/users">‹ Accounts</a>' in html
 
 
 def test_empty_caseload(login_as, clinician):

@@ -89,6 +89,38 @@ def test_agenda_lists_the_week_by_day_with_warnings(make_user, clinician, make_s
     assert "3 sessions" in page
 
 
+def test_agenda_moves_a_week_at_a_time(patient, clinician, make_session, login_as):
+    make_session(patient, clinician, kind="integration", starts_at=at_local(1, 11))
+    make_session(patient, clinician, kind="ketamine", starts_at=at_local(9, 11), minutes=90)
+    c = login_as(clinician)
+    page = text(c.get("/agenda"))
+    nxt = (local_today() + dt.timedelta(days=7)).isoformat()
+    prev = (local_today() - dt.timedelta(days=7)).isoformat()
+    assert f'href="/agenda?start={nxt}">Next week' in page and f'href="/agenda?start={prev}">‹ Previous week' in page
+    assert "Today and the next 7 days" in page and "1 session." in page
+    week2 = text(c.get(f"/agenda?start={nxt}"))
+    assert week2.count('class="agenda-day') == 8 and "1 session." in week2 and "Ketamine" in week2
+    assert "Today and the next 7 days" not in week2 and 'href="/agenda">Today</a>' in week2
+    assert "Tomorrow" not in week2 and "Today," not in week2
+    back = text(c.get(f"/agenda?start={prev}"))
+    assert "0 sessions" in back and "Tomorrow" not in back
+
+
+@pytest.mark.parametrize("start", ["next-week", "2026-02-30", "1990-01-01", "2100-01-01"])
+def test_agenda_refuses_a_bad_start(clinician, login_as, start):
+    r = login_as(clinician).get(f"/agenda?start={start}")
+    assert r.status_code == 400
+
+
+def test_agenda_shows_a_status_chip_only_when_worth_noticing(patient, clinician, make_session, login_as):
+    make_session(patient, clinician, kind="integration", starts_at=at_local(1, 11))
+    cancelled = make_session(patient, clinician, kind="integration", starts_at=at_local(2, 11))
+    cancelled.status = "cancelled"
+    db.session.commit()
+    page = text(login_as(clinician).get("/agenda"))
+    assert page.count("agenda-item") == 2 and ">scheduled<" not in page.lower() and ">cancelled<" in page.lower()
+
+
 def test_agenda_marks_ketamine_without_screening(patient, clinician, make_session, login_as):
     make_session(patient, clinician, kind="ketamine", starts_at=at_local(1, 9))
     assert "No screening" in text(login_as(clinician).get("/agenda"))
@@ -176,7 +208,16 @@ def test_book_page_explains_the_ketamine_block(patient, clinician, make_screenin
     assert "not cleared" in text(c.get(f"/agenda/book?patient_id={patient.id}"))
     r = c.post("/agenda/book", data=form(c, patient_id=patient.id, kind="ketamine", duration_minutes=90))
     assert r.status_code == 200 and "Ketamine cannot be booked" in text(r) and all_sessions() == []
+    assert re.search(rf'role="alert"> <p>Ketamine cannot be booked.*?<a class="button" href="/patients/{patient.id}/screening">'
+                     r"Review the screening</a>", text(r))
     assert c.post("/agenda/book", data=form(c, patient_id=patient.id)).status_code == 302
+
+
+def test_book_without_a_screening_links_to_recording_one(patient, clinician, login_as):
+    c = login_as(clinician)
+    r = c.post("/agenda/book", data=form(c, patient_id=patient.id, kind="ketamine", duration_minutes=90))
+    assert "no contraindication screening is on file" in text(r) and all_sessions() == []
+    assert f'<a class="button" href="/patients/{patient.id}/screening">Record a screening</a>' in text(r)
 
 
 def test_book_page_checks_fields(patient, clinician, login_as):
@@ -235,8 +276,10 @@ def test_series_refuses_ketamine_when_screening_blocks(patient, clinician, make_
     c = login_as(clinician)
     page = text(c.post("/agenda/series", data=series_form(c, patient)))
     assert "Ketamine cannot be booked" in page and "Book all" not in page
-    assert c.post("/agenda/series", data=series_form(c, patient, confirm="book")).status_code == 200
-    assert all_sessions() == []
+    assert f'href="/patients/{patient.id}/screening">Review the screening</a>' in page
+    forced = c.post("/agenda/series", data=series_form(c, patient, confirm="book"))
+    assert forced.status_code == 200 and all_sessions() == []
+    assert "Nothing was booked." in text(forced) and f'href="/patients/{patient.id}/screening"' in text(forced)
 
 
 def test_series_rejects_no_weekdays(patient, clinician, login_as):

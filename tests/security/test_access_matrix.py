@@ -89,6 +89,7 @@ ROWS: list[Row] = [
     Row("GET", "/admin/users/<int:user_id>", "patient", "302 404 404 404 404 404 200 302"),
     Row("POST", "/admin/users/<int:user_id>", "patient", "302 404 404 404 404 404 302 302", {"display_name": "Renamed", "timezone": "UTC"}, allow="admin"),
     Row("POST", "/admin/users/<int:user_id>/invite", "patient", "302 404 404 404 404 404 422 302", {}),
+    Row("POST", "/admin/users/<int:user_id>/patients", "patient", "302 404 404 404 404 404 404 302", {"add": "{patient}"}),
     Row("POST", "/admin/users/<int:user_id>/invite", "pending", "302 404 404 404 404 404 200 302", {}, allow="admin"),
     Row("POST", "/admin/users/<int:user_id>/two-factor/reset", "patient", "302 404 404 404 404 404 302 302", {}, allow="admin"),
     Row("GET", "/admin/users/new", "-", "302 404 404 404 404 404 200 302"),

@@ -6,6 +6,39 @@
     if (el && el.hasAttribute && el.hasAttribute("data-select-on-focus")) { el.select(); }
   });
 
+  // Copy and Share buttons for a read-only field (an invitation link, the calendar feed):
+  // <button data-copy="#field">, <button data-share="#field" data-share-title="..." hidden>.
+  function say(button, text) {
+    var status = document.querySelector(button.getAttribute("data-status") || "#copy-status");
+    if (status) { status.textContent = text; }
+  }
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var input = document.querySelector(button.getAttribute("data-copy"));
+      if (!input) { return; }
+      input.focus();
+      input.select();
+      var done = function () { button.textContent = "Copied"; say(button, "Link copied."); };
+      var manual = function () { say(button, "Could not copy: the link is selected, copy it by hand."); };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(done, manual);
+      } else {
+        try { if (document.execCommand("copy")) { done(); } else { manual(); } } catch (err) { manual(); }
+      }
+    });
+  });
+  if (navigator.share) {
+    document.querySelectorAll("[data-share]").forEach(function (button) {
+      var input = document.querySelector(button.getAttribute("data-share"));
+      if (!input) { return; }
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.share({ title: button.getAttribute("data-share-title") || document.title, url: input.value })
+          .catch(function () { /* cancelled: nothing to do */ });
+      });
+    });
+  }
+
   // The service worker (/sw.js): app shell offline, offline form pages, Background Sync.
   if (!("serviceWorker" in navigator)) { return; }
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function () {

@@ -1,4 +1,4 @@
-// Schedule pages: live pre-dose BP warning, integration options toggle, copy the feed address.
+// Schedule pages: live pre-dose BP warning, integration options toggle.
 (function () {
   "use strict";
 
@@ -45,21 +45,6 @@
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
-    });
-  });
-
-  // Calendar feed: copy the private address.
-  document.querySelectorAll("[data-copy]").forEach(function (button) {
-    button.addEventListener("click", function () {
-      var input = document.querySelector(button.getAttribute("data-copy"));
-      if (!input) return;
-      input.select();
-      var done = function () { button.textContent = "Copied"; };
-      if (navigator.clipboard) {
-        navigator.clipboard.writeText(input.value).then(done, function () {});
-      } else {
-        done();
-      }
     });
   });
 })();
