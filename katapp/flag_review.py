@@ -19,6 +19,7 @@ from katapp.domain.instruments import INSTRUMENTS
 from katapp.errors import Invalid, NotFound
 from katapp.extensions import db
 from katapp.models import Assessment, CheckIn, SafetyFlag, User, care_team, on_call
+from katapp import summary_marks
 from katapp.security import audit, visible_patient_ids
 
 CHECKIN_ANSWER = "Daily check-in: yes to thoughts of harming yourself"
@@ -166,6 +167,7 @@ def acknowledge(user: User, patient_id: int, flag_ids: list[int], note: str, now
         update(SafetyFlag).where(SafetyFlag.id.in_(ids), SafetyFlag.acknowledged_at.is_(None))
         .values(acknowledged_at=now or utcnow(), acknowledged_by_id=user.id, note=note)
         .returning(SafetyFlag.id), execution_options={"synchronize_session": False}).scalars().all()
+    summary_marks.mark(patient_id)
     for flag_id in closed:
         audit("safety_flag.acknowledge", actor=user, patient_id=patient_id, obj=_Ref(flag_id))
     db.session.commit()

@@ -53,6 +53,19 @@ def caseload(rows: list[services.PatientSummary], show: str) -> dict:
     }
 
 
+def caseload_page(page, counts: dict[str, int], show: str) -> dict:
+    """The caseload page from one page of stored summaries and each filter's count."""
+    return {
+        "rows": page.items,
+        "page": page,
+        "total": counts["all"],
+        "chips": [(key, label, counts[key]) for key, (label, _) in services.FILTERS.items()],
+        "show": show,
+        "badges": STATUS_BADGES,
+        "spark": charts.sparkline,
+    }
+
+
 def _common(data: services.History, *, plain: bool) -> dict:
     """Mood timeline figure and rows, shared by the clinician dashboard and the patient's page."""
     person = data.patient
