@@ -13,16 +13,18 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, event, inspect, insert, select
+from flask import has_app_context
+from sqlalchemy import delete, event, inspect, insert, select, update
 from sqlalchemy.orm import Session
 
 from katapp import clock
 from katapp.domain import outcomes
 from katapp.domain.outcomes import Outcome, Point
 from katapp.extensions import db
-from katapp.models import Assessment, CheckIn, PatientSummaryRow, SafetyFlag, Screening, TherapySession, User
+from katapp.models import Assessment, CheckIn, ClinicSettings, PatientSummaryRow, SafetyFlag, Screening, TherapySession, User
 from katapp.summary_marks import KEY
 
+EVERYONE = "katapp.summaries.everyone"  # a clinic setting the summaries rest on changed
 WATCHED = (CheckIn, Assessment, TherapySession, SafetyFlag, Screening)
 BATCH = 500
 INACTIVE_AFTER_DAYS = 3  # No check-in for this many days (or never): the caseload's "inactive" filter.
@@ -48,13 +50,19 @@ def _after_flush(session: Session, _context) -> None:
     ids = _touched(session)
     if ids:
         session.info.setdefault(KEY, set()).update(ids)
+    if any(isinstance(obj, ClinicSettings) and inspect(obj).attrs.series_length.history.has_changes()
+           for obj in session.dirty):
+        session.info[EVERYONE] = True
 
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    if session is not db.session() or not session.info.get(KEY):
+    if not has_app_context() or session is not db.session():
         return
-    session.flush()
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # its after_flush marks the patients it touched
+    if session.info.pop(EVERYONE, False):  # every row is recomputed by the next read that finds it
+        db.session.execute(update(PatientSummaryRow).values(refresh_at=clock.utcnow()))
     ids = session.info.pop(KEY, set())
     if ids:
         refresh(ids)
@@ -63,6 +71,7 @@ def _before_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(KEY, None)
+    session.info.pop(EVERYONE, None)
 
 
 # --- Writing rows ----------------------------------------------------------------------------------
