@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, exists, select, update
 from sqlalchemy.orm import aliased, contains_eager
 
+from katapp import summary_marks
 from katapp.clinic import clinic_settings
 from katapp.clock import utcnow
 from katapp.domain.instruments import INSTRUMENTS
 from katapp.errors import Invalid, NotFound
 from katapp.extensions import db
 from katapp.models import Assessment, CheckIn, SafetyFlag, User, care_team, on_call
-from katapp import summary_marks
 from katapp.security import audit, visible_patient_ids
 
 CHECKIN_ANSWER = "Daily check-in: yes to thoughts of harming yourself"

@@ -14,14 +14,21 @@ from sqlalchemy import Date, Select, and_, case, func, or_, select, true, type_c
 
 from katapp import clock
 from katapp.clinic import clinic_settings
+from katapp.dashboard import store
 from katapp.domain import outcomes
 from katapp.domain.instruments import INSTRUMENTS
 from katapp.domain.outcomes import ClinicOutcomes, Outcome, Point
 from katapp.domain.vocabulary import CONDITION_KEYS, INDICATIONS
 from katapp.extensions import db
-from katapp.dashboard import store
 from katapp.models import (
-    Assessment, CheckIn, ClinicSettings, PatientSummaryRow, SafetyFlag, Screening, TherapySession, User,
+    Assessment,
+    CheckIn,
+    ClinicSettings,
+    PatientSummaryRow,
+    SafetyFlag,
+    Screening,
+    TherapySession,
+    User,
 )
 from katapp.pagination import Page, paginate
 from katapp.security import visible_patients

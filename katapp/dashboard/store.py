@@ -14,7 +14,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from flask import has_app_context
-from sqlalchemy import delete, event, inspect, insert, select, update
+from sqlalchemy import case, delete, event, insert, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from katapp import clock
@@ -25,6 +25,7 @@ from katapp.models import Assessment, CheckIn, ClinicSettings, PatientSummaryRow
 from katapp.summary_marks import KEY
 
 EVERYONE = "katapp.summaries.everyone"  # a clinic setting the summaries rest on changed
+CHECKINS = "katapp.summaries.checkins"  # patient id -> latest new check-in day
 WATCHED = (CheckIn, Assessment, TherapySession, SafetyFlag, Screening)
 BATCH = 500
 INACTIVE_AFTER_DAYS = 3  # No check-in for this many days (or never): the caseload's "inactive" filter.
@@ -32,8 +33,11 @@ INACTIVE_AFTER_DAYS = 3  # No check-in for this many days (or never): the caselo
 
 # --- Noticing writes ------------------------------------------------------------------------------
 def _touched(session: Session) -> set[int]:
+    """Patients whose summaries this flush changed, but for new check-ins (`_new_checkins`)."""
     ids: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, CheckIn) and obj in session.new:
+            continue
         if isinstance(obj, WATCHED):
             ids.add(obj.patient_id)
             old = inspect(obj).attrs.patient_id.history.deleted
@@ -45,8 +49,35 @@ def _touched(session: Session) -> set[int]:
     return ids
 
 
+def _new_checkins(session: Session) -> None:
+    """A new check-in changes only the last check-in day: noted here, written by one UPDATE (the
+    check-in write path stays a few statements; issue #16 item 1)."""
+    days = session.info.setdefault(CHECKINS, {})
+    for obj in session.new:
+        if isinstance(obj, CheckIn):
+            days[obj.patient_id] = max(obj.local_date, days.get(obj.patient_id, obj.local_date))
+
+
+def _inactive_from(day: dt.date, timezone: str) -> dt.datetime:
+    """The moment "no check-in 3+ days" begins after a check-in on `day`: local midnight."""
+    return dt.datetime.combine(day + dt.timedelta(days=INACTIVE_AFTER_DAYS), dt.time(),
+                               tzinfo=ZoneInfo(timezone)).astimezone(dt.UTC)
+
+
+def _record_checkins(days: dict[int, dt.date]) -> None:
+    """Move each patient's stored last check-in day forward to `days` (never back). One UPDATE each."""
+    r = PatientSummaryRow
+    for pid, day in days.items():
+        later = or_(r.last_checkin.is_(None), r.last_checkin < day)
+        zone = db.session.get(User, pid).timezone  # the writer's own row: already loaded
+        db.session.execute(update(r).where(r.patient_id == pid).values(
+            last_checkin=case((later, day), else_=r.last_checkin),
+            inactive_from=case((later, _inactive_from(day, zone)), else_=r.inactive_from)))
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context) -> None:
+    _new_checkins(session)
     ids = _touched(session)
     if ids:
         session.info.setdefault(KEY, set()).update(ids)
@@ -64,14 +95,17 @@ def _before_commit(session: Session) -> None:
     if session.info.pop(EVERYONE, False):  # every row is recomputed by the next read that finds it
         db.session.execute(update(PatientSummaryRow).values(refresh_at=clock.utcnow()))
     ids = session.info.pop(KEY, set())
+    days = {pid: day for pid, day in session.info.pop(CHECKINS, {}).items() if pid not in ids}
+    if days:
+        _record_checkins(days)
     if ids:
         refresh(ids)
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
-    session.info.pop(KEY, None)
-    session.info.pop(EVERYONE, None)
+    for key in (KEY, EVERYONE, CHECKINS):
+        session.info.pop(key, None)
 
 
 # --- Writing rows ----------------------------------------------------------------------------------
@@ -102,10 +136,7 @@ def _row(s, now: dt.datetime) -> dict:
     flag, group, severity = s.need
     o = s.outcome
     outcome = {k: (v.isoformat() if k in _OUTCOME_DATES and v else v) for k, v in vars(o).items()}
-    inactive_from = None
-    if s.last_checkin:
-        day = s.last_checkin + dt.timedelta(days=INACTIVE_AFTER_DAYS)
-        inactive_from = dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(s.patient.timezone)).astimezone(dt.UTC)
+    inactive_from = _inactive_from(s.last_checkin, s.patient.timezone) if s.last_checkin else None
     return {
         "patient_id": s.patient.id, "need_flag": flag, "need_group": group, "need_severity": severity,
         "state": s.state, "not_improving": s.not_improving, "open_flags": s.open_flags,
