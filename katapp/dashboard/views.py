@@ -58,6 +58,9 @@ def caseload_page(page, counts: dict[str, int], show: str) -> dict:
     return {
         "rows": page.items,
         "page": page,
+        "shown_from": (page.page - 1) * page.per_page + 1,
+        "shown_to": (page.page - 1) * page.per_page + len(page.items),
+        "matching": counts[show],
         "total": counts["all"],
         "chips": [(key, label, counts[key]) for key, (label, _) in services.FILTERS.items()],
         "show": show,

@@ -26,6 +26,7 @@ def test_fifty_a_page_with_links_both_ways_and_need_first_across_pages(login_as,
     assert NAME.findall(second) == [f"P{i:03d}" for i in range(PER_PAGE - 1, PER_PAGE + 4)]
     assert 'href="/caseload" rel="prev"' in second or 'href="/caseload?page=1" rel="prev"' in second
     assert 'rel="next"' not in second
+    assert "Patients 1–50 of 55" in first and "Patients 51–55 of 55" in second
     assert not set(names) & set(NAME.findall(second))
 
 
