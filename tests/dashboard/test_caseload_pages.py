@@ -20,7 +20,7 @@ def test_fifty_a_page_with_links_both_ways_and_need_first_across_pages(login_as,
     assert len(names) == PER_PAGE == 50
     assert names[0] == "P054" and names[1:] == [f"P{i:03d}" for i in range(PER_PAGE - 1)]
     assert f"{PER_PAGE + 5} patients" in first
-    assert '<nav class="pager" aria-label="Caseload pages">' in first
+    assert '<nav class="pager caseload-pager" aria-label="Caseload pages">' in first
     assert 'href="/caseload?page=2" rel="next"' in first and 'rel="prev"' not in first
     second = client.get("/caseload?page=2").get_data(as_text=True)
     assert NAME.findall(second) == [f"P{i:03d}" for i in range(PER_PAGE - 1, PER_PAGE + 4)]
