@@ -45,10 +45,6 @@ def demo_data(patients: int, days: int, password: str | None, seed: int, reset: 
     except DemoError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
-    from katapp.dashboard.store import rebuild_all
-
-    rebuild_all()  # the demo's rows are bulk inserts, which no flush sees
-    db.session.commit()
     took = time.perf_counter() - started
     click.echo(", ".join(f"{v} {k}" for k, v in counts.items()) + f" in {took:.1f}s")
     click.echo("Accounts: admin@demo.katapp.org, clinician1@demo.katapp.org, clinician2@demo.katapp.org, "

@@ -236,3 +236,11 @@ def test_inactive_starts_at_the_patients_local_midnight(make_user, clinician, ma
     row = _stored_row(p.id)
     assert row.inactive_from.astimezone(dt.timezone(dt.timedelta(hours=9))).time() == dt.time(0)
     assert (row.inactive_from.astimezone(dt.timezone(dt.timedelta(hours=9))).date() - row.last_checkin).days == 3
+
+
+def test_demo_data_leaves_every_patients_summary_stored_and_fresh(runner):
+    result = runner.invoke(args=["demo-data", "--patients", "4", "--days", "30"])
+    assert result.exit_code == 0, result.output
+    patients = db.session.scalars(select(User).where(User.role == "patient")).all()
+    assert len(patients) == 4
+    assert_every_row_fresh(patients)
