@@ -269,8 +269,7 @@ FILTERS: dict[str, tuple[str, Callable[[PatientSummary], bool]]] = {
 
 def caseload(user: User) -> list[PatientSummary]:
     """The clinician's caseload, most in need first (`outcomes.need_key`), then by name."""
-    rows = summaries(visible_patients(user).order_by(User.display_name, User.id))
-    return sorted(rows, key=lambda s: s.need)
+    return stored_summaries(user)
 
 
 PER_PAGE = 50
