@@ -14,7 +14,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from flask import has_app_context
-from sqlalchemy import case, delete, event, insert, inspect, or_, select, update
+from sqlalchemy import case, delete, event, inspect, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from katapp import clock
@@ -156,11 +158,27 @@ def refresh(patient_ids) -> int:
     now = clock.utcnow()
     for i in range(0, len(ids), BATCH):
         chunk = ids[i:i + BATCH]
+        # Lock the rows first: a concurrent writer for the same patient (PostgreSQL) then commits
+        # before these reads, which see its data. (SQLite: this transaction already holds the write lock.)
+        db.session.execute(select(PatientSummaryRow.patient_id).where(PatientSummaryRow.patient_id.in_(chunk))
+                           .with_for_update())
         rows = [_row(s, now) for s in summaries(select(User).where(User.id.in_(chunk), User.role == "patient"))]
-        db.session.execute(delete(PatientSummaryRow).where(PatientSummaryRow.patient_id.in_(chunk)))
+        gone = set(chunk) - {r["patient_id"] for r in rows}
+        if gone:
+            db.session.execute(delete(PatientSummaryRow).where(PatientSummaryRow.patient_id.in_(gone)))
         if rows:
-            db.session.execute(insert(PatientSummaryRow), rows)
+            db.session.execute(_upsert(), rows)
     return len(ids)
+
+
+def _upsert():
+    """INSERT ... ON CONFLICT (patient_id) DO UPDATE: an existing row is updated in place, so a
+    concurrent one-column UPDATE (a new check-in) waiting on it applies to the new values."""
+    table = PatientSummaryRow.__table__
+    make = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = make(table)
+    return stmt.on_conflict_do_update(index_elements=[table.c.patient_id],
+                                      set_={c.name: stmt.excluded[c.name] for c in table.c if c.name != "patient_id"})
 
 
 def rebuild_all() -> int:

@@ -16,10 +16,10 @@ from katapp.models import Assessment, AuditEvent, CheckIn, JournalEntry
 
 PHQ9 = {"instrument": "phq9", "answers": [1, 1, 1, 1, 1, 1, 1, 1, 0]}
 # A new score recomputes the patient's stored caseload summary in the same transaction (issue #16
-# item 2, katapp/dashboard/store.py): the summary's own reads, then its row replaced. A new check-in
+# item 2, katapp/dashboard/store.py): its row locked, the summary's own reads, then the row upserted. A new check-in
 # only moves the stored last check-in day forward: one UPDATE.
-SUMMARY = ["SELECT users", "SELECT clinic_settings", "SELECT therapy_sessions", "SELECT (SELECT", "SELECT checkins",
-           "SELECT safety_flags", "SELECT screenings", "DELETE FROM", "INSERT patient_summaries"]
+SUMMARY = ["SELECT patient_summaries", "SELECT users", "SELECT clinic_settings", "SELECT therapy_sessions", "SELECT (SELECT", "SELECT checkins",
+           "SELECT safety_flags", "SELECT screenings", "INSERT patient_summaries"]
 
 
 def _verbs(statements: list[str]) -> list[str]:
