@@ -14,6 +14,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(create_user)
     app.cli.add_command(audit_verify)
+    app.cli.add_command(rebuild_summaries)
 
 
 @click.command("demo-data")
@@ -54,6 +55,17 @@ def demo_data(patients: int, days: int, password: str | None, seed: int, reset: 
     else:
         click.echo("Staff two-factor is OFF for this demo clinic, so every account signs in with the password alone. "
                    "Turn it on in Clinic settings (admin), or load the demo with --require-2fa.")
+
+
+@click.command("rebuild-summaries")
+def rebuild_summaries() -> None:
+    """Recompute every patient's stored caseload summary (in batches), e.g. after a restore or upgrade."""
+    from katapp.dashboard.store import rebuild_all
+
+    started = time.perf_counter()
+    count = rebuild_all()
+    db.session.commit()
+    click.echo(f"Rebuilt {count} patient summar{'y' if count == 1 else 'ies'} in {time.perf_counter() - started:.1f}s")
 
 
 @click.command("create-user")

@@ -232,6 +232,9 @@ def build_demo(*, patients: int = 12, days: int = 120, password: str = DEFAULT_P
         db.session.add(SafetyFlag(patient_id=pid, source="assessment", assessment_id=assessment.id,
                                   reason="PHQ-9 item 9 (thoughts of self-harm) answered above 0",
                                   raised_at=assessment.recorded_at))
+    from katapp.dashboard.store import rebuild_all  # the rows above were bulk inserts, which no flush sees
+
+    rebuild_all()
     db.session.commit()
     return {
         "users": len(users), "checkins": len(rows.checkins), "assessments": len(rows.assessments),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, exists, select, update
 from sqlalchemy.orm import aliased, contains_eager
 
+from katapp import summary_marks
 from katapp.clinic import clinic_settings
 from katapp.clock import utcnow
 from katapp.domain.instruments import INSTRUMENTS
@@ -166,6 +167,7 @@ def acknowledge(user: User, patient_id: int, flag_ids: list[int], note: str, now
         update(SafetyFlag).where(SafetyFlag.id.in_(ids), SafetyFlag.acknowledged_at.is_(None))
         .values(acknowledged_at=now or utcnow(), acknowledged_by_id=user.id, note=note)
         .returning(SafetyFlag.id), execution_options={"synchronize_session": False}).scalars().all()
+    summary_marks.mark(patient_id)
     for flag_id in closed:
         audit("safety_flag.acknowledge", actor=user, patient_id=patient_id, obj=_Ref(flag_id))
     db.session.commit()

@@ -878,6 +878,36 @@ class ReminderLink(db.Model):
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
+class PatientSummaryRow(db.Model):
+    """One patient's caseload figures, kept current in the transaction of every write that changes them
+    (katapp/dashboard/store.py); `flask rebuild-summaries` recomputes them all.
+
+    Sorting columns (`need_*`) follow `outcomes.need_key`; `detail` holds the rest of the summary
+    (outcome, PHQ-9/GAD-7/PCL-5 points, sparkline). What changes with time alone is not stored as a
+    verdict: `inactive_from` (when "no check-in 3+ days" starts) is compared with the clock at read
+    time, and `refresh_at` (a booked session starting, the series' gap running out) makes a read
+    recompute the row first.
+    """
+
+    __tablename__ = "patient_summaries"
+    __table_args__ = (Index("ix_patient_summaries_need", "need_flag", "need_group", "need_severity"),)
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    need_flag: Mapped[int] = mapped_column(Integer)
+    need_group: Mapped[int] = mapped_column(Integer)
+    need_severity: Mapped[float] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(20))
+    not_improving: Mapped[bool] = mapped_column(Boolean)
+    open_flags: Mapped[int] = mapped_column(Integer)
+    phq9_latest: Mapped[float | None] = mapped_column(Float)
+    last_checkin: Mapped[dt.date | None] = mapped_column(Date)
+    inactive_from: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    next_session: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    refresh_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    detail: Mapped[dict] = mapped_column(JSON)
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
 class AuditLogIsAppendOnly(RuntimeError):
     pass
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import contains_eager
 
-from katapp import clock, sync
+from katapp import clock, summary_marks, sync
 from katapp import flag_review as review
 from katapp.alerts import enqueue_flag_alert
 from katapp.clinic import clinic_settings
@@ -320,6 +320,7 @@ def delete_checkin(patient: User, checkin: CheckIn) -> None:
     )
     audit("checkin.delete", patient_id=patient.id, obj=checkin, detail=checkin.local_date.isoformat())
     db.session.execute(delete(CheckIn).where(CheckIn.id == checkin.id, CheckIn.patient_id == patient.id))
+    summary_marks.mark(patient.id)
     db.session.commit()
 
 

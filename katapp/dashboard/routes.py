@@ -16,9 +16,9 @@ def caseload():
     show = request.args.get("show", "all")
     if show not in services.FILTERS:
         show = "all"
-    rows = services.caseload(current_user)
-    audit_reads([row.patient.id for row in rows], "caseload")
-    return render_template("dashboard/caseload.html", **views.caseload(rows, show))
+    page, counts = services.caseload_page(current_user, show)
+    audit_reads([row.patient.id for row in page.items], "caseload")
+    return render_template("dashboard/caseload.html", **views.caseload_page(page, counts, show))
 
 
 @bp.route("/caseload.csv")

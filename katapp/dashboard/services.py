@@ -10,20 +10,31 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Date, Select, and_, func, or_, select, type_coerce
+from sqlalchemy import Date, Select, and_, case, func, or_, select, true, type_coerce
 
 from katapp import clock
 from katapp.clinic import clinic_settings
+from katapp.dashboard import store
 from katapp.domain import outcomes
 from katapp.domain.instruments import INSTRUMENTS
 from katapp.domain.outcomes import ClinicOutcomes, Outcome, Point
 from katapp.domain.vocabulary import CONDITION_KEYS, INDICATIONS
 from katapp.extensions import db
-from katapp.models import Assessment, CheckIn, ClinicSettings, SafetyFlag, Screening, TherapySession, User
+from katapp.models import (
+    Assessment,
+    CheckIn,
+    ClinicSettings,
+    PatientSummaryRow,
+    SafetyFlag,
+    Screening,
+    TherapySession,
+    User,
+)
+from katapp.pagination import Page, paginate
 from katapp.security import visible_patients
 
 SPARK_POINTS = 12  # PHQ-9 totals drawn in a caseload sparkline.
-INACTIVE_AFTER_DAYS = 3  # No check-in for this many days (or never) is a caseload filter.
+INACTIVE_AFTER_DAYS = store.INACTIVE_AFTER_DAYS  # No check-in for this many days (or never) is a caseload filter.
 GAD7_FLAG_AT = 10  # GAD-7 >= 10: evaluate for an anxiety disorder (instruments.md).
 ADHERENCE_DAYS = 30
 WEEKS_SHOWN = 26
@@ -258,8 +269,63 @@ FILTERS: dict[str, tuple[str, Callable[[PatientSummary], bool]]] = {
 
 def caseload(user: User) -> list[PatientSummary]:
     """The clinician's caseload, most in need first (`outcomes.need_key`), then by name."""
-    rows = summaries(visible_patients(user).order_by(User.display_name, User.id))
-    return sorted(rows, key=lambda s: s.need)
+    return stored_summaries(user)
+
+
+PER_PAGE = 50
+_R = PatientSummaryRow
+
+
+def _filters(now: dt.datetime) -> dict:
+    """SQL for each of FILTERS, on the stored summaries (same meaning, row for row)."""
+    return {
+        "all": true(),
+        "flags": _R.open_flags > 0,
+        "relapsing": _R.state == "relapse",
+        "not_improving": _R.not_improving,
+        "inactive": or_(_R.inactive_from.is_(None), _R.inactive_from <= now),
+        "responding": _R.state.in_(("response", "remission")),
+    }
+
+
+def refresh_due(user: User) -> None:
+    """Recompute (and commit) the stored summaries of `user`'s patients that time has made stale or
+    that have none yet. One query when there are none (the usual case)."""
+    ids = visible_patients(user).with_only_columns(User.id).order_by(None)
+    due = db.session.scalars(
+        select(User.id).outerjoin(_R, _R.patient_id == User.id)
+        .where(User.id.in_(ids), or_(_R.patient_id.is_(None), _R.refresh_at <= clock.utcnow()))
+    ).all()
+    if due:
+        store.refresh(due)
+        db.session.commit()
+
+
+def _stored(user: User) -> Select:
+    return (visible_patients(user).add_columns(_R).join(_R, _R.patient_id == User.id)
+            .order_by(_R.need_flag, _R.need_group, _R.need_severity, User.display_name, User.id))
+
+
+def caseload_page(user: User, show: str, page: int | None = None) -> tuple[Page, dict[str, int]]:
+    """One page (PER_PAGE) of the caseload, most in need first, filtered by `show`, and each filter's
+    count: three queries whatever the caseload's size (stale rows are recomputed first)."""
+    refresh_due(user)
+    now = clock.utcnow()
+    filters = _filters(now)
+    counted = _stored(user).order_by(None).with_only_columns(
+        *[func.coalesce(func.sum(case((cond, 1), else_=0)), 0) for cond in filters.values()])
+    counts = dict(zip(filters, db.session.execute(counted).one(), strict=True))
+    result = paginate(_stored(user).where(filters[show]), per_page=PER_PAGE, page=page, scalars=False)
+    settings = clinic_settings()
+    result.items = [store.summary_of(p, row, settings, now) for p, row in result.items]
+    return result, counts
+
+
+def stored_summaries(user: User) -> list[PatientSummary]:
+    """Every visible patient's stored summary, most in need first (one query once fresh)."""
+    refresh_due(user)
+    now, settings = clock.utcnow(), clinic_settings()
+    return [store.summary_of(p, row, settings, now) for p, row in db.session.execute(_stored(user))]
 
 
 def patient_summary(user: User, patient_id: int) -> PatientSummary | None:
@@ -357,7 +423,7 @@ class Overview:
 def overview(user: User) -> Overview:
     """Clinic outcomes for an admin, reported like a paper (eligible n, Wilson intervals, exclusions,
     by indication), check-in adherence and sessions a week. Ten queries plus settings."""
-    rows = summaries(visible_patients(user).order_by(User.id))
+    rows = stored_summaries(user)
     today = clock.local_today(clinic_settings())  # the clinic's own day
     ids = visible_patients(user).with_only_columns(User.id).order_by(None)
     checkin_days, patient_days = _adherence(rows, ids, today)

@@ -53,6 +53,22 @@ def caseload(rows: list[services.PatientSummary], show: str) -> dict:
     }
 
 
+def caseload_page(page, counts: dict[str, int], show: str) -> dict:
+    """The caseload page from one page of stored summaries and each filter's count."""
+    return {
+        "rows": page.items,
+        "page": page,
+        "shown_from": (page.page - 1) * page.per_page + 1,
+        "shown_to": (page.page - 1) * page.per_page + len(page.items),
+        "matching": counts[show],
+        "total": counts["all"],
+        "chips": [(key, label, counts[key]) for key, (label, _) in services.FILTERS.items()],
+        "show": show,
+        "badges": STATUS_BADGES,
+        "spark": charts.sparkline,
+    }
+
+
 def _common(data: services.History, *, plain: bool) -> dict:
     """Mood timeline figure and rows, shared by the clinician dashboard and the patient's page."""
     person = data.patient

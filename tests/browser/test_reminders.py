@@ -53,6 +53,17 @@ def _registration_id(cdp, page: Page, base_url: str) -> str:
     raise AssertionError(f"no service worker registration reported for {base_url}/: {found}")
 
 
+def poll(page: Page, script: str, done, seconds: float = 30):
+    """page.evaluate(script) again every 100 ms until done(value) or `seconds` pass; the last value."""
+    value = page.evaluate(script)
+    for _ in range(int(seconds * 10)):
+        if done(value):
+            break
+        page.wait_for_timeout(100)
+        value = page.evaluate(script)
+    return value
+
+
 def test_turning_reminders_on_then_a_push_and_a_tap(page: Page, context, base_url, live_server, sign_in,
                                                      wait_for_worker):
     context.grant_permissions(["notifications"], origin=base_url)
@@ -76,16 +87,17 @@ def test_turning_reminders_on_then_a_push_and_a_tap(page: Page, context, base_ur
                "tag": "katapp-checkin"}
     cdp.send("ServiceWorker.deliverPushMessage", {"origin": base_url, "registrationId": _registration_id(cdp, page, base_url),
                                                   "data": json.dumps(message)})
-    page.wait_for_function("navigator.serviceWorker.ready.then(r => r.getNotifications()).then(n => n.length > 0)")
-    shown = page.evaluate("navigator.serviceWorker.ready.then(r => r.getNotifications())"
-                          ".then(ns => ns.map(n => [n.title, n.body, n.tag, n.data.url]))")
+    # Polled from here: wait_for_function does not wait for a promise (and a loaded machine shows it late).
+    shown = poll(page, "navigator.serviceWorker.ready.then(r => r.getNotifications())"
+                       ".then(ns => ns.map(n => [n.title, n.body, n.tag, n.data.url]))", lambda v: len(v) > 0)
     assert shown == [["Your daily check-in", "How are you today?", "katapp-checkin", "/journal/new"]]
 
     [worker] = [w for w in context.service_workers if w.url.endswith("/sw.js")]
     worker.evaluate("self.registration.getNotifications().then(ns => "
                     "self.dispatchEvent(new NotificationEvent('notificationclick', {notification: ns[0]})))")
     page.wait_for_url(base_url + "/journal/new")
-    assert page.evaluate("navigator.serviceWorker.ready.then(r => r.getNotifications()).then(n => n.length)") == 0
+    assert poll(page, "navigator.serviceWorker.ready.then(r => r.getNotifications()).then(n => n.length)",
+                lambda v: v == 0) == 0
 
     page.goto("/reminders")
     expect(page.locator("#push-status")).to_contain_text("Notifications are on for this phone")

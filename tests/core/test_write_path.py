@@ -15,6 +15,11 @@ from katapp.extensions import db
 from katapp.models import Assessment, AuditEvent, CheckIn, JournalEntry
 
 PHQ9 = {"instrument": "phq9", "answers": [1, 1, 1, 1, 1, 1, 1, 1, 0]}
+# A new score recomputes the patient's stored caseload summary in the same transaction (issue #16
+# item 2, katapp/dashboard/store.py): its row locked, the summary's own reads, then the row upserted. A new check-in
+# only moves the stored last check-in day forward: one UPDATE.
+SUMMARY = ["SELECT patient_summaries", "SELECT users", "SELECT clinic_settings", "SELECT therapy_sessions", "SELECT (SELECT", "SELECT checkins",
+           "SELECT safety_flags", "SELECT screenings", "INSERT patient_summaries"]
 
 
 def _verbs(statements: list[str]) -> list[str]:
@@ -36,8 +41,8 @@ def signed_in(login_as, patient, api):
 
 
 @pytest.mark.parametrize(("path", "body", "expected"), [
-    ("/api/v1/checkins", {"mood": 6, "anxiety": 3, "note": "ok"}, ["SELECT users", "INSERT checkins"]),
-    ("/api/v1/assessments", PHQ9, ["SELECT users", "SELECT instrument_plans", "INSERT assessments"]),
+    ("/api/v1/checkins", {"mood": 6, "anxiety": 3, "note": "ok"}, ["SELECT users", "INSERT checkins", "UPDATE patient_summaries"]),
+    ("/api/v1/assessments", PHQ9, ["SELECT users", "SELECT instrument_plans", "INSERT assessments", *SUMMARY]),
     ("/api/v1/journal", {"body": "A quiet morning."},
      ["SELECT users", "INSERT journal_entries", "UPDATE audit_chain_head", "UPDATE audit_chain_head",
       "INSERT audit_events"]),

@@ -1,0 +1,207 @@
+"""The stored caseload summaries (table patient_summaries): written in the same transaction as every
+write that changes them, read by the caseload one page at a time (issue #16 item 2).
+
+One computation: a stored row is `services.summaries()` of that patient, serialised. A flush
+collects the patients whose check-ins, assessments, sessions, safety flags or screenings (or time
+zone) were inserted, changed or deleted; just before the transaction commits their rows are
+recomputed. What goes stale with time alone is not a stored verdict: `inactive_from` is compared
+with the clock when read, and a row whose `refresh_at` has passed (a booked session started, the
+series' gap ran out) is recomputed by the read that finds it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import has_app_context
+from sqlalchemy import case, delete, event, inspect, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from katapp import clock
+from katapp.domain import outcomes
+from katapp.domain.outcomes import Outcome, Point
+from katapp.extensions import db
+from katapp.models import Assessment, CheckIn, ClinicSettings, PatientSummaryRow, SafetyFlag, Screening, TherapySession, User
+from katapp.summary_marks import KEY
+
+EVERYONE = "katapp.summaries.everyone"  # a clinic setting the summaries rest on changed
+CHECKINS = "katapp.summaries.checkins"  # patient id -> latest new check-in day
+WATCHED = (CheckIn, Assessment, TherapySession, SafetyFlag, Screening)
+BATCH = 500
+INACTIVE_AFTER_DAYS = 3  # No check-in for this many days (or never): the caseload's "inactive" filter.
+
+
+# --- Noticing writes ------------------------------------------------------------------------------
+def _touched(session: Session) -> set[int]:
+    """Patients whose summaries this flush changed, but for new check-ins (`_new_checkins`)."""
+    ids: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, CheckIn) and obj in session.new:
+            continue
+        if isinstance(obj, WATCHED):
+            ids.add(obj.patient_id)
+            old = inspect(obj).attrs.patient_id.history.deleted
+            ids.update(p for p in old or () if p is not None)
+        elif isinstance(obj, User) and obj.role == "patient":
+            if obj in session.new or inspect(obj).attrs.timezone.history.has_changes():
+                ids.add(obj.id)
+    ids.discard(None)
+    return ids
+
+
+def _new_checkins(session: Session) -> None:
+    """A new check-in changes only the last check-in day: noted here, written by one UPDATE (the
+    check-in write path stays a few statements; issue #16 item 1)."""
+    days = session.info.setdefault(CHECKINS, {})
+    for obj in session.new:
+        if isinstance(obj, CheckIn):
+            days[obj.patient_id] = max(obj.local_date, days.get(obj.patient_id, obj.local_date))
+
+
+def _inactive_from(day: dt.date, timezone: str) -> dt.datetime:
+    """The moment "no check-in 3+ days" begins after a check-in on `day`: local midnight."""
+    return dt.datetime.combine(day + dt.timedelta(days=INACTIVE_AFTER_DAYS), dt.time(),
+                               tzinfo=ZoneInfo(timezone)).astimezone(dt.UTC)
+
+
+def _record_checkins(days: dict[int, dt.date]) -> None:
+    """Move each patient's stored last check-in day forward to `days` (never back). One UPDATE each."""
+    r = PatientSummaryRow
+    for pid, day in days.items():
+        later = or_(r.last_checkin.is_(None), r.last_checkin < day)
+        zone = db.session.get(User, pid).timezone  # the writer's own row: already loaded
+        db.session.execute(update(r).where(r.patient_id == pid).values(
+            last_checkin=case((later, day), else_=r.last_checkin),
+            inactive_from=case((later, _inactive_from(day, zone)), else_=r.inactive_from)))
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context) -> None:
+    _new_checkins(session)
+    ids = _touched(session)
+    if ids:
+        session.info.setdefault(KEY, set()).update(ids)
+    if any(isinstance(obj, ClinicSettings) and inspect(obj).attrs.series_length.history.has_changes()
+           for obj in session.dirty):
+        session.info[EVERYONE] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    if not has_app_context() or session is not db.session():
+        return
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # its after_flush marks the patients it touched
+    if session.info.pop(EVERYONE, False):  # every row is recomputed by the next read that finds it
+        db.session.execute(update(PatientSummaryRow).values(refresh_at=clock.utcnow()))
+    ids = session.info.pop(KEY, set())
+    days = {pid: day for pid, day in session.info.pop(CHECKINS, {}).items() if pid not in ids}
+    if days:
+        _record_checkins(days)
+    if ids:
+        refresh(ids)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    for key in (KEY, EVERYONE, CHECKINS):
+        session.info.pop(key, None)
+
+
+# --- Writing rows ----------------------------------------------------------------------------------
+def _point(p: Point | None) -> list | None:
+    return [p.when.isoformat(), p.value] if p else None
+
+
+def _unpoint(v: list | None) -> Point | None:
+    return Point(dt.datetime.fromisoformat(v[0]), v[1]) if v else None
+
+
+_OUTCOME_DATES = ("baseline_date", "post_series_date", "best_date", "latest_date", "relapse_date", "series_start", "series_end")
+
+
+def _refresh_at(s, now: dt.datetime) -> dt.datetime | None:
+    """When this summary changes with time alone: the next booked session starts (it leaves "next
+    session" and "booked"), or the series' gap runs out (local midnight after its horizon)."""
+    times = [s.next_session] if s.next_session else []
+    o = s.outcome
+    if o.series_end and not o.series_ended:
+        zone = ZoneInfo(s.patient.timezone)
+        day = o.series_end + dt.timedelta(days=outcomes.SERIES_GAP_DAYS + 1)
+        times.append(dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC))
+    return min(times, default=None)
+
+
+def _row(s, now: dt.datetime) -> dict:
+    flag, group, severity = s.need
+    o = s.outcome
+    outcome = {k: (v.isoformat() if k in _OUTCOME_DATES and v else v) for k, v in vars(o).items()}
+    inactive_from = _inactive_from(s.last_checkin, s.patient.timezone) if s.last_checkin else None
+    return {
+        "patient_id": s.patient.id, "need_flag": flag, "need_group": group, "need_severity": severity,
+        "state": s.state, "not_improving": s.not_improving, "open_flags": s.open_flags,
+        "phq9_latest": s.latest.value if s.latest else None, "last_checkin": s.last_checkin,
+        "inactive_from": inactive_from, "next_session": s.next_session, "refresh_at": _refresh_at(s, now),
+        "computed_at": now,
+        "detail": {"outcome": outcome, "baseline": _point(s.baseline), "latest": _point(s.latest),
+                   "gad7": _point(s.gad7), "pcl5": _point(s.pcl5), "spark": s.spark,
+                   "contraindication": s.contraindication},
+    }
+
+
+def refresh(patient_ids) -> int:
+    """Recompute and store the summaries of these patients (in batches); a missing patient's row goes."""
+    from katapp.dashboard.services import summaries
+    ids = sorted(set(patient_ids))
+    now = clock.utcnow()
+    for i in range(0, len(ids), BATCH):
+        chunk = ids[i:i + BATCH]
+        # Lock the rows first: a concurrent writer for the same patient (PostgreSQL) then commits
+        # before these reads, which see its data. (SQLite: this transaction already holds the write lock.)
+        db.session.execute(select(PatientSummaryRow.patient_id).where(PatientSummaryRow.patient_id.in_(chunk))
+                           .with_for_update())
+        rows = [_row(s, now) for s in summaries(select(User).where(User.id.in_(chunk), User.role == "patient"))]
+        gone = set(chunk) - {r["patient_id"] for r in rows}
+        if gone:
+            db.session.execute(delete(PatientSummaryRow).where(PatientSummaryRow.patient_id.in_(gone)))
+        if rows:
+            db.session.execute(_upsert(), rows)
+    return len(ids)
+
+
+def _upsert():
+    """INSERT ... ON CONFLICT (patient_id) DO UPDATE: an existing row is updated in place, so a
+    concurrent one-column UPDATE (a new check-in) waiting on it applies to the new values."""
+    table = PatientSummaryRow.__table__
+    make = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = make(table)
+    return stmt.on_conflict_do_update(index_elements=[table.c.patient_id],
+                                      set_={c.name: stmt.excluded[c.name] for c in table.c if c.name != "patient_id"})
+
+
+def rebuild_all() -> int:
+    """Recompute every patient's row (`flask rebuild-summaries`); the caller commits."""
+    ids = db.session.scalars(select(User.id).where(User.role == "patient")).all()
+    db.session.execute(delete(PatientSummaryRow))
+    return refresh(ids)
+
+
+# --- Reading rows -----------------------------------------------------------------------------------
+def summary_of(patient: User, row: PatientSummaryRow, settings, now: dt.datetime):
+    """The `services.PatientSummary` a stored row holds (same fields as a fresh computation)."""
+    from katapp.dashboard.services import PatientSummary
+    d = row.detail
+    fields = dict(d["outcome"])
+    for k in _OUTCOME_DATES:
+        if fields.get(k):
+            fields[k] = dt.date.fromisoformat(fields[k])
+    today = clock.local_today(patient, now)
+    return PatientSummary(
+        patient=patient, outcome=Outcome(**fields), baseline=_unpoint(d["baseline"]), latest=_unpoint(d["latest"]),
+        gad7=_unpoint(d["gad7"]), pcl5=_unpoint(d["pcl5"]), pcl5_cutpoint=settings.pcl5_cutpoint,
+        next_session=row.next_session, last_checkin=row.last_checkin,
+        days_since_checkin=(today - row.last_checkin).days if row.last_checkin else None,
+        open_flags=row.open_flags, contraindication=d["contraindication"], spark=list(d["spark"]),
+    )
