@@ -85,3 +85,12 @@ def anonymous_pages(app: Flask) -> list[str]:
     with app.app_context():
         client = app.test_client()
         return [p for p in ("/login", "/offline") if client.get(p).status_code == 200]
+
+
+def fill_checkin(page, mood: int, note: str) -> None:
+    """Tap a mood on the check-in form, open "Add …" if closed, and type a note (shared by the offline tests)."""
+    page.locator(f'label.scale-option:has(input[name="mood"][value="{mood}"])').click()
+    details = page.locator("details.more")
+    if not details.evaluate("d => d.open"):
+        details.locator("summary").click()
+    page.locator('textarea[name="note"]').fill(note)

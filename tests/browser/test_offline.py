@@ -14,19 +14,13 @@ from sqlalchemy import select
 
 from katapp.models import CheckIn, JournalEntry
 
+from .pages import fill_checkin
+
 pytestmark = pytest.mark.browser
 
 
 def marker(kind: str) -> str:
     return f"{kind} {uuid.uuid4().hex[:10]}"
-
-
-def fill_checkin(page: Page, mood: int, note: str) -> None:
-    page.locator(f'label.scale-option:has(input[name="mood"][value="{mood}"])').click()
-    details = page.locator("details.more")
-    if not details.evaluate("d => d.open"):
-        details.locator("summary").click()
-    page.locator('textarea[name="note"]').fill(note)
 
 
 def save_checkin(page: Page) -> None:

@@ -17,6 +17,8 @@ from katapp.accounts import create_invitation
 from katapp.extensions import db
 from katapp.models import CheckIn, JournalEntry, User, care_team
 
+from .pages import fill_checkin
+
 pytestmark = pytest.mark.browser
 
 KEPT = "caches.keys().then(names => names.filter(n => n.startsWith('katapp-pages')).sort())"
@@ -53,14 +55,6 @@ def wait_until(page: Page, script: str, timeout: float = 60.0) -> None:
     while not page.evaluate(script):
         assert time.monotonic() < deadline, f"not true after {timeout}s: {script}"
         page.wait_for_timeout(200)
-
-
-def fill_checkin(page: Page, mood: int, note: str) -> None:
-    page.locator(f'label.scale-option:has(input[name="mood"][value="{mood}"])').click()
-    details = page.locator("details.more")
-    if not details.evaluate("d => d.open"):
-        details.locator("summary").click()
-    page.locator('textarea[name="note"]').fill(note)
 
 
 def session_cookie(page: Page) -> str:
