@@ -198,8 +198,9 @@ def test_signing_out_warns_about_waiting_entries_and_forgets_them(patient_page: 
     fill_checkin(page, 2, marker("left behind"))
     save_checkin(page)
     expect(banner(page)).to_contain_text("waiting: 1")
-    page.context.set_offline(False)
+    # The route goes in before the network comes back: the page sends its queue on "online".
     page.context.route("**/api/v1/checkins", lambda route: route.abort("internetdisconnected"))  # stays unsent
+    page.context.set_offline(False)
     messages = []
 
     def answer(dialog):
