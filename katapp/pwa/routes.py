@@ -11,7 +11,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template, request, url_for
 
 from katapp.crisis_help import crisis_view
 from katapp.pwa import bp
@@ -28,6 +28,7 @@ OFFLINE_PAGES = ("/checkin", "/questionnaires/phq9", "/questionnaires/gad7", "/q
 SHELL_GLOBS = ("css/*.css", "js/*.js", "icons/*.png")
 SW_SOURCE = "js/sw.js"
 QUEUE_SCRIPT = "js/offline-queue.js"  # worker-safe: importScripts in sw.js, <script> in base.html
+MANIFEST_MAX_AGE = 300  # seconds: an icon or name change reaches installed apps within minutes
 THEME = "#2f5d62"
 BACKGROUND = "#f7f5f0"
 
@@ -94,11 +95,30 @@ def _no_cache(response):
     return response
 
 
+def _validated(response, cache_control: str = "no-cache"):
+    """`response` with a strong ETag (a hash of its body) and `cache_control`; a 304 without a body
+    when the request's If-None-Match names that ETag.
+
+    Flask-Compress sends the ETag of a compressed body as "<hash>:br" (or ":gzip"), and the
+    browser echoes it back: the suffix is ignored when matching, as the body is the same.
+    """
+    etag = hashlib.sha256(response.get_data()).hexdigest()[:32]
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = cache_control
+    if etag in {tag.split(":")[0] for tag in request.if_none_match.as_set()}:
+        response.status_code = 304
+        response.set_data(b"")
+        response.headers.pop("Content-Type", None)
+        response.headers.pop("Content-Length", None)
+    return response
+
+
 @bp.route("/manifest.webmanifest")
 def manifest():
     cacheable()
     body = json.dumps(manifest_data(), indent=1)
-    return _no_cache(current_app.response_class(body, mimetype="application/manifest+json"))
+    return _validated(current_app.response_class(body, mimetype="application/manifest+json"),
+                      f"public, max-age={MANIFEST_MAX_AGE}")
 
 
 @bp.route("/sw.js")
@@ -108,7 +128,7 @@ def service_worker():
     source = Path(STATIC, SW_SOURCE).read_text(encoding="utf-8")
     response = current_app.response_class(header + source, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
-    return _no_cache(response)
+    return _validated(response)  # no-cache: every navigation asks, and a new worker installs at once
 
 
 @bp.route("/offline")

@@ -21,7 +21,7 @@ def test_manifest_has_what_chromium_needs_to_install(client):
     response = client.get("/manifest.webmanifest")
     assert response.status_code == 200
     assert response.mimetype == "application/manifest+json"
-    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.headers["Cache-Control"] == "public, max-age=300"  # short, with an ETag (test_validators.py)
     data = json.loads(response.get_data(as_text=True))
     assert data["id"] == "/" and data["scope"] == "/" and data["start_url"] == "/"
     assert data["display"] == "standalone" and "orientation" not in data  # WCAG 1.3.4: landscape tablets too
