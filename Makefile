@@ -4,10 +4,11 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app wsgi
+VNU_JAR := tools/vnu/node_modules/vnu-jar/build/dist/vnu.jar
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run dev test test-fast bench lighthouse lint assets icons setup clean
+.PHONY: run dev test test-fast bench lighthouse lint assets vnu icons setup clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +25,15 @@ assets: $(VENV)/.runtime
 	$(PY) scripts/vendor_assets.py
 	$(PY) scripts/precompress.py
 
+# The Nu HTML Checker, pinned in tools/vnu/package-lock.json (tests/security/test_nu_html.py runs it
+# with the system's Java; --ignore-scripts: its install script would fetch a Java runtime of its own).
+$(VNU_JAR): tools/vnu/package.json tools/vnu/package-lock.json
+	@command -v npm >/dev/null || { echo "the HTML check needs npm (apt-get install npm)" >&2; exit 1; }
+	cd tools/vnu && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+vnu: $(VNU_JAR)
+
 setup: assets
 	$(FLASK) db upgrade
 	$(FLASK) demo-data --if-empty
@@ -37,7 +47,7 @@ run: setup
 dev: setup
 	$(FLASK) run --reload --host $(HOST) --port $(PORT)
 
-test: lint assets
+test: lint assets vnu
 	bash scripts/run_tests.sh
 
 # The suite once, on SQLite, without the browser tests (quick local loop).
