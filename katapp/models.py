@@ -592,6 +592,19 @@ class JournalEntry(db.Model):
     session: Mapped[TherapySession | None] = relationship()
 
 
+class JournalRead(db.Model):
+    """The first time a care-team member read a shared journal entry: the patient is told who read it
+    and when. Kept when the entry is made private again (it was read); gone with the entry."""
+
+    __tablename__ = "journal_reads"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id", ondelete="CASCADE"), primary_key=True)
+    reader_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    first_read_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    reader: Mapped[User] = relationship()
+
+
 class JournalPrompt(db.Model):
     """A clinic's own integration prompts, added to the built-in library."""
 

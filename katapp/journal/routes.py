@@ -51,7 +51,8 @@ def index():
     by_session = request.args.get("view") == "session"
     page = paginate(services.own_entries(current_user, q, by_session=by_session), per_page=100)
     return render_template("journal/index.html", page=page, q=q, by_session=by_session,
-                           searching=bool(services.search_words(q)), session_label=_session_label)
+                           searching=bool(services.search_words(q)), session_label=_session_label,
+                           reads=services.read_receipts(page.items))
 
 
 @bp.route("/journal/new", methods=["GET", "POST"])
@@ -76,7 +77,8 @@ def new():
 def entry(entry_id: int):
     item = services.own_entry(current_user, entry_id)
     return render_template("journal/entry.html", entry=item, share_form=ShareForm(), delete_form=DeleteForm(),
-                           session_label=_session_label, care_team_words=services.care_team_words(current_user))
+                           session_label=_session_label, care_team_words=services.care_team_words(current_user),
+                           reads=services.read_receipts([item])[item.id])
 
 
 @bp.route("/journal/<int:entry_id>/edit", methods=["GET", "POST"])
@@ -126,4 +128,5 @@ def shared_for_patient(patient_id: int):
     """A patient's shared entries, for their care team only (admins are not the care team)."""
     patient, entries = services.shared_entries(current_user, patient_id)
     page = paginate(entries, per_page=100)
+    services.record_reads(current_user, page.items)  # each entry is shown in full: read (the patient is told)
     return render_template("journal/shared.html", patient=patient, page=page, session_label=_session_label)

@@ -17,13 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from katapp import sync
 from katapp.errors import Conflict, Invalid, NotFound
 from katapp.extensions import db
 from katapp.journal import prompts as prompt_library
-from katapp.models import JournalEntry, JournalPrompt, TherapySession, User, utcnow
+from katapp.models import JournalEntry, JournalPrompt, JournalRead, TherapySession, User, utcnow
 from katapp.security import audit, audit_view, is_care_team
 
 MAX_BODY = 20_000
@@ -250,7 +251,36 @@ def readable_entry(user: User, entry_id: int) -> JournalEntry:
     if entry is None or not is_care_team(user, entry.author_id):
         raise NotFound()
     audit_view(entry.author_id, "journal_entry", obj=entry)
+    record_reads(user, [entry])
     return entry
+
+
+def record_reads(reader: User, entries) -> None:
+    """Store the first read of each entry by `reader`, a care-team clinician shown the whole entry;
+    a later read changes nothing. Callers have checked the reader's right to read. One INSERT that
+    skips the entries already read (safe against two requests at once), committed with the request's
+    audit rows (`commit_audit_of_reads`)."""
+    ids = sorted({entry.id for entry in entries})
+    if not ids:
+        return
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    now = utcnow()
+    db.session.execute(dialect.insert(JournalRead).values(
+        [{"entry_id": i, "reader_id": reader.id, "first_read_at": now} for i in ids]).on_conflict_do_nothing())
+
+
+def read_receipts(entries) -> dict[int, list[JournalRead]]:
+    """{entry id: its care-team reads, first read first} for the author's own entries (one query).
+    Reads stay listed after the entry is made private again: it was read while shared."""
+    ids = [entry.id for entry in entries]
+    found: dict[int, list[JournalRead]] = {i: [] for i in ids}
+    if ids:
+        rows = db.session.scalars(select(JournalRead).options(joinedload(JournalRead.reader))
+                                  .where(JournalRead.entry_id.in_(ids))
+                                  .order_by(JournalRead.first_read_at, JournalRead.reader_id))
+        for row in rows:
+            found[row.entry_id].append(row)
+    return found
 
 
 def _escape_like(word: str) -> str:

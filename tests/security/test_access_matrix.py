@@ -268,11 +268,19 @@ def writes(row: Row, actor: str) -> bool:
     return row.method != "GET" and actor in row.allow.split()
 
 
+# A care-team read of a shared journal entry stores a read receipt (the patient is told, issue #18):
+# a write we want, like the audit log, and only for the one actor who may read A's shared journal.
+READ_RECEIPTS = {"clinician_a": "journal_reads"}
+
+
 def check_cell(row: Row, actor: str, body: str, before: dict) -> None:
     leaked = {s for s in A_SECRETS if s in body}
     assert leaked <= ENTITLED.get(actor, set()), f"{actor} sees A's data: {sorted(leaked - ENTITLED.get(actor, set()))}"
     if not writes(row, actor):
-        assert table_fingerprint() == before, f"{actor} changed the database"
+        after, receipts = table_fingerprint(), READ_RECEIPTS.get(actor)
+        if row.method == "GET" and receipts:
+            after, before = ({k: v for k, v in d.items() if k != receipts} for d in (after, before))
+        assert after == before, f"{actor} changed the database"
 
 
 def test_every_route_has_a_row(app):
