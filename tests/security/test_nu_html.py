@@ -90,6 +90,8 @@ def _collect(app, world, pages: Pages) -> None:
             pages.add(f"{actor} GET {url(row, world.ids)}", send(world.clients[actor], row, url(row, world.ids), world.ids))
     for actor, method, path, body in MISTAKES:
         pages.add(f"{actor} {method} {path} (with mistakes)", _mistake(world, actor, method, path, body))
+    for path in ("/journal", f"/journal/{world.ids['journal_shared']}"):  # read by the care team by now
+        pages.add(f"patient_a GET {path} (read receipts)", world.clients["patient_a"].get(path))
     no_token = world.clients["patient_a"].post("/journal/new", data={"body": "no csrf token"})
     pages.add("patient_a POST /journal/new without a CSRF token", no_token)
     for status in (413, 429, 500):
