@@ -163,7 +163,7 @@ def _items_for_total(rng: random.Random, total: int, count: int, max_item: int, 
 
 def _trajectory(profile: str, baseline: float, t_days: float, series_days: float, after_series: float) -> float:
     """PHQ-9 expected at `t_days` after the series start (negative: before treatment)."""
-    targets = {"remitter": 0.15, "responder": 0.42, "partial": 0.65, "non_responder": 0.92, "relapser": 0.38}
+    targets = {"remitter": 0.15, "responder": 0.33, "partial": 0.65, "non_responder": 0.92, "relapser": 0.38}
     end = baseline * targets[profile]
     if t_days < 0:
         return baseline
@@ -174,7 +174,7 @@ def _trajectory(profile: str, baseline: float, t_days: float, series_days: float
     if profile == "relapser" and days_after > RELAPSE_AFTER_DAYS:  # relapse from about day 18 after the series
         return min(baseline - 2, end + (days_after - RELAPSE_AFTER_DAYS) * 0.45)
     # Remitters hold their gains; others give a little back over two months (not a relapse).
-    give_back = 0.0 if profile == "remitter" else 0.004
+    give_back = 0.0 if profile == "remitter" else 0.0015
     return end + min(days_after, 60) * give_back * (baseline - end)
 
 
@@ -453,7 +453,7 @@ def _patient(rng, rows: _Rows, book: _SlotBook, *, k, pid, cid, home: _Home, pro
         if weekly or day in eve_before:
             at = _local(day, 21.5 if i == flag_day else rng.uniform(18.0, 22.0), tz)
             if at < now:
-                total = round(max(0, min(27, phq + rng.gauss(0, 1.3))))
+                total = round(max(0, min(27, phq + rng.gauss(0, 1.0))))
                 risky = i == flag_day
                 answers = _items_for_total(rng, total if not risky else max(total - 1, 0), 9, 3, keep_zero={8})
                 if risky:
@@ -479,16 +479,25 @@ def _journal(rng, rows: _Rows, *, pid, tz, profile, ketamine_times, series_end, 
     from katapp import demo_texts
     from katapp.journal.prompts import BUILT_IN
 
-    def text(pool: str) -> str:
+    def text(pool: str) -> str | None:
+        """The pool's next entry in the clinic's turn that this patient has not written yet."""
         entries = getattr(demo_texts, pool)
-        turn[pool] += 1
-        return entries[(turn[pool] - 1) % len(entries)]
+        for _ in entries:
+            turn[pool] += 1
+            body = entries[(turn[pool] - 1) % len(entries)]
+            if body not in used:
+                used.add(body)
+                return body
+        return None
 
-    def add(body: str, created: dt.datetime, prompt: str | None, session_at: dt.datetime | None) -> None:
+    def add(body: str | None, created: dt.datetime, prompt: str | None, session_at: dt.datetime | None) -> None:
+        if body is None:  # this patient has written every entry of that kind
+            return
         shared = "care team" in body or rng.random() < 0.2  # most entries stay private
         rows.journals.append(dict(author_id=pid, client_id=_uuid(rng), prompt=prompt, body=body, shared=shared,
                                   created_at=created, _session_key=(pid, session_at) if session_at else None))
 
+    used: set[str] = set()
     improving = profile in ("remitter", "responder", "relapser")
     for n, kt in enumerate(ketamine_times, start=1):
         local_day = kt.astimezone(tz).date()
