@@ -85,7 +85,8 @@ INDICATIONS = ("depression", "depression", "ptsd", "depression", "pain", "depres
 # The PCL-5's index event, in a patient's own words (shown to the care team only).
 INDEX_EVENTS = ("A serious road accident", "Things that happened during my military service",
                 "An assault a few years ago", "The sudden death of my brother")
-PCL5_EVERY_DAYS = 28  # README: the PCL-5 comes due every four weeks
+PCL5_EVERY_DAYS = 28
+IN_SERIES_NOW = 11  # patient11 started their series last Monday  # README: the PCL-5 comes due every four weeks
 
 
 class DemoError(RuntimeError):
@@ -366,6 +367,8 @@ def _patient(rng, rows: _Rows, book: _SlotBook, *, k, pid, cid, home: _Home, pro
     intake_day = _weekday(start_day + dt.timedelta(days=1))
     first = start_day + dt.timedelta(days=min(7 + (k * 3) % spread, max(days - 20, 7)))
     series_start = first + dt.timedelta(days=(7 - first.weekday()) % 7)  # the Monday on or after
+    if k == IN_SERIES_NOW and days >= 60:  # one patient is midway through a series this week (the agenda's today)
+        series_start = today - dt.timedelta(days=today.weekday() + 7)
     offsets = [0, 2, 4, 7, 9, 11]
     has_contraindication = k == 2
     cleared_yes = k % 4 == 0 and not has_contraindication

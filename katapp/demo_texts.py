@@ -81,8 +81,8 @@ FLAT = (
 )
 
 AFTER = (
-    "Two weeks since the last session. Still mostly steady. I keep the notes from integration on "
-    "the fridge.",
+    "A week or two since the last session. Still mostly steady. I keep the notes from integration "
+    "on the fridge.",
     "Back at work full days. Tired by Friday but the normal kind of tired.",
     "Wrote a list of what helps: walking, calling my sister, not reading the news before bed. "
     "Going to keep adding to it.",
@@ -90,8 +90,8 @@ AFTER = (
     "months. Writing that down so I believe it.",
     "Went to a friend's birthday and stayed until the end. A year ago I would have cancelled.",
     "Checking in less obsessively with my mood now. I notice it, then I get on with the day.",
-    "Follow-up next week. I want to talk about how to keep this going and what to watch for.",
-    "Gardening this morning. My hands in the soil and nothing else to think about. A good hour.",
+    "Something to bring to my next appointment: how to keep this going, and what to watch for.",
+    "Baked bread this morning. Flour everywhere and nothing else to think about. A good hour.",
 )
 
 SETBACK = (
