@@ -339,7 +339,7 @@ def build_demo(*, patients: int = 12, days: int = 120, password: str = DEFAULT_P
     rebuild_all()
     db.session.commit()
     return {
-        "users": len(users), "checkins": len(rows.checkins), "assessments": len(rows.assessments),
+        "clinicians": n_clin, "users": len(users), "checkins": len(rows.checkins), "assessments": len(rows.assessments),
         "sessions": len(rows.sessions), "journal_entries": len(rows.journals),
     }
 
