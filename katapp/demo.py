@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, select
 
+from katapp.demo_texts import PREP_NOTES
 from katapp.domain.instruments import score
 from katapp.extensions import db
 from katapp.models import (
@@ -254,7 +255,7 @@ def build_demo(*, patients: int = 12, days: int = 120, password: str = DEFAULT_P
 
     # CONTRACT.md: the demo clinic signs in with the password alone unless asked (--require-2fa).
     db.session.merge(ClinicSettings(id=1, **{**ClinicSettings.defaults(), "clinic_name": "Demo KAT Clinic",
-                                             "require_staff_2fa": require_2fa}))
+                                             "require_staff_2fa": require_2fa, "prep_notes": dict(PREP_NOTES)}))
     db.session.flush()
     staff = [dict(email="admin@demo.katapp.org", display_name="Avery Admin", role="admin")] + [
         dict(email=f"clinician{c}@demo.katapp.org", role="clinician",

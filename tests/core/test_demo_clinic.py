@@ -9,6 +9,7 @@ from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from katapp import demo_texts
@@ -171,3 +172,30 @@ def test_more_clinicians_share_the_patients_round_robin(app):
     for k in range(1, 9):
         assert [c.email for c in by_email[f"patient{k}@demo.katapp.org"].clinicians] == [
             f"clinician{(k - 1) % 4 + 1}@demo.katapp.org"]
+
+
+def test_every_session_page_shows_the_demo_clinics_preparation_notes(demo, login_as):
+    """The demo clinic has written notes for every kind (so no page says it has none), the patient sees
+    the notes of their session's kind, and the ketamine notes give the fasting hours and the escort of
+    the clinic's own pre-dose checklist."""
+    from katapp import preparation
+    from katapp.domain.dosing import PREDOSE_CHECKLIST
+    from katapp.domain.vocabulary import KIND_KEYS
+
+    notes = preparation.all_notes()
+    assert set(notes) == set(KIND_KEYS) and all(notes.values())
+    assert all(len(n) <= preparation.NOTES_MAX for n in notes.values())
+    fasting = next(i.label for i in PREDOSE_CHECKLIST if i.key == "fasting")
+    assert "no food 2 h" in fasting and "nothing to eat for 2 hours" in notes["ketamine"]
+    assert "30 min" in fasting and "nothing to drink for the last 30 minutes" in notes["ketamine"]
+    assert "Do not drive" in notes["ketamine"] and "until the next day" in notes["ketamine"]
+    assert "Bring your journal" in notes["integration"]
+    patient = next(u for u in demo.values() if u.email == "patient1@demo.katapp.org")
+    client = login_as(patient, password="demo-password-long-enough")  # noqa: S106
+    seen = set()
+    for s in db.session.scalars(select(TherapySession).where(TherapySession.patient_id == patient.id)):
+        html = client.get(f"/sessions/{s.id}").get_data(as_text=True)
+        assert "has not written preparation notes" not in html
+        assert escape(notes[s.kind].splitlines()[0]) in html, s.kind
+        seen.add(s.kind)
+    assert seen == set(KIND_KEYS)
