@@ -9,8 +9,8 @@ ketamine sessions); patient3 has an open safety flag (PHQ-9 item 9 above 0).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
-import uuid
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -146,8 +146,14 @@ def _weekday(day: dt.date) -> dt.date:
     return day + dt.timedelta(days=max(0, 7 - day.weekday()) if day.weekday() >= 5 else 0)
 
 
+_V4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_V4_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
 def _uuid(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    """str(uuid.UUID(int=rng.getrandbits(128), version=4)), without building the UUID object."""
+    h = f"{(rng.getrandbits(128) & _V4_CLEAR) | _V4_SET:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _items_for_total(rng: random.Random, total: int, count: int, max_item: int, keep_zero: set[int]) -> list[int]:
@@ -155,11 +161,11 @@ def _items_for_total(rng: random.Random, total: int, count: int, max_item: int, 
     answers = [0] * count
     slots = [i for i in range(count) if i not in keep_zero]
     total = max(0, min(total, len(slots) * max_item))
-    while total > 0:
-        i = rng.choice(slots)
-        if answers[i] < max_item:
-            answers[i] += 1
-            total -= 1
+    while total > 0:  # draw the remaining units in one batch; a draw on a full item is drawn again
+        for i in rng.choices(slots, k=total):
+            if answers[i] < max_item:
+                answers[i] += 1
+                total -= 1
     return answers
 
 
@@ -222,13 +228,18 @@ class _Writer:
     def _copy(self, table, names: list[str], fill: dict, rows: list[dict]) -> None:
         from psycopg.types.json import Json
 
-        jsons = [isinstance(table.c[n].type, JSON) for n in names]
+        defaults = [(n, fill.get(n)) for n in names]
+        jsons = [i for i, n in enumerate(names) if isinstance(table.c[n].type, JSON)]
         cols = ", ".join(f'"{n}"' for n in names)
         raw = self.conn.connection.driver_connection
         with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:  # nosec B608 - model names
+            write_row = copy.write_row
             for r in rows:
-                values = [r.get(n, fill.get(n)) for n in names]
-                copy.write_row([Json(v) if j and v is not None else v for v, j in zip(values, jsons, strict=True)])
+                values = [r.get(n, d) for n, d in defaults]
+                for i in jsons:
+                    if values[i] is not None:
+                        values[i] = Json(values[i])
+                write_row(values)
 
 
 def build_demo(*, patients: int = 12, days: int = 120, password: str = DEFAULT_PASSWORD, seed: int = 1,
@@ -346,8 +357,20 @@ def build_demo(*, patients: int = 12, days: int = 120, password: str = DEFAULT_P
 
 
 def _local(day: dt.date, hour: float, tz: ZoneInfo) -> dt.datetime:
-    h, m = divmod(int(hour * 60), 60)
-    return dt.datetime.combine(day, dt.time(h, m), tzinfo=tz).astimezone(dt.UTC)
+    """`hour` (local) on `day` in `tz`, in UTC. Demo times are all after 03:00 local, past any DST
+    switch of the day, so one UTC offset per zone and day (that of noon) serves them all."""
+    minutes = int(hour * 60)
+    if minutes < 180:
+        h, m = divmod(minutes, 60)
+        return dt.datetime.combine(day, dt.time(h, m), tzinfo=tz).astimezone(dt.UTC)
+    return _midnight_utc(day, tz) + dt.timedelta(minutes=minutes)
+
+
+@functools.lru_cache(maxsize=8192)
+def _midnight_utc(day: dt.date, tz: ZoneInfo) -> dt.datetime:
+    """Local midnight of `day` in UTC, with the day's afternoon offset (valid for times after 03:00)."""
+    noon = dt.datetime.combine(day, dt.time(12), tzinfo=tz)
+    return dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC) - noon.utcoffset()
 
 
 def _session(pid: int, cid: int, kind: str, starts: dt.datetime, location: str | None, **values) -> dict:
