@@ -118,32 +118,32 @@ ALL = FIRST + EARLY + BETTER + FLAT + AFTER + SETBACK
 PREP_NOTES = {
     "ketamine": (
         "Eating and drinking: nothing to eat for 2 hours before your session and nothing to drink for the "
-        "last 30 minutes. Some people feel sick after a dose; a light meal earlier in the day is fine.\n"
+        "last 30 minutes. Some people feel sick after a dose; a light meal earlier in the day is fine.\n\n"
         "Getting home: arrange for someone to take you home. Do not drive, cycle or operate machinery until "
-        "the next day, after a good night's sleep. We will not discharge you without your escort.\n"
+        "the next day, after a good night's sleep. We will not discharge you without your escort.\n\n"
         "Medicines: ask your clinician before the day whether to take your usual morning medicines, and tell "
-        "us about any new medicine or illness since your last visit.\n"
+        "us about any new medicine or illness since your last visit.\n\n"
         "What to bring: a list of your current medicines, comfortable layers (the room can feel cool), and an "
-        "eye mask or headphones if you like them. Plan a quiet rest of the day.\n"
+        "eye mask or headphones if you like them. Plan a quiet rest of the day.\n\n"
         "We check your blood pressure before and after the dose and stay with you until you are ready to go."
     ),
     "integration": (
         "Bring your journal: the entries you wrote after your ketamine sessions are a good place to start. "
-        "Only the entries you chose to share are visible to your care team; you can read others aloud if you wish.\n"
-        "There is nothing to prepare beyond that: no fasting, and you may drive to this session.\n"
+        "Only the entries you chose to share are visible to your care team; you can read others aloud if you wish.\n\n"
+        "There is nothing to prepare beyond that: no fasting, and you may drive to this session.\n\n"
         "If it is by video, find a quiet, private place and join a few minutes early."
     ),
     "intake": (
-        "Bring a list of your current medicines and doses, and any letters or records about past treatment.\n"
+        "Bring a list of your current medicines and doses, and any letters or records about past treatment.\n\n"
         "We will ask about your health, including heart and blood pressure problems, liver or bladder "
         "problems, thyroid problems and past experiences of mania or hallucinations, because some of these "
-        "need treating before ketamine can be given safely.\n"
+        "need treating before ketamine can be given safely.\n\n"
         "Allow about an hour. Write down any questions you want to ask."
     ),
     "follow_up": (
         "A short review of how you have been since your sessions. If you can, answer this week's "
-        "questionnaires in the app beforehand so we can look at them together.\n"
-        "Note any changes in mood, sleep or side effects, and any questions about further sessions.\n"
+        "questionnaires in the app beforehand so we can look at them together.\n\n"
+        "Note any changes in mood, sleep or side effects, and any questions about further sessions.\n\n"
         "If it is by video, find a quiet, private place and join a few minutes early."
     ),
 }
