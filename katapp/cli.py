@@ -24,10 +24,12 @@ def register_commands(app: Flask) -> None:
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option("--reset", is_flag=True, help="Delete everything first (refused on a non-empty database otherwise).")
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the database already has accounts.")
+@click.option("--clinicians", default=None, type=click.IntRange(2, 1000),
+              help="How many clinicians share the patients (default 2, or one per 500 patients above 1,000).")
 @click.option("--require-2fa", "require_2fa", is_flag=True,
               help="Keep staff two-factor required (by default the demo clinic signs in with passwords alone).")
 def demo_data(patients: int, days: int, password: str | None, seed: int, reset: bool, if_empty: bool,
-              require_2fa: bool) -> None:
+              clinicians: int | None, require_2fa: bool) -> None:
     """Load a demo clinic: an admin, two clinicians and N patients with D days of history."""
     from sqlalchemy import select
 
@@ -41,13 +43,14 @@ def demo_data(patients: int, days: int, password: str | None, seed: int, reset: 
     started = time.perf_counter()
     try:
         counts = build_demo(patients=patients, days=days, password=password or DEFAULT_PASSWORD, seed=seed, reset=reset,
-                            require_2fa=require_2fa)
+                            require_2fa=require_2fa, clinicians=clinicians)
     except DemoError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     took = time.perf_counter() - started
     click.echo(", ".join(f"{v} {k}" for k, v in counts.items()) + f" in {took:.1f}s")
-    click.echo("Accounts: admin@demo.katapp.org, clinician1@demo.katapp.org, clinician2@demo.katapp.org, "
+    staff = counts.pop("clinicians")
+    click.echo(f"Accounts: admin@demo.katapp.org, clinician1@demo.katapp.org … clinician{staff}@demo.katapp.org, "
                f"patient1@demo.katapp.org … patient{patients}@demo.katapp.org")
     click.echo(f"Password for every demo account: {password or DEFAULT_PASSWORD}")
     if require_2fa:

@@ -74,3 +74,12 @@ def position(session: TherapySession) -> Position:
 
 def is_video_link(location: str | None) -> bool:
     return bool(location) and location.lower().startswith("https://")
+
+
+JOINABLE = ("scheduled", "checked_in")  # dosed, completed, cancelled and no-show sessions offer no call
+
+
+def joinable(session: TherapySession, now) -> bool:
+    """Whether the patient's session page offers its video link: only before the session ends
+    (upcoming, or in progress now) and while it is still on (not completed, cancelled or a no-show)."""
+    return session.status in JOINABLE and session.ends_at > now

@@ -258,7 +258,7 @@ def mine():
 def my_session(session_id: int):
     s = agenda_service.patient_session(current_user, session_id)
     return _page("schedule/my_session.html", s=s, position=preparation.position(s), notes=preparation.notes_for(s.kind),
-                 video=preparation.is_video_link(s.location), upcoming=s.status == "scheduled" and s.ends_at > utcnow())
+                 video=preparation.is_video_link(s.location), joinable=preparation.joinable(s, utcnow()))
 
 
 # --- Calendar feed ----------------------------------------------------------------------------------------

@@ -122,6 +122,30 @@ def test_the_patients_session_page_shows_how_to_prepare(login_as, patient, clini
     assert f'href="/sessions/{s.id}"' in login_as(patient).get("/sessions").get_data(as_text=True)
 
 
+def test_only_a_session_still_ahead_or_under_way_offers_its_video_call(login_as, patient, clinician, make_session):
+    room = "https://video.example.org/room/{}"
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    cases = {  # (starts, status) -> the call is offered
+        (now + dt.timedelta(days=1), "scheduled"): True,
+        (now - dt.timedelta(minutes=20), "scheduled"): True,  # under way now
+        (now - dt.timedelta(minutes=20), "checked_in"): True,
+        (now - dt.timedelta(days=3), "completed"): False,
+        (now - dt.timedelta(days=3), "scheduled"): False,  # past, never marked: the link is no use now
+        (now - dt.timedelta(minutes=20), "completed"): False,  # finished early today
+        (now + dt.timedelta(days=2), "cancelled"): False,
+        (now - dt.timedelta(days=2), "no_show"): False,
+    }
+    client = login_as(patient)
+    for n, ((starts, status), offered) in enumerate(cases.items()):
+        s = make_session(patient, clinician, kind="integration", minutes=50, starts_at=starts, status=status,
+                         location=room.format(n))
+        html = client.get(f"/sessions/{s.id}").get_data(as_text=True)
+        assert ("Join the video call" in html) is offered, (status, starts)
+        assert (f'href="{room.format(n)}"' in html) is offered, (status, starts)
+        assert ("By video call" in html) is not offered, (status, starts)
+        assert ("this session has ended" in html) is (not offered and status not in ("cancelled", "no_show"))
+
+
 def test_a_place_is_shown_as_text(login_as, patient, clinician, make_session):
     s = make_session(patient, clinician, kind="integration", minutes=50, location="Room 4 <b>upstairs</b>")
     html = login_as(patient).get(f"/sessions/{s.id}").get_data(as_text=True)
