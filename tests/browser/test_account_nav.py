@@ -144,3 +144,23 @@ def test_wide_screens_show_the_top_nav_and_no_tab_bar(browser: Browser, live_ser
         page.wait_for_url(re.compile(r"/login"))
     finally:
         context.close()
+
+
+def test_the_phone_menu_closes_on_escape_and_on_a_tap_outside(browser: Browser, live_server, sign_in):
+    context = _context(browser, live_server.url)
+    page = context.new_page()
+    try:
+        sign_in(page, ACCOUNTS["patient"])
+        menu, summary = page.locator("header details.menu"), page.locator("header summary")
+        summary.focus()
+        page.keyboard.press("Enter")  # a keyboard opens it like a tap
+        expect(menu).to_have_attribute("open", "")
+        page.keyboard.press("Escape")
+        expect(menu).not_to_have_attribute("open", "")
+        assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+        summary.tap()
+        expect(menu).to_have_attribute("open", "")
+        page.locator("main h1, main h2").first.tap()
+        expect(menu).not_to_have_attribute("open", "")
+    finally:
+        context.close()
