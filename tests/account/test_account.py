@@ -175,3 +175,17 @@ def test_every_nav_leads_to_the_account_page(patient, login_as):
     assert header.count('href="/account"') == 2  # the wide nav and the phone menu
     assert 'href="/account/password"' not in header
     assert header.count("data-signout") == 2 and "<summary>Account</summary>" in header
+
+
+def test_staff_awaiting_a_second_factor_reach_their_account_page_but_change_nothing(clinician, patient, login_as,
+                                                                                    set_clinic):
+    set_clinic(require_staff_2fa=True)
+    client = login_as(clinician)
+    response = client.get("/account")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'href="/account/two-factor"' in html
+    assert patient.display_name not in html and patient.email not in html
+    before = _stored(clinician)
+    saved = _post(client, {"timezone": "Europe/Paris"})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/account/two-factor")
+    assert _stored(clinician) == before
