@@ -7,7 +7,7 @@ import config as config_module
 from katapp.extensions import compress, csrf, db, limiter, login_manager, migrate
 
 FEATURES = ("main", "auth", "admin", "audit", "api", "pwa", "checkins", "schedule", "journal", "dashboard",
-            "exports", "reminders")
+            "exports", "reminders", "account")
 
 
 def create_app(config: dict | str | None = None) -> Flask:

@@ -18,7 +18,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 from wtforms.validators import ValidationError
 
-from katapp.domain import gate
+from katapp.domain import crisis, gate
 from katapp.errors import Invalid
 
 SECRET_FIELDS = frozenset({"password", "confirm", "current_password", "csrf_token"})
@@ -104,3 +104,19 @@ class InWindow:
             problem = gate.date_problem(value)
             if problem:
                 raise ValidationError("Must be between 2000-01-01 and 2100-12-31.")
+
+
+def valid_phone(_form, field) -> None:
+    """WTForms validator: blank, or a phone number `crisis.normalize_phone` accepts (its message)."""
+    try:
+        crisis.normalize_phone(field.data)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def valid_country(_form, field) -> None:
+    """WTForms validator: blank, or a two-letter code `crisis.normalize_country` accepts (its message)."""
+    try:
+        crisis.normalize_country(field.data)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None

@@ -17,10 +17,10 @@ STATIC = Path(__file__).resolve().parent / "static"
 # (endpoint, label) per role. Each feature owns the endpoint; the nav only names it.
 NAV = {
     "patient": [
-        ("checkins.home", "Check in"),
+        ("checkins.home", "Today"),
         ("journal.index", "Journal"),
-        ("schedule.mine", "Sessions"),
         ("dashboard.progress", "Progress"),
+        ("schedule.mine", "Sessions"),
     ],
     "clinician": [
         ("dashboard.caseload", "Caseload"),
@@ -35,6 +35,9 @@ NAV = {
         ("audit.audit_log", "Audit"),
     ],
 }
+# The patient's bottom tab bar draws each page with an icon (templates/macros/icons.html).
+TAB_ICONS = {"checkins.home": "today", "journal.index": "journal", "dashboard.progress": "progress",
+             "schedule.mine": "sessions"}
 
 
 @lru_cache(maxsize=256)
@@ -73,4 +76,4 @@ def init_templating(app: Flask) -> None:
         items = []
         if current_user.is_authenticated:
             items = NAV.get(current_user.role, [])
-        return {"nav_items": items}
+        return {"nav_items": items, "tab_icons": TAB_ICONS}

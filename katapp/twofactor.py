@@ -56,7 +56,7 @@ LAST_FACTOR = ("Your clinic requires a second factor for clinicians and admins, 
 OPEN_WHILE_ENROLLING = frozenset({
     "static", "auth.login", "auth.logout", "auth.second_step", "auth.two_factor", "auth.totp_setup",
     "auth.passkey_options", "auth.passkey_add", "auth.recovery_codes", "auth.factor_remove",
-    "auth.change_password", "pwa.manifest", "pwa.service_worker", "pwa.offline", "main.healthz",
+    "auth.change_password", "account.index", "pwa.manifest", "pwa.service_worker", "pwa.offline", "main.healthz",
 })
 
 

@@ -5,10 +5,9 @@ from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringF
 from wtforms.validators import DataRequired, Email, Length, NumberRange, ValidationError
 
 from katapp.clock import zone_name
-from katapp.domain import crisis
 from katapp.domain.vocabulary import INDICATIONS
 from katapp.fields import MultiCheckboxField
-from katapp.inputs import Text
+from katapp.inputs import Text, valid_country, valid_phone
 
 COMMON_ZONES = [
     "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
@@ -26,24 +25,10 @@ def valid_zone(_form, field):
         raise ValidationError("Choose a time zone from the list.")
 
 
-def valid_phone(_form, field):
-    try:
-        crisis.normalize_phone(field.data)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from None
-
-
 def known_indication(_form, field):
     """Not recorded (empty) or one of the vocabulary's indications; a missing field keeps what is stored."""
     if field.data not in (None, "", *(i.key for i in INDICATIONS)):
         raise ValidationError("Choose what the patient is treated for from the list.")
-
-
-def valid_country(_form, field):
-    try:
-        crisis.normalize_country(field.data)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from None
 
 
 class PersonForm(FlaskForm):

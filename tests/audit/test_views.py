@@ -109,7 +109,7 @@ def test_patient_sees_who_read_their_records_in_plain_words(reads, patient, clin
 
 def test_only_patients_have_the_page_and_the_account_page_links_it(patient, clinician, login_as):
     assert login_as(clinician).get("/account/seen").status_code == 404
-    assert 'href="/account/seen"' in login_as(patient).get("/account/password").get_data(as_text=True)
+    assert 'href="/account/seen"' in login_as(patient).get("/account").get_data(as_text=True)
 
 
 def test_admin_viewing_a_patient_account_is_audited(admin, patient, login_as):

@@ -94,3 +94,12 @@ def fill_checkin(page, mood: int, note: str) -> None:
     if not details.evaluate("d => d.open"):
         details.locator("summary").click()
     page.locator('textarea[name="note"]').fill(note)
+
+
+def sign_out_button(page):
+    """The visible "Sign out" button of the top bar. On a phone it is in the bar's menu ("Account" for
+    patients, "Menu" for staff): the menu is opened first when it is closed."""
+    menu = page.locator("header details.menu")
+    if menu.count() and menu.is_visible() and not menu.evaluate("d => d.open"):
+        menu.locator("summary").click()
+    return page.locator("header").get_by_role("button", name="Sign out").filter(visible=True)

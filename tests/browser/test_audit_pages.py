@@ -27,7 +27,7 @@ def test_patient_sees_the_clinicians_read_at_360px(browser: Browser, live_server
     context = browser.new_context(base_url=live_server.url, **NARROW)
     page = context.new_page()
     sign_in(page, "patient1@demo.katapp.org", demo_password)
-    page.goto("/account/password")
+    page.goto("/account")
     page.get_by_role("link", name="Who has seen my records").click()
     expect(page.get_by_role("heading", name="Who has seen my records")).to_be_visible()
     first = page.locator("li.disclosure").first

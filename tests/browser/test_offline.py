@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from katapp.models import CheckIn, JournalEntry
 
-from .pages import fill_checkin
+from .pages import fill_checkin, sign_out_button
 
 pytestmark = pytest.mark.browser
 
@@ -209,13 +209,13 @@ def test_signing_out_warns_about_waiting_entries_and_forgets_them(patient_page: 
 
     page.on("dialog", answer)
     with page.expect_event("dialog"):
-        page.get_by_role("button", name="Sign out").click()
+        sign_out_button(page).click()
     page.wait_for_timeout(300)
     expect(page).to_have_url(re.compile(r"/checkin"))
     expect(banner(page)).to_contain_text("waiting: 1")  # cancelled: nothing lost
     assert "not been sent" in messages[0]
 
-    page.get_by_role("button", name="Sign out").click()
+    sign_out_button(page).click()
     page.wait_for_url(re.compile(r"/login"))
     assert len(messages) == 2
     assert queued(page) == 0

@@ -17,7 +17,7 @@ from katapp.accounts import create_invitation
 from katapp.extensions import db
 from katapp.models import CheckIn, JournalEntry, User, care_team
 
-from .pages import fill_checkin
+from .pages import fill_checkin, sign_out_button
 
 pytestmark = pytest.mark.browser
 
@@ -188,7 +188,7 @@ def test_a_queued_checkin_waits_for_its_owner_and_is_delivered_under_them(
     expect(banner(page)).not_to_contain_text("waiting")  # not theirs: not shown, not sent
     assert [item["user_id"] for item in queued(page)] == [first]
     assert live_server.count(CheckIn, CheckIn.note == note) == 0
-    page.get_by_role("button", name="Sign out").click()  # nothing of theirs waits: no warning
+    sign_out_button(page).click()  # nothing of theirs waits: no warning
     page.wait_for_url(re.compile(r"/login"))
     assert [item["user_id"] for item in queued(page)] == [first]  # still kept for its owner
 
@@ -210,7 +210,7 @@ def test_signing_out_offline_takes_effect_at_once_and_on_the_server_when_back_on
     cookie = session_cookie(page)
 
     page.context.set_offline(True)
-    page.get_by_role("button", name="Sign out").click()
+    sign_out_button(page).click()
     # At once, without the network: nothing personal on screen, nothing kept.
     expect(page.get_by_role("heading", name="Signed out")).to_be_visible()
     expect(page.locator("textarea[name=body]")).to_have_count(0)
@@ -238,8 +238,8 @@ def test_signing_out_in_one_tab_clears_the_other_tabs_at_once(page: Page, sign_i
     wait_for_worker(page)
     other = page.context.new_page()
     other.goto("/journal")
-    expect(other.get_by_role("button", name="Sign out")).to_be_visible()
-    page.get_by_role("button", name="Sign out").click()
+    expect(sign_out_button(other)).to_be_visible()
+    sign_out_button(page).click()
     page.wait_for_url(re.compile(r"/login"))
     expect(other.get_by_role("heading", name="Signed out")).to_be_visible()
     expect(other.get_by_text("You signed out of katapp in another tab")).to_be_visible()

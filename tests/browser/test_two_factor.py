@@ -16,6 +16,8 @@ from katapp import twofactor
 from katapp.clock import utcnow
 from katapp.models import AuditEvent, SecondFactor, User
 
+from .pages import sign_out_button
+
 pytestmark = pytest.mark.browser
 
 NARROW = {"viewport": {"width": 360, "height": 780}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
@@ -30,7 +32,7 @@ def _password_step(page, base: str, email: str, password: str) -> None:
 
 
 def _sign_out(page) -> None:
-    page.get_by_role("button", name="Sign out").click()
+    sign_out_button(page).click()
     page.wait_for_url("**/login")
 
 

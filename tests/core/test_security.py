@@ -17,6 +17,7 @@ PAGES = {  # path -> roles that may open it
     "/admin/users": {"admin"},
     "/admin/users/new": {"admin"},
     "/admin/settings": {"admin"},
+    "/account": {"patient", "clinician", "admin"},
     "/account/password": {"patient", "clinician", "admin"},
 }
 

@@ -120,7 +120,7 @@ def test_only_the_patient_downloads_their_own_records(full_record, other_patient
 
 
 def test_the_account_page_links_the_download(patient, login_as):
-    page = login_as(patient).get("/account/password").get_data(as_text=True)
+    page = login_as(patient).get("/account").get_data(as_text=True)
     assert 'href="/account/export.zip"' in page and "Download my records" in page
 
 

@@ -51,6 +51,10 @@ def _statuses(text: str) -> tuple[int, ...]:
 NEW_CLIENT = "00000000-0000-4000-8000-00000000000"  # + one digit per row
 ROWS: list[Row] = [
     Row("GET", "/", "-", "302 302 302 302 302 302 302 302"),
+    # Account page (issue #18): everyone signed in sees and edits only their own details.
+    Row("GET", "/account", "-", "302 200 200 200 200 200 200 302"),
+    Row("POST", "/account/profile", "-", "302 302 302 302 302 302 302 302", {"timezone": "Europe/London", "country": "GB", "phone": "+15550001111"},
+        allow="patient_a patient_b clinician_a clinician_other clinician_removed admin"),
     Row("GET", "/account/seen", "-", "302 200 200 404 404 404 404 302"),
     Row("GET", "/account/export.zip", "-", "302 200 200 404 404 404 404 302"),
     Row("GET", "/account/password", "-", "302 200 200 200 200 200 200 302"),

@@ -54,4 +54,19 @@
     } catch (err) { /* storage blocked: warm anyway */ }
     registration.active.postMessage({ type: "warm" });
   }).catch(function () { /* no worker (private mode, old browser): the app works online */ });
+
+  // The top bar's menu (<details data-menu>, a phone's "Account" or "Menu"): works without this; with it, a tap
+  // outside closes it and Escape closes it and puts the focus back on its summary.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) { menu.open = false; }
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    });
+  });
 })();

@@ -63,8 +63,8 @@
     document.documentElement.classList.add("is-signed-out");
     var main = document.querySelector("main") || body;
     if (!main) { return; }
-    // The menu, the sign-out button and the offline banner (it speaks of the user's saved entries) go.
-    Array.prototype.forEach.call(document.querySelectorAll("nav, form[data-signout], [data-offline-status]"), function (el) {
+    // The menus, the sign-out buttons and the offline banner (it speaks of the user's saved entries) go.
+    Array.prototype.forEach.call(document.querySelectorAll("nav, form[data-signout], [data-menu], [data-offline-status]"), function (el) {
       el.hidden = true;
     });
     // Everything goes but the clinic's crisis help (the offline page's #help, the same for everyone).
