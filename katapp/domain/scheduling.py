@@ -130,6 +130,17 @@ class Hours:
     def text(self) -> str:
         return f"{self.opens:%H:%M}\u2013{self.closes:%H:%M}"
 
+    def days_text(self) -> str:
+        """The opening days, runs of three or more joined: "Mon\u2013Fri", "Mon, Wed, Sat"."""
+        runs: list[list[int]] = []
+        for d in sorted(self.weekdays):
+            if runs and d == runs[-1][-1] + 1:
+                runs[-1].append(d)
+            else:
+                runs.append([d])
+        name = dict(WEEKDAYS)
+        return ", ".join(f"{name[r[0]]}\u2013{name[r[-1]]}" if len(r) >= 3 else ", ".join(name[d] for d in r) for r in runs)
+
 
 def _minute_of(at: time) -> int:
     return at.hour * 60 + at.minute

@@ -97,6 +97,12 @@ def test_fit_to_hours(local, minutes, placed, moved):
     assert got.end - got.start == dt.timedelta(minutes=minutes) and got.kind == "integration"
 
 
+@pytest.mark.parametrize("days, text", [({0, 1, 2, 3, 4}, "Mon–Fri"), ({0, 2, 5}, "Mon, Wed, Sat"),
+                                        ({0, 1, 3, 4, 5, 6}, "Mon, Tue, Thu–Sun"), ({6}, "Sun")])
+def test_opening_days_in_words(days, text):
+    assert scheduling.Hours(frozenset(days), dt.time(8), dt.time(18)).days_text() == text
+
+
 def test_fit_to_hours_refuses_a_session_longer_than_the_day():
     start = scheduling.local_to_utc(dt.date(2030, 6, 3), dt.time(9), NY)
     short_day = scheduling.Hours(frozenset({0}), dt.time(9), dt.time(10))
@@ -170,7 +176,7 @@ def test_booking_on_a_closed_day_asks_to_confirm_and_stores_nothing_until_ticked
     r = c.post("/agenda/book", data=book_form(c, patient))
     page = text(r)
     assert "The clinic is closed on Saturdays." in page and "Book outside opening hours anyway" in page
-    assert all_sessions() == []
+    assert "The clinic is open Mon–Fri, 08:00–18:00." in page and all_sessions() == []
     r = c.post("/agenda/book", data=book_form(c, patient, outside_hours_ok="y"))
     assert r.status_code == 302 and len(all_sessions()) == 1
 
