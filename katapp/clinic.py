@@ -1,7 +1,7 @@
 """The clinic's settings row (ClinicSettings, id 1), read by every feature."""
 from flask import has_request_context, request
 
-from katapp.domain import dosing
+from katapp.domain import dosing, scheduling, vocabulary
 from katapp.extensions import db
 from katapp.models import ClinicSettings
 
@@ -28,13 +28,18 @@ def clinic_settings() -> ClinicSettings:
     if has_request_context():
         request.katapp_clinic, request.katapp_clinic_is_default = row, is_default
     return row
-    row = db.session.get(ClinicSettings, 1)
-    if row is not None:
-        return row
-    defaults = ClinicSettings(id=1, **ClinicSettings.defaults())
-    if has_request_context():
-        request.katapp_clinic_defaults = defaults
-    return defaults
+
+
+def session_minutes() -> dict[str, int]:
+    """The clinic's default length of each session kind (issue #18): its settings over the vocabulary's."""
+    chosen = clinic_settings().session_minutes or {}
+    return {k.key: int(chosen.get(k.key) or k.default_minutes) for k in vocabulary.SESSION_KINDS}
+
+
+def opening_hours() -> scheduling.Hours:
+    """The clinic's opening days and hours (issue #18), in its clinicians' wall-clock time."""
+    row = clinic_settings()
+    return scheduling.Hours(frozenset(int(d) for d in row.open_weekdays or ""), row.opens_at, row.closes_at)
 
 
 def stored_settings() -> ClinicSettings:

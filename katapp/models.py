@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
     UniqueConstraint,
     event,
     false,
@@ -684,6 +685,7 @@ class ClinicSettings(db.Model):
         CheckConstraint(_range("alert_hr_above", 60, 250, nullable=False), name="alert_hr_above"),
         CheckConstraint(_range("alert_hr_below", 20, 100, nullable=False), name="alert_hr_below"),
         CheckConstraint(_range("alert_spo2_below", 50, 100, nullable=False), name="alert_spo2_below"),
+        CheckConstraint("closes_at > opens_at", name="opening_hours"),
     )
 
     DEFAULT_CRISIS_TEXT = (
@@ -729,6 +731,13 @@ class ClinicSettings(db.Model):
     # Preparation notes per session kind ({kind: text}), shown on the patient's session page and in the
     # evening-before reminder (issue #17 item 4). None: no notes yet.
     prep_notes: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # Booking defaults and opening times (issue #18): {kind: minutes} over the vocabulary's default_minutes
+    # (None: those defaults); opening weekdays as digits, 0 = Monday ("01234": Monday to Friday); opening
+    # hours in the clinicians' wall-clock time. Read through katapp.clinic.session_minutes / opening_hours.
+    session_minutes: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    open_weekdays: Mapped[str] = mapped_column(String(7), default="01234", server_default="01234")
+    opens_at: Mapped[dt.time] = mapped_column(Time, default=dt.time(8), server_default="08:00:00")
+    closes_at: Mapped[dt.time] = mapped_column(Time, default=dt.time(18), server_default="18:00:00")
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), onupdate=utcnow)
 
     @classmethod

@@ -115,6 +115,73 @@ def induction_series(
     return slots
 
 
+WEEKDAYS = ((0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun"))
+WEEKDAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
+
+
+@dataclass(frozen=True)
+class Hours:
+    """A clinic's opening days (0 = Monday) and hours, in its clinicians' wall-clock time."""
+
+    weekdays: frozenset[int]
+    opens: time
+    closes: time
+
+    def text(self) -> str:
+        return f"{self.opens:%H:%M}\u2013{self.closes:%H:%M}"
+
+    def days_text(self) -> str:
+        """The opening days, runs of three or more joined: "Mon\u2013Fri", "Mon, Wed, Sat"."""
+        runs: list[list[int]] = []
+        for d in sorted(self.weekdays):
+            if runs and d == runs[-1][-1] + 1:
+                runs[-1].append(d)
+            else:
+                runs.append([d])
+        name = dict(WEEKDAYS)
+        return ", ".join(f"{name[r[0]]}\u2013{name[r[-1]]}" if len(r) >= 3 else ", ".join(name[d] for d in r) for r in runs)
+
+
+def _minute_of(at: time) -> int:
+    return at.hour * 60 + at.minute
+
+
+def opening_problem(start: datetime, minutes: int, hours: Hours, tz: str) -> str | None:
+    """Why a session of `minutes` from aware `start` falls outside `hours` in zone `tz`, or None.
+
+    A session may end exactly at closing time. Days and times are the zone's wall clock.
+    """
+    local = start.astimezone(zone(tz))
+    if local.weekday() not in hours.weekdays:
+        return f"The clinic is closed on {WEEKDAY_NAMES[local.weekday()]}."
+    begin = _minute_of(local.time())
+    if begin < _minute_of(hours.opens) or begin + minutes > _minute_of(hours.closes):
+        return f"This is outside the clinic's hours ({hours.text()})."
+    return None
+
+
+def fit_to_hours(slot: Slot, hours: Hours, tz: str) -> tuple[Slot, bool]:
+    """`slot` placed inside `hours`: the same wall-clock start, brought inside the day's hours when it
+    starts too early or ends too late, on the same day or the next opening day. Returns the slot and
+    whether it moved. Raises ValueError when the session is longer than the opening hours or no day is open.
+    """
+    if not hours.weekdays:
+        raise ValueError("the clinic has no opening day")
+    tzinfo = zone(tz)
+    local = slot.start.astimezone(tzinfo)
+    minutes = int((slot.end - slot.start).total_seconds() // 60)
+    latest = _minute_of(hours.closes) - minutes
+    if latest < _minute_of(hours.opens):
+        raise ValueError(f"a {minutes}-minute session does not fit the clinic's hours ({hours.text()})")
+    begin = min(max(_minute_of(local.time()), _minute_of(hours.opens)), latest)
+    day = local.date()
+    while day.weekday() not in hours.weekdays:
+        day += timedelta(days=1)
+    start = _at_local(day, time(begin // 60, begin % 60), tzinfo)
+    moved = Slot(start, start + timedelta(minutes=minutes), slot.kind, slot.ref)
+    return moved, moved.start != slot.start
+
+
 def local_to_utc(day: date, at: time, tz: str) -> datetime:
     """Return wall-clock `at` on local `day` in zone `tz` as an aware UTC datetime.
 

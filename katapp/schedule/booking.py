@@ -12,7 +12,6 @@ booking waits and then sees the first (409). tests/schedule/test_concurrency.py 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -23,7 +22,7 @@ from katapp.clinic import dosing_settings
 from katapp.clock import utcnow, zone_of
 from katapp.domain import gate, scheduling
 from katapp.domain.vocabulary import BUSY_STATUSES, KIND, KIND_KEYS, ROUTE_KEYS, STATUS, label
-from katapp.errors import Conflict, Invalid, NotAllowed, NotFound, Refusal
+from katapp.errors import Conflict, Invalid, NotAllowed, NotFound
 from katapp.extensions import db
 from katapp.models import TherapySession, User
 from katapp.schedule import dosing_day
@@ -177,57 +176,21 @@ def _check_aware(starts_at: dt.datetime) -> None:
         raise Invalid(sentence("the start " + problem), {"starts_at": sentence("the start " + problem)})
 
 
-# --- Series --------------------------------------------------------------------------------------------
+# --- Series (the page's rows and rules: katapp/schedule/series.py) -------------------------------------------
 @dataclass
 class Proposal:
     slot: scheduling.Slot
     clash: str | None = None
 
 
-@dataclass
-class SeriesPlan:
-    """A series' proposed slots with their clashes, why it cannot be booked (if so), or what was booked."""
-
-    proposals: list[Proposal]
-    error: str | None = None
-    booked: list[TherapySession] | None = None
-
-    @property
-    def clashes(self) -> int:
-        return sum(1 for p in self.proposals if p.clash)
-
-
 def propose_series(clinician: User, patient: User, slots: list[scheduling.Slot]) -> list[Proposal]:
-    """Each proposed slot with the clash (a sentence) it would hit, if any. Reads only."""
-    existing = _busy(clinician.id, patient.id, slots[0].start, max(s.end for s in slots))
+    """Each slot with the clash (a sentence) it would hit among either person's sessions, if any. Reads only."""
+    existing = _busy(clinician.id, patient.id, min(s.start for s in slots), max(s.end for s in slots))
     out = []
     for slot in slots:
         clashes = scheduling.conflicts(slot, existing)
         out.append(Proposal(slot, describe_clash(clashes[0].ref, clinician, patient.id) if clashes else None))
     return out
-
-
-def book_series(clinician: User, patient: User, slots: list[scheduling.Slot], notes: str | None = None) -> list[TherapySession]:
-    """Book an induction series all or nothing, every session with one new series_id."""
-    items = [(s.kind, s.start, int((s.end - s.start).total_seconds() // 60)) for s in slots]
-    return book_many(clinician, patient, items, notes=notes, series_id=str(uuid.uuid4()))
-
-
-def plan_series(clinician: User, patient: User, pattern: dict, *, book: bool = False) -> SeriesPlan:
-    """Lay out a series (`pattern`: `domain.scheduling.induction_series`'s arguments but the zone,
-    which is the clinician's) and book it when `book` and nothing clashes; Invalid for a bad pattern.
-    """
-    try:
-        slots = scheduling.induction_series(tz=clinician.timezone, **pattern)
-    except ValueError as exc:
-        raise Invalid(sentence(str(exc))) from None
-    error = None
-    if book:
-        try:
-            return SeriesPlan([], booked=book_series(clinician, patient, slots))
-        except Refusal as exc:
-            error = exc.message + " Nothing was booked."
-    return SeriesPlan(propose_series(clinician, patient, slots), error or screening_status(patient.id).message)
 
 
 # --- Moving and outcomes -------------------------------------------------------------------------------

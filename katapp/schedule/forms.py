@@ -6,6 +6,9 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -16,16 +19,15 @@ from wtforms import (
     TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from katapp.domain.scheduling import parse_bp
-from katapp.domain.vocabulary import DISSOCIATION, KIND, MOAAS, ROUTES, SCREENING_CONDITIONS, SESSION_KINDS, SEVERITY
+from katapp.domain.scheduling import WEEKDAYS, parse_bp
+from katapp.domain.vocabulary import DISSOCIATION, MOAAS, ROUTES, SCREENING_CONDITIONS, SESSION_KINDS, SEVERITY
 from katapp.inputs import InWindow, Text
 from katapp.schedule.parse import minutes_error, sentence
 
 KIND_CHOICES = [(k.key, k.title) for k in SESSION_KINDS]
 ROUTE_CHOICES = [(r.key, r.title) for r in ROUTES]
-WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 
 
 def length_rule(_form, field):
@@ -75,8 +77,12 @@ class PatientField(SelectField):
         super().pre_validate(form)
 
 
+OUTSIDE_HOURS_LABEL = "Book outside opening hours anyway"
+
+
 class BookForm(WhenForm):
     patient_id = PatientField()
+    outside_hours_ok = BooleanField(OUTSIDE_HOURS_LABEL)
     kind = SelectField("Kind of session", choices=KIND_CHOICES, default="ketamine")
     notes = TextAreaField("Notes (optional, visible to the care team)", validators=[Optional(), Length(max=2000), Text(2000)])
     location = StringField("Place or video link (optional, shown to the patient)",
@@ -147,6 +153,16 @@ class DischargeForm(FlaskForm):
     checklist = MultiCheckboxField("Before the patient leaves")
 
 
+class SeriesRowForm(Form):
+    """One proposed date of a series, sent back with the page (no CSRF of its own: the series form has it)."""
+
+    kind = HiddenField()
+    date = DateField("Date", validators=[InputRequired("Choose a date."), InWindow()])
+    time = TimeField("Time", validators=[InputRequired("Choose a time.")])
+    minutes = IntegerField(widget=HiddenInput(), validators=LENGTH)
+    skip = BooleanField("Skip this date")
+
+
 class SeriesForm(FlaskForm):
     patient_id = PatientField()
     start_date = DateField("First possible date", validators=[InputRequired("Choose a start date."), InWindow()])
@@ -154,14 +170,14 @@ class SeriesForm(FlaskForm):
                                                                    NumberRange(1, 30, "From 1 to 30 sessions.")])
     weekdays = SelectMultipleField("Days of the week", coerce=int, choices=WEEKDAYS, default=[0, 2, 4])
     time = TimeField("Start time", validators=[InputRequired("Choose a time.")])
-    duration_minutes = IntegerField("Ketamine session length (minutes)", default=KIND["ketamine"].default_minutes,
-                                    validators=LENGTH)
+    duration_minutes = IntegerField("Ketamine session length (minutes)", validators=LENGTH)
     integration = BooleanField("Add an integration session after each ketamine session")
     integration_offset_days = SelectField("Integration session comes", coerce=int, default=1,
                                           choices=[(1, "1 day after"), (2, "2 days after")])
     integration_time = TimeField("Integration start time (empty: same time)", validators=[Optional()])
-    integration_minutes = IntegerField("Integration session length (minutes)",
-                                       default=KIND["integration"].default_minutes, validators=LENGTH)
+    integration_minutes = IntegerField("Integration session length (minutes)", validators=LENGTH)
+    rows = FieldList(FormField(SeriesRowForm), max_entries=2 * 30)
+    outside_hours_ok = BooleanField(OUTSIDE_HOURS_LABEL)
     confirm = HiddenField()
 
     def validate_weekdays(self, field):

@@ -7,14 +7,15 @@ Handlers read the form and call the schedule's services (`booking`, `agenda`, `s
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from katapp import preparation
-from katapp.clinic import clinic_settings, dosing_settings
+from katapp.clinic import clinic_settings, dosing_settings, opening_hours, session_minutes
 from katapp.clock import local_now, local_today, utcnow
-from katapp.domain import vocabulary
+from katapp.domain import scheduling, vocabulary
 from katapp.errors import Invalid, Refusal, show_on_form
 from katapp.extensions import db, limiter
 from katapp.models import TherapySession, User
@@ -22,7 +23,9 @@ from katapp.schedule import agenda as agenda_service
 from katapp.schedule import booking, bp, dosing_day
 from katapp.schedule import feed as feed_service
 from katapp.schedule import screening as screening_service
+from katapp.schedule import series as series_service
 from katapp.schedule.forms import (
+    OUTSIDE_HOURS_LABEL,
     BookForm,
     CalendarForm,
     ClearForm,
@@ -72,6 +75,7 @@ def book():
     if form.validate_on_submit():
         patient = booking.caseload_patient(current_user, form.patient_id.data)
         try:
+            _check_hours(form)
             made = booking.book(current_user, patient, kind=form.kind.data, starts_at=_start(form),
                                 duration_minutes=form.duration_minutes.data, notes=form.notes.data,
                                 location=form.location.data)
@@ -83,7 +87,24 @@ def book():
             return redirect(url_for("schedule.session", session_id=made.id))
     chosen = form.patient_id.data in dict(form.patient_id.choices)
     return _page("schedule/book.html", form=form, gate=screening_service.screening_status(form.patient_id.data)
-                 if chosen else None, kind_minutes={k.key: k.default_minutes for k in vocabulary.SESSION_KINDS})
+                 if chosen else None, kind_minutes=session_minutes(), hours=opening_hours(),
+                 ask_hours=form.outside_hours_ok.data or _outside_hours(form) is not None)
+
+
+def _outside_hours(form: BookForm) -> str | None:
+    """Why the form's date and time are outside the clinic's opening days or hours, or None."""
+    if not (form.date.data and form.time.data and isinstance(form.duration_minutes.data, int)):
+        return None
+    return scheduling.opening_problem(_start(form), form.duration_minutes.data, opening_hours(), current_user.timezone)
+
+
+def _check_hours(form: BookForm) -> None:
+    """Invalid when the session is outside opening days or hours and the clinician has not ticked
+    "book anyway" (a clinic occasionally opens on a Saturday: a warning, not a ban)."""
+    problem = _outside_hours(form)
+    if problem and not form.outside_hours_ok.data:
+        message = f"{problem} Tick \u201c{OUTSIDE_HOURS_LABEL}\u201d to book it, or choose another time."
+        raise Invalid(message, {"time": message})
 
 
 def _prefill(form: BookForm) -> None:
@@ -97,7 +118,7 @@ def _prefill(form: BookForm) -> None:
         form.time.data = dt.time.fromisoformat(args["time"]) if args.get("time") else dt.time(9)
     except ValueError:
         form.date.data, form.time.data = local_today(current_user), dt.time(9)
-    form.duration_minutes.data = args.get("duration", type=int) or vocabulary.KIND[form.kind.data].default_minutes
+    form.duration_minutes.data = args.get("duration", type=int) or session_minutes()[form.kind.data]
     if args.get("notes"):
         form.notes.data = args["notes"][:200]
 
@@ -113,23 +134,28 @@ def series():
     if form.validate_on_submit():
         patient = booking.caseload_patient(current_user, form.patient_id.data)
         try:
-            plan = booking.plan_series(current_user, patient, _pattern(form), book=form.confirm.data == "book")
+            plan = series_service.plan(current_user, patient, _pattern(form), _rows(form),
+                                       action=form.confirm.data, anyway=form.outside_hours_ok.data)
         except Refusal as exc:
             error = exc.message
         if plan and plan.booked:
             flash(f"Booked {len(plan.booked)} sessions for {patient.display_name.rstrip('.')}.", "success")
             return redirect(url_for("schedule.agenda"))
+        if plan:
+            _show_rows(form, plan.rows)
     error = error or (plan.error if plan else None)
     gate = screening_service.screening_status(form.patient_id.data) if error and plan is not None else None
-    return _page("schedule/series.html", form=form, proposals=plan.proposals if plan else None,
-                 error=error, clashes=plan.clashes if plan else 0, gate=gate)
+    return _page("schedule/series.html", form=form, plan=plan, error=error, gate=gate, hours=opening_hours(),
+                 kinds=vocabulary.KIND_KEYS)
 
 
 def _series_defaults(form: SeriesForm) -> None:
+    minutes = session_minutes()
     form.patient_id.data = request.args.get("patient_id", type=int)
     form.count.data = clinic_settings().series_length
     form.start_date.data = local_today(current_user) + dt.timedelta(days=1)
     form.time.data = dt.time(9)
+    form.duration_minutes.data, form.integration_minutes.data = minutes["ketamine"], minutes["integration"]
 
 
 def _pattern(form: SeriesForm) -> dict:
@@ -138,6 +164,22 @@ def _pattern(form: SeriesForm) -> dict:
                 at=form.time.data, duration_minutes=form.duration_minutes.data, integration=form.integration.data,
                 integration_offset_days=form.integration_offset_days.data,
                 integration_minutes=form.integration_minutes.data, integration_at=form.integration_time.data)
+
+
+def _rows(form: SeriesForm) -> list[series_service.Row]:
+    """The proposal as the page sent it back (each date possibly moved or skipped)."""
+    return [series_service.row(current_user, e.kind.data, e.date.data, e.time.data, e.minutes.data, e.skip.data)
+            for e in form.rows]
+
+
+def _show_rows(form: SeriesForm, rows: list[series_service.Row]) -> None:
+    """Put the checked rows (sorted, re-laid out) back into the form the page renders."""
+    while form.rows.entries:
+        form.rows.pop_entry()
+    for r in rows:
+        local = local_now(current_user, r.start)
+        form.rows.append_entry(SimpleNamespace(kind=r.kind, date=local.date(), time=local.time().replace(tzinfo=None),
+                                               minutes=r.minutes, skip=r.skip))
 
 
 # --- One session: move, cancel, no-show, complete -----------------------------------------------------------

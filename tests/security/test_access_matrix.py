@@ -81,6 +81,10 @@ ROWS: list[Row] = [
                                             "crisis_text": "Call someone.", "country": "US", "escalation_hours": 4,
                                             "crisis_resources": '{"US": [{"label": "Call 988", "kind": "call", "value": "988"}]}'},
         allow="admin"),
+    Row("GET", "/admin/settings/booking", "-", "302 404 404 404 404 404 200 302"),
+    Row("POST", "/admin/settings/booking", "-", "302 404 404 404 404 404 302 302", {
+        "open_days": [0, 1, 2, 3, 4, 5], "opens_at": "07:00", "closes_at": "19:00", "minutes_ketamine": 120,
+        "minutes_integration": 60, "minutes_intake": 60, "minutes_follow_up": 30}, allow="admin"),
     Row("GET", "/admin/settings/dosing", "-", "302 404 404 404 404 404 200 302"),
     Row("POST", "/admin/settings/dosing", "-", "302 404 404 404 404 404 302 302", {
         "bp_limit_systolic": 150, "bp_limit_diastolic": 95, "alert_bp_systolic": 180, "alert_bp_diastolic": 110,
@@ -102,7 +106,8 @@ ROWS: list[Row] = [
     Row("GET", "/agenda", "-", "302 404 404 200 200 200 404 302"),
     Row("GET", "/agenda/book", "-", "302 404 404 200 200 200 404 302"),
     Row("POST", "/agenda/book", "patient", "302 404 404 302 200 200 404 302", {"patient_id": "{patient}", "kind": "integration", "date": TOMORROW,
-                                               "time": "09:00", "duration_minutes": 50, "notes": "booked"}, allow="clinician_a"),
+                                               "time": "09:00", "duration_minutes": 50, "notes": "booked",
+                                               "outside_hours_ok": "y"}, allow="clinician_a"),
     Row("GET", "/agenda/series", "-", "302 404 404 200 200 200 404 302"),
     Row("POST", "/agenda/series", "patient", "302 404 404 200 200 200 404 302", {"patient_id": "{patient}", "start_date": TOMORROW, "count": 2,
                                                  "weekdays": [0, 2, 4], "time": "09:00", "duration_minutes": 90,
