@@ -14,7 +14,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from flask import has_app_context
-from sqlalchemy import case, delete, event, inspect, or_, select, update
+from sqlalchemy import Date, bindparam, case, delete, event, inspect, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -66,15 +66,29 @@ def _inactive_from(day: dt.date, timezone: str) -> dt.datetime:
                                tzinfo=ZoneInfo(timezone)).astimezone(dt.UTC)
 
 
+def _checkin_update():
+    """UPDATE of one patient's last check-in day and `inactive_from`, moved forward only (and the
+    day they joined, moved back for an older check-in, e.g. imported history). Built once
+    per process (bound parameters) and run on the session's connection (no ORM bulk-update step), so
+    each check-in reuses its cached SQL (issue #16 item 1). No summary row is loaded in a check-in's
+    session, so there is none to keep in step."""
+    r = PatientSummaryRow.__table__.c
+    day, since = bindparam("day", type_=Date()), bindparam("since", type_=r.inactive_from.type)
+    later = or_(r.last_checkin.is_(None), r.last_checkin < day)
+    return (update(PatientSummaryRow.__table__).where(r.patient_id == bindparam("pid"))
+            .values(last_checkin=case((later, day), else_=r.last_checkin),
+                    inactive_from=case((later, since), else_=r.inactive_from),
+                    joined_on=case((r.joined_on > day, day), else_=r.joined_on)))
+
+
+_CHECKIN_UPDATE = _checkin_update()
+
+
 def _record_checkins(days: dict[int, dt.date]) -> None:
     """Move each patient's stored last check-in day forward to `days` (never back). One UPDATE each."""
-    r = PatientSummaryRow
     for pid, day in days.items():
-        later = or_(r.last_checkin.is_(None), r.last_checkin < day)
         zone = db.session.get(User, pid).timezone  # the writer's own row: already loaded
-        db.session.execute(update(r).where(r.patient_id == pid).values(
-            last_checkin=case((later, day), else_=r.last_checkin),
-            inactive_from=case((later, _inactive_from(day, zone)), else_=r.inactive_from)))
+        db.session.connection().execute(_CHECKIN_UPDATE, {"pid": pid, "day": day, "since": _inactive_from(day, zone)})
 
 
 @event.listens_for(Session, "after_flush")
@@ -134,6 +148,15 @@ def _refresh_at(s, now: dt.datetime) -> dt.datetime | None:
     return min(times, default=None)
 
 
+def _report(s) -> dict:
+    """The columns the clinic overview counts in SQL (services.overview)."""
+    o = s.outcome
+    joined = clock.local_day(s.patient, s.patient.created_at)
+    return {"report_exclusion": outcomes.exclusion_index(o), "post_assessed": o.post_series is not None,
+            "response": o.response, "remission": o.remission, "days_to_relapse": o.days_to_relapse,
+            "joined_on": min(joined, s.first_checkin or joined)}
+
+
 def _row(s, now: dt.datetime) -> dict:
     flag, group, severity = s.need
     o = s.outcome
@@ -144,7 +167,7 @@ def _row(s, now: dt.datetime) -> dict:
         "state": s.state, "not_improving": s.not_improving, "open_flags": s.open_flags,
         "phq9_latest": s.latest.value if s.latest else None, "last_checkin": s.last_checkin,
         "inactive_from": inactive_from, "next_session": s.next_session, "refresh_at": _refresh_at(s, now),
-        "computed_at": now,
+        "computed_at": now, **_report(s),
         "detail": {"outcome": outcome, "baseline": _point(s.baseline), "latest": _point(s.latest),
                    "gad7": _point(s.gad7), "pcl5": _point(s.pcl5), "spark": s.spark,
                    "contraindication": s.contraindication},
