@@ -130,14 +130,17 @@ def _mark(ok: bool) -> str:
 def report_writes(url: str) -> None:
     from bench import writes
 
+    counted = writes.statements(url)
     results = writes.measure(url)
     hello = results.pop("hello")[0]
-    print(f"  hello-world (bare Flask, same gunicorn): {hello:8.0f} requests/s")
+    print(f"  rate limits on, storage {writes.rate_limit_storage()} (production's: README)")
+    print(f"  hello-world (bare Flask, same gunicorn): {hello:8.0f} requests/s ({1000 / hello * 2:.2f} ms a request a worker)")
     for path, (rate, bad) in results.items():
         ratio = rate / hello
         note = f", {bad} answers not 2xx" if bad else ""
-        print(f"  POST {path:<20} {rate:8.0f} requests/s  ratio {ratio:5.2f} (target >= {TARGET_RATIO}: "
-              f"{_mark(ratio >= TARGET_RATIO)}){note}")
+        print(f"  POST {path:<20} {rate:8.0f} requests/s ({1000 / rate * 2:.2f} ms)  ratio {ratio:5.2f} "
+              f"(target >= {TARGET_RATIO}: {_mark(ratio >= TARGET_RATIO)}){note}")
+        print(f"  {'':<25} {len(counted[path])} SQL statements: {', '.join(counted[path])}")
 
 
 def report_pages(url: str) -> None:

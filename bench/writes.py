@@ -18,6 +18,7 @@ CONNECTIONS = 16
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 PASSWORD = "bench password 2026"  # noqa: S105 - a throwaway account in the bench database
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+REDIS = "redis://127.0.0.1:6379/15"  # a database of its own: the bench's counters never meet others'
 WRITES = {  # path: the JSON body after its client_id
     "/api/v1/checkins": '"mood": 6, "anxiety": 3, "sleep_hours": 7.5, "note": "steady day"}',
     "/api/v1/assessments": '"instrument": "phq9", "answers": [1, 1, 2, 1, 0, 1, 1, 0, 0]}',
@@ -102,13 +103,24 @@ def _sign_in(base: str) -> tuple[str, str]:
     return "; ".join(f"{c.name}={c.value}" for c in web.cookies), token
 
 
+def rate_limit_storage() -> str:
+    """Production's rate-limit storage (README "Production on PostgreSQL": Redis) when a Redis
+    answers on 127.0.0.1:6379, else the default `memory://`. Limits stay on in the bench."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return REDIS
+    except OSError:
+        return "memory://"
+
+
 def measure(url: str) -> dict[str, tuple[float, int]]:
     """{"hello": (req/s, bad), path: (req/s, bad), ...} for the database at `url`."""
     _prepare(url)
     results = {}
     with serve("bench.hello:app", {}) as base:
         results["hello"] = wrk(base + "/")
-    env = {"DATABASE_URL": url, "KATAPP_ENV": "development", "RATELIMIT_ENABLED": "false",
+    env = {"DATABASE_URL": url, "KATAPP_ENV": "development", "RATELIMIT_ENABLED": "true",
+           "RATELIMIT_STORAGE_URI": rate_limit_storage(),
            "SECRET_KEY": "bench-secret-key-bench-secret-key-0123456789"}
     with serve("wsgi:app", env) as base:
         cookie, token = _sign_in(base)
@@ -116,3 +128,48 @@ def measure(url: str) -> dict[str, tuple[float, int]]:
             results[path] = wrk(base + path, {"BENCH_PATH": path, "BENCH_BODY": body, "BENCH_COOKIE": cookie,
                                               "BENCH_CSRF": token}, script=True)
     return results
+
+
+def statements(url: str) -> dict[str, list[str]]:
+    """{path: the SQL statements (verb and table) of one new write}, in-process after a warm-up.
+
+    The same requests as the wrk run (session cookie, CSRF header, a fresh client_id)."""
+    import json
+    import uuid
+
+    from sqlalchemy import event
+
+    from katapp import create_app
+    from katapp.extensions import db
+
+    _prepare(url)
+    app = create_app({"KATAPP_ENV": "development", "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
+                      "SECRET_KEY": "bench-secret-key-bench-secret-key-0123456789"})
+    client = app.test_client()
+    token = CSRF_META.search(client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/login", data={"email": "p@bench.test", "password": PASSWORD, "csrf_token": token})
+    token = CSRF_META.search(client.get("/account/password").get_data(as_text=True)).group(1)
+    seen: list[str] = []
+    results = {}
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", lambda *a: seen.append(_verb(a[2])))
+    for path, body in WRITES.items():
+        for _ in range(2):  # the first warms caches; the second is counted
+            seen.clear()
+            answer = client.post(path, data=f'{{"client_id": "{uuid.uuid4()}", {body}',
+                                 headers={"Content-Type": "application/json", "X-CSRFToken": token})
+            if answer.status_code != 201:
+                raise SystemExit(f"POST {path} answered {answer.status_code}: {json.loads(answer.data)}")
+        results[path] = list(seen)
+    engine.dispose()
+    return results
+
+
+def _verb(statement: str) -> str:
+    """'SELECT users', 'INSERT checkins', ...: a statement's verb and first table."""
+    words = statement.replace("\n", " ").split()
+    verb = words[0].upper()
+    if verb == "SELECT" and "FROM" in words:
+        return f"SELECT {words[words.index('FROM') + 1]}"
+    return f"{verb} {words[2] if verb == 'INSERT' else words[1]}"

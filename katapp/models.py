@@ -928,6 +928,16 @@ class PatientSummaryRow(db.Model):
     refresh_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     detail: Mapped[dict] = mapped_column(JSON)
     computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # What the clinic overview counts in SQL (issue #16 item 2): outcomes.exclusion_index (None:
+    # counted in the clinic's rates), whether a post-series PHQ-9 was taken and what it showed,
+    # days from the series' end to a relapse, and the day the patient joined (account made, or
+    # first check-in when earlier) for check-in adherence.
+    report_exclusion: Mapped[int | None] = mapped_column(Integer)
+    post_assessed: Mapped[bool | None] = mapped_column(Boolean)
+    response: Mapped[bool | None] = mapped_column(Boolean)
+    remission: Mapped[bool | None] = mapped_column(Boolean)
+    days_to_relapse: Mapped[int | None] = mapped_column(Integer)
+    joined_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class AuditLogIsAppendOnly(RuntimeError):

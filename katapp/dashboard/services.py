@@ -69,6 +69,8 @@ class PatientSummary:
     open_flags: int
     contraindication: bool
     spark: list[float] = field(default_factory=list)
+    # Stored only inside patient_summaries.joined_on (the overview's adherence); not read back.
+    first_checkin: dt.date | None = field(default=None, compare=False)
 
     @property
     def state(self) -> str:
@@ -142,6 +144,7 @@ class _Facts:
     booked: list[dt.datetime] = field(default_factory=list)  # ketamine, still booked
     next_session: dt.datetime | None = None  # any kind
     last_checkin: dt.date | None = None
+    first_checkin: dt.date | None = None
     open_flags: int = 0
     contraindication: bool = False
 
@@ -190,12 +193,12 @@ def _load_scores(facts: dict[int, _Facts], ids: Select) -> None:
 
 
 def _load_care(facts: dict[int, _Facts], ids: Select) -> None:
-    """Last check-in day, open safety flags, uncleared contraindications. Three GROUP BY queries."""
-    for pid, day in db.session.execute(
-        select(CheckIn.patient_id, func.max(CheckIn.local_date)).where(CheckIn.patient_id.in_(ids))
-        .group_by(CheckIn.patient_id)
+    """Last and first check-in day, open safety flags, uncleared contraindications. Three GROUP BY queries."""
+    for pid, last, first in db.session.execute(
+        select(CheckIn.patient_id, func.max(CheckIn.local_date), func.min(CheckIn.local_date))
+        .where(CheckIn.patient_id.in_(ids)).group_by(CheckIn.patient_id)
     ):
-        facts[pid].last_checkin = day
+        facts[pid].last_checkin, facts[pid].first_checkin = last, first
     for pid, count in db.session.execute(
         select(SafetyFlag.patient_id, func.count())
         .where(SafetyFlag.patient_id.in_(ids), SafetyFlag.acknowledged_at.is_(None))
@@ -253,6 +256,7 @@ def summarise(patient: User, f: _Facts, settings: ClinicSettings, now: dt.dateti
         open_flags=f.open_flags,
         contraindication=f.contraindication,
         spark=[p.value for p in f.phq9[-SPARK_POINTS:]],
+        first_checkin=f.first_checkin,
     )
 
 
@@ -383,6 +387,7 @@ def history(patient: User) -> History:
         booked=[s.starts_at for s in sessions if s.kind == "ketamine" and s.status == "scheduled" and s.starts_at > now],
         next_session=next((s.starts_at for s in sessions if s.status == "scheduled" and s.starts_at > now), None),
         last_checkin=mood[-1][0] if mood else None,
+        first_checkin=mood[0][0] if mood else None,
         open_flags=sum(1 for f in flags if f.is_open),
     )
     _load_care_of_one(facts, patient.id)
@@ -422,15 +427,18 @@ class Overview:
 
 def overview(user: User) -> Overview:
     """Clinic outcomes for an admin, reported like a paper (eligible n, Wilson intervals, exclusions,
-    by indication), check-in adherence and sessions a week. Ten queries plus settings."""
-    rows = stored_summaries(user)
+    by indication), check-in adherence and sessions a week: SQL aggregates over the stored summaries
+    and the check-in and session tables, the same few queries at any clinic size (issue #16 item 2)."""
+    refresh_due(user)
     today = clock.local_today(clinic_settings())  # the clinic's own day
     ids = visible_patients(user).with_only_columns(User.id).order_by(None)
-    checkin_days, patient_days = _adherence(rows, ids, today)
+    groups = _outcome_counts(ids)
+    checkin_days, patient_days = _adherence(ids, today)
+    clinic = _merged(groups.values())
     return Overview(
-        patients=len(rows),
-        outcomes=outcomes.clinic_outcomes([s.outcome for s in rows]),
-        by_indication=by_indication(rows),
+        patients=clinic.patients,
+        outcomes=outcomes.counted_outcomes(clinic),
+        by_indication=by_indication(groups),
         adherence_pct=outcomes.rate(checkin_days, patient_days),
         checkin_days=checkin_days,
         patient_days=patient_days,
@@ -438,22 +446,59 @@ def overview(user: User) -> Overview:
     )
 
 
-def by_indication(rows: list[PatientSummary]) -> list[OutcomeGroup]:
+def _outcome_counts(ids: Select) -> dict[str | None, outcomes.OutcomeCounts]:
+    """Each indication's `OutcomeCounts` (None: not recorded) from the stored summaries. Two GROUP BY
+    queries: exclusions with the eligible patients' post-series results, then days to relapse."""
+    r, counted = _R, (_R.report_exclusion.is_(None), _R.post_assessed.is_(True))
+    by_exclusion: dict[str | None, dict] = {}
+    for indication, exclusion, n, assessed, response, remission in db.session.execute(
+        select(User.indication, r.report_exclusion, func.count(), *[
+            func.coalesce(func.sum(case((and_(*counted, cond), 1), else_=0)), 0)
+            for cond in (true(), r.response.is_(True), r.remission.is_(True))])
+        .join(r, r.patient_id == User.id).where(User.id.in_(ids)).group_by(User.indication, r.report_exclusion)
+    ):
+        group = by_exclusion.setdefault(indication, {"excluded": {}, "relapse_days": {}})
+        if exclusion is None:
+            group.update(eligible=n, assessed=assessed, response=response, remission=remission)
+        else:
+            group["excluded"][exclusion] = n
+    for indication, days, n in db.session.execute(
+        select(User.indication, r.days_to_relapse, func.count()).join(r, r.patient_id == User.id)
+        .where(User.id.in_(ids), r.report_exclusion.is_(None), r.days_to_relapse.is_not(None))
+        .group_by(User.indication, r.days_to_relapse)
+    ):
+        by_exclusion[indication]["relapse_days"][days] = n
+    return {key: outcomes.OutcomeCounts(**values) for key, values in by_exclusion.items()}
+
+
+def _merged(groups) -> outcomes.OutcomeCounts:
+    """The sum of several groups' counts (the whole clinic from its indications)."""
+    total: dict = {"eligible": 0, "assessed": 0, "response": 0, "remission": 0, "excluded": {}, "relapse_days": {}}
+    for g in groups:
+        for name in ("eligible", "assessed", "response", "remission"):
+            total[name] += getattr(g, name)
+        for name in ("excluded", "relapse_days"):
+            for key, n in getattr(g, name).items():
+                total[name][key] = total[name].get(key, 0) + n
+    return outcomes.OutcomeCounts(**total)
+
+
+def by_indication(groups: dict[str | None, outcomes.OutcomeCounts]) -> list[OutcomeGroup]:
     """Clinic outcomes per indication (vocabulary order, then "not recorded"), skipping empty ones."""
-    groups = [(i.key, i.title) for i in INDICATIONS] + [(None, "Not recorded")]
     result = []
-    for key, title in groups:
-        members = [s.outcome for s in rows if s.patient.indication == key]
-        if members:
-            result.append(OutcomeGroup(key, title, len(members), outcomes.clinic_outcomes(members)))
+    for key, title in [(i.key, i.title) for i in INDICATIONS] + [(None, "Not recorded")]:
+        counts = groups.get(key)
+        if counts and counts.patients:
+            result.append(OutcomeGroup(key, title, counts.patients, outcomes.counted_outcomes(counts)))
     return result
 
 
-def _adherence(rows: list[PatientSummary], ids: Select, today: dt.date) -> tuple[int, int]:
+def _adherence(ids: Select, today: dt.date) -> tuple[int, int]:
     """(days with a check-in, patient-days) over the last ADHERENCE_DAYS days. Two queries.
 
     Patient-days: each patient counts from the day they joined (account made, or first check-in
-    if that is earlier, e.g. imported history), at most ADHERENCE_DAYS days.
+    if that is earlier, e.g. imported history; stored as patient_summaries.joined_on), at most
+    ADHERENCE_DAYS days. Counted by join day, so the second query answers at most 31 rows.
     """
     since = today - dt.timedelta(days=ADHERENCE_DAYS - 1)
     checkin_days = db.session.scalar(
@@ -464,18 +509,12 @@ def _adherence(rows: list[PatientSummary], ids: Select, today: dt.date) -> tuple
             .subquery()
         )
     )
-    first_checkin = dict(
-        db.session.execute(
-            select(CheckIn.patient_id, func.min(CheckIn.local_date))
-            .where(CheckIn.patient_id.in_(ids))
-            .group_by(CheckIn.patient_id)
-        ).all()
-    )
+    counted = select(type_coerce(case((_R.joined_on < since, since), else_=_R.joined_on), Date).label("day")).where(
+        _R.patient_id.in_(ids), _R.joined_on <= today).subquery()
     patient_days = 0
-    for s in rows:
-        joined = clock.local_day(s.patient, s.patient.created_at)
-        joined = min(joined, first_checkin.get(s.patient.id, joined))
-        patient_days += max(0, (today - max(since, joined)).days + 1)
+    for day, n in db.session.execute(select(counted.c.day, func.count()).group_by(counted.c.day)):
+        day = day if isinstance(day, dt.date) else dt.date.fromisoformat(day)
+        patient_days += n * ((today - day).days + 1)
     return checkin_days or 0, patient_days
 
 

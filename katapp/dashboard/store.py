@@ -14,7 +14,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from flask import has_app_context
-from sqlalchemy import case, delete, event, inspect, or_, select, update
+from sqlalchemy import Date, bindparam, case, delete, event, inspect, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ from katapp.summary_marks import KEY
 
 EVERYONE = "katapp.summaries.everyone"  # a clinic setting the summaries rest on changed
 CHECKINS = "katapp.summaries.checkins"  # patient id -> latest new check-in day
+SCORED = "katapp.summaries.scored"  # patients with a new questionnaire score
 WATCHED = (CheckIn, Assessment, TherapySession, SafetyFlag, Screening)
 BATCH = 500
 INACTIVE_AFTER_DAYS = 3  # No check-in for this many days (or never): the caseload's "inactive" filter.
@@ -35,10 +36,10 @@ INACTIVE_AFTER_DAYS = 3  # No check-in for this many days (or never): the caselo
 
 # --- Noticing writes ------------------------------------------------------------------------------
 def _touched(session: Session) -> set[int]:
-    """Patients whose summaries this flush changed, but for new check-ins (`_new_checkins`)."""
+    """Patients whose summaries this flush changed, but for new check-ins and scores (`_new_checkins`)."""
     ids: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, CheckIn) and obj in session.new:
+        if isinstance(obj, CheckIn | Assessment) and obj in session.new:
             continue
         if isinstance(obj, WATCHED):
             ids.add(obj.patient_id)
@@ -53,11 +54,14 @@ def _touched(session: Session) -> set[int]:
 
 def _new_checkins(session: Session) -> None:
     """A new check-in changes only the last check-in day: noted here, written by one UPDATE (the
-    check-in write path stays a few statements; issue #16 item 1)."""
+    check-in write path stays a few statements; issue #16 item 1). A new score changes only what
+    rests on the scores and sessions: noted here, recomputed by `_rescore` from those two queries."""
     days = session.info.setdefault(CHECKINS, {})
     for obj in session.new:
         if isinstance(obj, CheckIn):
             days[obj.patient_id] = max(obj.local_date, days.get(obj.patient_id, obj.local_date))
+        elif isinstance(obj, Assessment):
+            session.info.setdefault(SCORED, set()).add(obj.patient_id)
 
 
 def _inactive_from(day: dt.date, timezone: str) -> dt.datetime:
@@ -66,15 +70,29 @@ def _inactive_from(day: dt.date, timezone: str) -> dt.datetime:
                                tzinfo=ZoneInfo(timezone)).astimezone(dt.UTC)
 
 
+def _checkin_update():
+    """UPDATE of one patient's last check-in day and `inactive_from`, moved forward only (and the
+    day they joined, moved back for an older check-in, e.g. imported history). Built once
+    per process (bound parameters) and run on the session's connection (no ORM bulk-update step), so
+    each check-in reuses its cached SQL (issue #16 item 1). No summary row is loaded in a check-in's
+    session, so there is none to keep in step."""
+    r = PatientSummaryRow.__table__.c
+    day, since = bindparam("day", type_=Date()), bindparam("since", type_=r.inactive_from.type)
+    later = or_(r.last_checkin.is_(None), r.last_checkin < day)
+    return (update(PatientSummaryRow.__table__).where(r.patient_id == bindparam("pid"))
+            .values(last_checkin=case((later, day), else_=r.last_checkin),
+                    inactive_from=case((later, since), else_=r.inactive_from),
+                    joined_on=case((r.joined_on > day, day), else_=r.joined_on)))
+
+
+_CHECKIN_UPDATE = _checkin_update()
+
+
 def _record_checkins(days: dict[int, dt.date]) -> None:
     """Move each patient's stored last check-in day forward to `days` (never back). One UPDATE each."""
-    r = PatientSummaryRow
     for pid, day in days.items():
-        later = or_(r.last_checkin.is_(None), r.last_checkin < day)
         zone = db.session.get(User, pid).timezone  # the writer's own row: already loaded
-        db.session.execute(update(r).where(r.patient_id == pid).values(
-            last_checkin=case((later, day), else_=r.last_checkin),
-            inactive_from=case((later, _inactive_from(day, zone)), else_=r.inactive_from)))
+        db.session.connection().execute(_CHECKIN_UPDATE, {"pid": pid, "day": day, "since": _inactive_from(day, zone)})
 
 
 @event.listens_for(Session, "after_flush")
@@ -97,16 +115,19 @@ def _before_commit(session: Session) -> None:
     if session.info.pop(EVERYONE, False):  # every row is recomputed by the next read that finds it
         db.session.execute(update(PatientSummaryRow).values(refresh_at=clock.utcnow()))
     ids = session.info.pop(KEY, set())
+    scored = session.info.pop(SCORED, set()) - ids
     days = {pid: day for pid, day in session.info.pop(CHECKINS, {}).items() if pid not in ids}
     if days:
         _record_checkins(days)
+    if scored:
+        _rescore(scored)
     if ids:
         refresh(ids)
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
-    for key in (KEY, EVERYONE, CHECKINS):
+    for key in (KEY, EVERYONE, CHECKINS, SCORED):
         session.info.pop(key, None)
 
 
@@ -134,6 +155,15 @@ def _refresh_at(s, now: dt.datetime) -> dt.datetime | None:
     return min(times, default=None)
 
 
+def _report(s) -> dict:
+    """The columns the clinic overview counts in SQL (services.overview)."""
+    o = s.outcome
+    joined = clock.local_day(s.patient, s.patient.created_at)
+    return {"report_exclusion": outcomes.exclusion_index(o), "post_assessed": o.post_series is not None,
+            "response": o.response, "remission": o.remission, "days_to_relapse": o.days_to_relapse,
+            "joined_on": min(joined, s.first_checkin or joined)}
+
+
 def _row(s, now: dt.datetime) -> dict:
     flag, group, severity = s.need
     o = s.outcome
@@ -144,7 +174,7 @@ def _row(s, now: dt.datetime) -> dict:
         "state": s.state, "not_improving": s.not_improving, "open_flags": s.open_flags,
         "phq9_latest": s.latest.value if s.latest else None, "last_checkin": s.last_checkin,
         "inactive_from": inactive_from, "next_session": s.next_session, "refresh_at": _refresh_at(s, now),
-        "computed_at": now,
+        "computed_at": now, **_report(s),
         "detail": {"outcome": outcome, "baseline": _point(s.baseline), "latest": _point(s.latest),
                    "gad7": _point(s.gad7), "pcl5": _point(s.pcl5), "spark": s.spark,
                    "contraindication": s.contraindication},
@@ -169,6 +199,33 @@ def refresh(patient_ids) -> int:
         if rows:
             db.session.execute(_upsert(), rows)
     return len(ids)
+
+
+def _rescore(patient_ids: set[int]) -> None:
+    """Recompute the summaries of patients whose only change is a new score: their stored rows give
+    the check-in days, open flags and contraindication (any write to those recomputes the row in
+    full), the scores and sessions are read again. Four statements (row, scores, sessions, upsert)
+    where a full recomputation takes nine (issue #16 item 1). A patient without a row (or with one
+    from before migration 0019): `refresh`."""
+    from katapp.clinic import clinic_settings
+    from katapp.dashboard import services
+    ids = sorted(patient_ids)
+    stored = {r.patient_id: r for r in db.session.scalars(
+        select(PatientSummaryRow).where(PatientSummaryRow.patient_id.in_(ids)).with_for_update())}
+    missing = [pid for pid in ids if pid not in stored or stored[pid].joined_on is None]  # none, or from before 0019
+    for pid in missing:
+        stored.pop(pid, None)
+    if missing:
+        refresh(missing)
+    if not stored:
+        return
+    now, settings = clock.utcnow(), clinic_settings()
+    facts = {pid: services._Facts(last_checkin=r.last_checkin, first_checkin=r.joined_on, open_flags=r.open_flags,
+                                  contraindication=r.detail["contraindication"]) for pid, r in stored.items()}
+    services._load_sessions(facts, list(stored), now)
+    services._load_scores(facts, list(stored))
+    rows = [_row(services.summarise(db.session.get(User, pid), f, settings, now), now) for pid, f in facts.items()]
+    db.session.execute(_upsert(), rows)
 
 
 def _upsert():

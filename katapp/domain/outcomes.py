@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from statistics import fmean
 
@@ -599,6 +599,48 @@ def _exclusion(o: Outcome) -> str | None:
     if o.series_sessions < MIN_REPORT_SESSIONS:
         return EXCLUSIONS[4]
     return None
+
+
+def exclusion_index(o: Outcome) -> int | None:
+    """Return the index in EXCLUSIONS of what keeps `o` out of the clinic's rates, or None (eligible).
+    Stored per patient (patient_summaries.report_exclusion) so the overview counts in SQL."""
+    reason = _exclusion(o)
+    return None if reason is None else EXCLUSIONS.index(reason)
+
+
+@dataclass(frozen=True)
+class OutcomeCounts:
+    """One group of patients' outcomes as counted by the database (`counted_outcomes` reads them).
+
+    `excluded` maps an EXCLUSIONS index to its patients; `assessed`, `response` and `remission`
+    count eligible patients with a post-series assessment, and those who responded / remitted;
+    `relapse_days` maps days-to-relapse to the eligible patients who relapsed after that many days.
+    """
+
+    eligible: int = 0
+    assessed: int = 0
+    response: int = 0
+    remission: int = 0
+    excluded: dict[int, int] = field(default_factory=dict)
+    relapse_days: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def patients(self) -> int:
+        return self.eligible + sum(self.excluded.values())
+
+
+def counted_outcomes(c: OutcomeCounts) -> ClinicOutcomes:
+    """Return the `ClinicOutcomes` that `clinic_outcomes` gives for the patients `c` counts."""
+    relapse_days = [days for days, n in sorted(c.relapse_days.items()) for _ in range(n)]
+    return ClinicOutcomes(
+        eligible=c.eligible,
+        response=Proportion(c.response, c.assessed),
+        remission=Proportion(c.remission, c.assessed),
+        not_assessed=c.eligible - c.assessed,
+        excluded=tuple((reason, c.excluded.get(i, 0)) for i, reason in enumerate(EXCLUSIONS)),
+        relapses=len(relapse_days),
+        median_days_to_relapse=median_or_none(relapse_days),
+    )
 
 
 def clinic_outcomes(outcomes: Sequence[Outcome]) -> ClinicOutcomes:

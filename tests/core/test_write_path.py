@@ -15,11 +15,13 @@ from katapp.extensions import db
 from katapp.models import Assessment, AuditEvent, CheckIn, JournalEntry
 
 PHQ9 = {"instrument": "phq9", "answers": [1, 1, 1, 1, 1, 1, 1, 1, 0]}
-# A new score recomputes the patient's stored caseload summary in the same transaction (issue #16
-# item 2, katapp/dashboard/store.py): its row locked, the summary's own reads, then the row upserted. A new check-in
-# only moves the stored last check-in day forward: one UPDATE.
-SUMMARY = ["SELECT patient_summaries", "SELECT users", "SELECT clinic_settings", "SELECT therapy_sessions", "SELECT (SELECT", "SELECT checkins",
-           "SELECT safety_flags", "SELECT screenings", "INSERT patient_summaries"]
+# A new score recomputes what rests on the scores in the same transaction (issue #16 item 2,
+# katapp/dashboard/store.py `_rescore`): the stored row read and locked (its check-in days, flags and
+# contraindication stay), the clinic settings, the sessions and the scores read, the row upserted. No
+# users, check-ins, flags or screenings read again. A new check-in only moves the stored last check-in
+# day forward: one UPDATE.
+SUMMARY = ["SELECT patient_summaries", "SELECT clinic_settings", "SELECT therapy_sessions", "SELECT (SELECT",
+           "INSERT patient_summaries"]
 
 
 def _verbs(statements: list[str]) -> list[str]:
