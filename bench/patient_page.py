@@ -18,7 +18,7 @@ from pathlib import Path
 os.environ["RATELIMIT_ENABLED"] = "false"
 
 DAYS = 365
-RUNS = 15
+RUNS = int(os.environ.get("BENCH_RUNS", "50"))
 TARGET_MS = 10.0
 
 

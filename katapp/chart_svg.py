@@ -248,6 +248,15 @@ def _scatter(t: dict, xa: _XAxis, ya: _YAxis) -> list[str]:
     marker = t.get("marker") or {}
     colour = escape(line.get("color") or marker.get("color") or "currentColor")
     parts = []
+    if mode == "text":  # a mark in a cell (the heatmap's "!"): white on the cell's strong colour
+        font = t.get("textfont") or {}
+        fill = escape(font.get("color") or "currentColor")
+        labels = t.get("text") or []
+        for (x, y), label in zip(points, labels, strict=False):
+            if x is not None and y is not None:
+                parts.append(f'<text class="mark" x="{_num(x)}" y="{_num(y + 5)}" text-anchor="middle" fill="{fill}"'
+                             f' font-weight="700" font-size="{font.get("size", 12)}">{escape(label)}</text>')
+        return parts
     if "lines" in mode:
         dash = _DASH.get(line.get("dash", "solid"))
         parts.append(f'<path d="{_segments(points)}" fill="none" stroke="{colour}" stroke-width="{line.get("width", 2)}"'
@@ -263,6 +272,10 @@ def _scatter(t: dict, xa: _XAxis, ya: _YAxis) -> list[str]:
                         f"l{_num(-2 * r)} {_num(2 * r)}" for x, y in dots)
             width = (marker.get("line") or {}).get("width", 2)
             parts.append(f'<path d="{d}" fill="none" stroke="{m_colour}" stroke-width="{width}" stroke-linecap="round"{opacity}/>')
+        elif marker.get("symbol") == "triangle-up":  # sessions along the foot of the plot
+            r = size / 2
+            d = "".join(f"M{_num(x)} {_num(y - r)}l{_num(r)} {_num(1.7 * r)}h{_num(-2 * r)}z" for x, y in dots)
+            parts.append(f'<path d="{d}" fill="{m_colour}"/>')
         elif dots:
             d = "".join(f"M{_num(x)} {_num(y)}h0" for x, y in dots)
             parts.append(f'<path d="{d}" fill="none" stroke="{m_colour}" stroke-width="{_num(size)}"'
@@ -305,19 +318,22 @@ def _heatmap(t: dict, xa: _XAxis, ya: _YAxis) -> list[str]:
     scale = t.get("colorscale") or [[0, "#eef1f6"], [1, "#1b3f7a"]]
     xs = t.get("x") or list(range(len(z[0]) if z else 0))
     w = xa.band() - t.get("xgap", 0)
-    h = abs(ya.pos(0) - ya.pos(1)) - t.get("ygap", 0) if len(z) > 1 else (ya.y_bottom - ya.y_top)
+    rows_on_axis = len(ya.categories) if ya.categories is not None else len(z)  # an overlay row: the axis's rows
+    h = abs(ya.pos(0) - ya.pos(1)) - t.get("ygap", 0) if rows_on_axis > 1 else (ya.y_bottom - ya.y_top)
     columns = [_num(xa.pos(x) - w / 2) for x in xs]
     size = f'width="{_num(w)}" height="{_num(h)}"'
     fills: dict = {}
     cells = []
+    rows = t.get("y") or list(range(len(z)))
+    alert = t.get("meta") == "alert"  # one colour in light and dark (no dark-mode class)
     for row_index, row in enumerate(z):
-        y = _num(ya.pos(row_index) - h / 2)
+        y = _num(ya.pos(rows[row_index]) - h / 2)
         for x, value in zip(columns, row, strict=False):
             if value is None:
                 continue
             if value not in fills:
                 level, colour = _heat_colour(scale, (value - low) / ((high - low) or 1))
-                fills[value] = f'class="heat-{level}" fill="{escape(colour)}"'
+                fills[value] = f'class="{"heat-alert" if alert else f"heat-{level}"}" fill="{escape(colour)}"'
             cells.append(f'<rect {fills[value]} x="{x}" y="{y}" {size}/>')
     return cells
 
@@ -374,6 +390,9 @@ def _notes(layout: dict, xa: _XAxis, axes: dict[str, _YAxis]) -> list[str]:
 
 def _summary(t: dict, xa: _XAxis) -> str | None:
     """One trace in words: "PHQ-9: 8 values, first 21 (ketamine session 1), …"."""
+    if t.get("meta") == "alert":
+        count = sum(1 for row in t.get("z") or [] for v in row if v)
+        return f"{t.get('name')}: {count} questionnaire{'s' if count != 1 else ''}"
     if t.get("type") == "heatmap":
         z = t.get("z") or []
         return f"{t.get('name', 'Heatmap')}: {len(z)} rows by {len(z[0]) if z else 0} columns"
@@ -382,7 +401,7 @@ def _summary(t: dict, xa: _XAxis) -> str | None:
     if not pairs or t.get("showlegend") is False:
         return None
     name = t.get("name", "")
-    if t.get("mode") == "lines" and t.get("hoverinfo") == "x+name":  # session markers: say when
+    if t.get("meta") == "sessions":  # session lines or marks: say how many
         days = list(dict.fromkeys(x for x, _ in pairs))
         return f"{name}: {len(days)} on the chart"
 
@@ -415,6 +434,8 @@ def legend(figure: dict) -> list[tuple[str, str, str]]:
         shape = "bar" if t.get("type") == "bar" else "line" if "lines" in t.get("mode", "lines") else "dot"
         if marker.get("symbol") == "x":
             shape = "cross"
+        elif marker.get("symbol") == "triangle-up":
+            shape = "triangle"
         out.append((name, line.get("color") or marker.get("color") or "currentColor", shape))
     return out
 
@@ -424,6 +445,7 @@ _SWATCH = {
     "dot": '<path d="M12 7h0" stroke="{c}" stroke-width="8" stroke-linecap="round"/>',
     "bar": '<rect x="5" y="1" width="14" height="12" fill="{c}"/>',
     "cross": '<path d="M8 3l8 8m0-8l-8 8" stroke="{c}" stroke-width="2.5"/>',
+    "triangle": '<path d="M12 2l6 10.5h-12z" fill="{c}"/>',
 }
 
 

@@ -164,12 +164,25 @@ def _effect_layout(slots: list[str], lower: list[str]) -> dict:
     return layout
 
 
+SESSION_LINES_UP_TO = 4  # more sessions than this on one chart: marks along the axis instead of lines
+
+
 def _session_lines(sessions: Sequence[tuple[dt.date, str]], low: float, high: float) -> list:
-    """Vertical lines for sessions, one legend entry per kind (None breaks the line between days)."""
+    """Sessions by kind, one legend entry per kind: vertical lines (None breaks the line between
+    days) while there are few; with more than SESSION_LINES_UP_TO, triangles along the foot of the
+    plot, so a series of sessions does not bar a four-month chart. `meta` "sessions" tells
+    katapp/chart_svg.py to describe them as sessions."""
+    many = len(sessions) > SESSION_LINES_UP_TO
     traces = []
     for kind in SESSION_KINDS:
         days = [d for d, k in sessions if k == kind.key]
         if not days:
+            continue
+        if many:
+            traces.append(_trace("scatter",
+                name=kind.title, x=[d.isoformat() for d in days], y=[low] * len(days), mode="markers", meta="sessions",
+                marker={"color": kind.colour, "symbol": "triangle-up", "size": 10}, cliponaxis=False,
+                hovertemplate=f"%{{x|%d %b %Y}}: {kind.title.lower()}<extra></extra>"))
             continue
         x: list = []
         y: list = []
@@ -178,7 +191,7 @@ def _session_lines(sessions: Sequence[tuple[dt.date, str]], low: float, high: fl
             y += [low, high, None]
         ketamine = kind.key == "ketamine"
         traces.append(_trace("scatter",
-            name=kind.title, x=x, y=y, mode="lines", hoverinfo="x+name",
+            name=kind.title, x=x, y=y, mode="lines", hoverinfo="x+name", meta="sessions",
             line={"color": kind.colour, "width": 2 if ketamine else 1, "dash": "solid" if ketamine else "dot"},
         ))
     return traces
@@ -194,7 +207,7 @@ def mood_timeline(daily: Sequence[tuple[dt.date, float]], rolling: Sequence[tupl
     traces = [
         _trace("scatter", name="Mood each day" if plain else "Daily mood", x=[d.isoformat() for d, _ in daily],
                    y=[round(v, 1) for _, v in daily], mode="markers",
-                   marker={"color": COLOURS["mood"], "size": 5, "opacity": 0.6},
+                   marker={"color": COLOURS["mood"], "size": 6},  # opaque: ≥ 3:1 on light and dark plots
                    hovertemplate="%{x|%d %b %Y}: mood %{y}<extra></extra>"),
         _trace("scatter", name="Week average" if plain else "7-day mean", x=[d.isoformat() for d, _ in rolling],
                    y=[round(v, 2) for _, v in rolling], mode="lines",
@@ -215,9 +228,15 @@ def mood_timeline(daily: Sequence[tuple[dt.date, float]], rolling: Sequence[tupl
     ))
 
 
+SELF_HARM = PHQ9_ITEMS[8]  # item 9: thoughts of being better off dead or of self-harm
+
+
 def phq9_items(columns: Sequence[tuple[dt.date, Sequence[int]]]) -> dict:
     """A heatmap of PHQ-9 answers: one row per item, one equally wide column per questionnaire
-    (oldest first; x is the questionnaire's position, labelled with its date)."""
+    (oldest first; x is the questionnaire's position, labelled with its date).
+
+    An item 9 (self-harm) answer above 0 is never the palest cell: it is drawn over the scale in
+    the flag red with a "!" in it (colour and a mark, so it does not rest on colour alone)."""
     n = len(columns)
     dates = [d.strftime("%d %b %Y") for d, _ in columns]
     z = [[answers[i] for _, answers in columns] for i in range(len(PHQ9_ITEMS))]
@@ -231,7 +250,20 @@ def phq9_items(columns: Sequence[tuple[dt.date, Sequence[int]]]) -> dict:
         xgap=1, ygap=1, hovertemplate="%{customdata}<br>%{y}: %{text}<extra></extra>",
         showscale=False,  # the page says "darker means more often"; the table has the numbers
     )
-    return _figure([heat], _layout(
+    traces = [heat]
+    alert = [i for i, v in enumerate(z[8]) if v > 0]
+    if alert:
+        red = COLOURS["flag"]
+        traces += [
+            _trace("heatmap", x=list(range(n)), y=[SELF_HARM], z=[[v if v > 0 else None for v in z[8]]],
+                   zmin=0, zmax=3, colorscale=[[0, red], [1, red]], showscale=False, xgap=1, ygap=1,
+                   name="Self-harm answer above 0", meta="alert", text=[text[8]], customdata=[dates],
+                   hovertemplate="%{customdata}<br>Self-harm: %{text}<extra></extra>"),
+            _trace("scatter", x=alert, y=[SELF_HARM] * len(alert), mode="text", text=["!"] * len(alert),
+                   textfont={"color": "#ffffff", "size": 14}, hoverinfo="skip", showlegend=False,
+                   name="Self-harm mark"),
+        ]
+    return _figure(traces, _layout(
         height=320, showlegend=False, margin={"l": 8, "r": 8, "t": 8, "b": 36},
         xaxis={"fixedrange": True, "tickmode": "array", "tickvals": ticks,
                "ticktext": [columns[i][0].strftime("%d %b") for i in ticks], "showgrid": False},

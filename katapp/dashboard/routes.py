@@ -6,7 +6,7 @@ from flask import Response, abort, render_template, request
 from flask_login import current_user
 
 from katapp import flag_review as review
-from katapp.dashboard import bp, caseload_csv, plotly_asset, services, views
+from katapp.dashboard import bp, caseload_csv, plotly_asset, record, services, views
 from katapp.security import audit_reads, audit_view, cacheable, get_patient_or_404, role_required
 
 
@@ -35,8 +35,8 @@ def caseload_download():
 def patient(patient_id: int):
     person = get_patient_or_404(current_user, patient_id)
     audit_view(person.id, "dashboard")  # commits: before loading, so nothing loaded is expired after
-    data = services.history(person)
-    return render_template("dashboard/patient.html", **views.patient(data, care_team=current_user.is_clinician),
+    record_html = record.patient_record(person, current_user, care_team=current_user.is_clinician)
+    return render_template("dashboard/patient.html", person=person, record=record_html, plotly_url=plotly_asset.url(),
                            flag_groups=review.open_flag_groups(current_user, person.id))
 
 

@@ -396,6 +396,18 @@ def history(patient: User) -> History:
 
 
 
+def record_version(patient_id: int) -> tuple | None:
+    """(summary computed_at, summary refresh_at, newest check-in id) of a patient, or None without a
+    stored summary: what the patient page's record rests on changes exactly when this does (every
+    write but a new check-in recomputes the summary; a new check-in has a new id). One query."""
+    newest = select(func.max(CheckIn.id)).where(CheckIn.patient_id == patient_id).scalar_subquery()
+    row = db.session.execute(
+        select(PatientSummaryRow.computed_at, PatientSummaryRow.refresh_at, newest)
+        .where(PatientSummaryRow.patient_id == patient_id)
+    ).first()
+    return tuple(row) if row else None
+
+
 def _load_care_of_one(f: _Facts, patient_id: int) -> None:
     """Whether one patient has an uncleared contraindication. One query."""
     f.contraindication = db.session.scalar(

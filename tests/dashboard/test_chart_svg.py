@@ -36,7 +36,9 @@ def every_figure() -> dict[str, dict]:
                                      [(days[9], "Answered yes to the safety question")]),
         "scores": charts.scores_over_time({"phq9": [(days[0], 20), (days[30], 9)], "pcl5": [(days[1], 50)]},
                                           [(days[3], "ketamine")]),
-        "items": charts.phq9_items([(days[0], [3, 3, 2, 2, 1, 1, 0, 0, 1]), (days[7], [1] * 9)]),
+        "items": charts.phq9_items([(days[0], [3, 3, 2, 2, 1, 1, 0, 0, 0]), (days[7], [1] * 8 + [0])]),
+        "items_self_harm": charts.phq9_items([(days[0], [3, 3, 2, 2, 1, 1, 0, 0, 2]), (days[7], [1] * 8 + [0])]),
+        "mood_many_sessions": charts.mood_timeline(mood, mood, [(days[i * 9], "ketamine") for i in range(6)]),
         "weeks": charts.sessions_per_week([(days[0], {"ketamine": 2}), (days[7], {"ketamine": 1, "follow_up": 1})]),
     }
 

@@ -95,7 +95,7 @@
   function traces(data) {
     if (!(dark && dark.matches)) { return data; }
     return data.map(function (trace) {
-      if (trace.type !== "heatmap") { return trace; }
+      if (trace.type !== "heatmap" || trace.meta === "alert") { return trace; }  // the self-harm red stays
       var copy = JSON.parse(JSON.stringify(trace));
       copy.colorscale = DARK_HEAT;
       return copy;
