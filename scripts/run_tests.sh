@@ -45,5 +45,6 @@ if [ -z "$url" ]; then
 fi
 cleanup() { [ -n "$created" ] && "$PY" scripts/pg_test_db.py drop "$created" || true; }
 trap cleanup EXIT
-# Browser tests drive the app over HTTP and are database-agnostic: they ran above.
-TEST_DATABASE_URL="$url" "$PY" -m pytest -q "${parallel[@]}" -m "not browser" "$@" ${PYTEST_ARGS:-}
+# Browser tests drive the app over HTTP, and the HTML check reads rendered pages: both are
+# database-agnostic and ran above.
+TEST_DATABASE_URL="$url" "$PY" -m pytest -q "${parallel[@]}" -m "not browser and not html" "$@" ${PYTEST_ARGS:-}

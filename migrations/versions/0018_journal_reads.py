@@ -1,13 +1,13 @@
 """journal_reads: the first read of a shared journal entry by each care-team member (issue #18).
 
 Revision ID: 0018_journal_reads
-Revises: 0015_patient_summaries
+Revises: 0016_clinic_hours
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0018_journal_reads'
-down_revision = '0015_patient_summaries'
+down_revision = '0016_clinic_hours'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """patient_summaries: the columns the clinic overview counts in SQL (issue #16 item 2).
 
 Revision ID: 0019_summary_report
-Revises: 0015_patient_summaries
+Revises: 0018_journal_reads
 
 Existing rows get the new columns empty and a `refresh_at` of now, so the next caseload or
 overview read recomputes them (or run `flask rebuild-summaries`).
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0019_summary_report'
-down_revision = '0015_patient_summaries'
+down_revision = '0018_journal_reads'
 branch_labels = None
 depends_on = None
 

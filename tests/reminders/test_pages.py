@@ -176,7 +176,8 @@ def test_admin_writes_preparation_notes_audited(login_as, admin):
 
 def test_booking_with_a_place(login_as, patient, clinician):
     c = login_as(clinician)
-    day = (local_today(clinician) + dt.timedelta(days=5)).isoformat()
+    day = local_today(clinician) + dt.timedelta(days=5)
+    day = (day + dt.timedelta(days=max(0, 7 - day.weekday()) if day.weekday() >= 5 else 0)).isoformat()  # open Mon-Fri
     done = c.post("/agenda/book", data={"csrf_token": c.csrf, "patient_id": patient.id, "kind": "integration",
                                         "date": day, "time": "10:00", "duration_minutes": 50,
                                         "location": "Room 2, 5 High Street"})

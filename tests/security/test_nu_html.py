@@ -114,6 +114,7 @@ def _messages(report: str, names: dict[str, str]) -> list[str]:
     return out
 
 
+@pytest.mark.html
 def test_every_page_of_every_role_is_valid_html(app, world, tmp_path, capsys):
     command = _checker()
     pages = Pages(tmp_path)
