@@ -91,7 +91,7 @@ class BookForm(WhenForm):
 
 
 class MoveForm(WhenForm):
-    pass
+    outside_hours_ok = BooleanField("Move outside opening hours anyway")
 
 
 class StatusForm(FlaskForm):

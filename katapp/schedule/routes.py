@@ -25,7 +25,6 @@ from katapp.schedule import feed as feed_service
 from katapp.schedule import screening as screening_service
 from katapp.schedule import series as series_service
 from katapp.schedule.forms import (
-    OUTSIDE_HOURS_LABEL,
     BookForm,
     CalendarForm,
     ClearForm,
@@ -91,19 +90,20 @@ def book():
                  ask_hours=form.outside_hours_ok.data or _outside_hours(form) is not None)
 
 
-def _outside_hours(form: BookForm) -> str | None:
+def _outside_hours(form: BookForm | MoveForm) -> str | None:
     """Why the form's date and time are outside the clinic's opening days or hours, or None."""
     if not (form.date.data and form.time.data and isinstance(form.duration_minutes.data, int)):
         return None
     return scheduling.opening_problem(_start(form), form.duration_minutes.data, opening_hours(), current_user.timezone)
 
 
-def _check_hours(form: BookForm) -> None:
+def _check_hours(form: BookForm | MoveForm) -> None:
     """Invalid when the session is outside opening days or hours and the clinician has not ticked
-    "book anyway" (a clinic occasionally opens on a Saturday: a warning, not a ban)."""
+    "book (or move) anyway" (a clinic occasionally opens on a Saturday: a warning, not a ban)."""
     problem = _outside_hours(form)
     if problem and not form.outside_hours_ok.data:
-        message = f"{problem} Tick \u201c{OUTSIDE_HOURS_LABEL}\u201d to book it, or choose another time."
+        verb = "book" if isinstance(form, BookForm) else "move"
+        message = f"{problem} Tick \u201c{form.outside_hours_ok.label.text}\u201d to {verb} it, or choose another time."
         raise Invalid(message, {"time": message})
 
 
@@ -192,7 +192,8 @@ def _session_page(s: TherapySession, *, move_form=None, status=200):
     alerts = {v.id: dosing_day.alerts_of(v, dosing_settings()) for v in s.vitals} if s.dosed_at else {}
     record = dosing_day.record_of(s) if s.kind == "ketamine" and (s.dosed_at or s.dose_mg) else None
     return _page("schedule/session.html", status, s=s, move_form=move_form, status_form=StatusForm(),
-                 record=record, alerts=alerts, gate=screening_service.screening_status(s.patient_id))
+                 record=record, alerts=alerts, gate=screening_service.screening_status(s.patient_id),
+                 ask_hours=move_form.outside_hours_ok.data or _outside_hours(move_form) is not None)
 
 
 @bp.route("/agenda/sessions/<int:session_id>")
@@ -210,6 +211,7 @@ def move(session_id: int):
     form = MoveForm()
     if form.validate_on_submit():
         try:
+            _check_hours(form)
             booking.move(current_user, s, _start(form), form.duration_minutes.data)
         except Refusal as exc:
             show_on_form(form, exc, "time")

@@ -313,3 +313,23 @@ def test_every_date_skipped_books_nothing(patient, clinician, screened, login_as
     fields.update({"rows-0-skip": "y", "rows-1-skip": "y"})
     page = text(c.post("/agenda/series", data={**fields, "confirm": "book"}))
     assert "Every date is skipped. Nothing was booked." in page and all_sessions() == []
+
+
+# --- Moving one booked session: the same opening-hours warning as the Book form --------------------------
+def test_moving_a_session_outside_opening_hours_needs_the_tick(patient, clinician, make_session, login_as, ny):
+    s = make_session(patient, clinician, kind="integration", starts_at=ny(3, 10))  # Mon 3 Jun 2030, 10:00
+    c = login_as(clinician)
+    saturday = {"csrf_token": c.csrf, "date": "2030-06-08", "time": "10:00", "duration_minutes": 50}
+    r = c.post(f"/agenda/sessions/{s.id}/move", data=saturday)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and "Move outside opening hours anyway" in page and 'name="outside_hours_ok"' in page
+    db.session.expire_all()
+    assert db.session.get(TherapySession, s.id).starts_at == ny(3, 10)  # nothing moved
+    late = dict(saturday, date="2030-06-04", time="19:30")  # a Tuesday, after closing
+    assert c.post(f"/agenda/sessions/{s.id}/move", data=late).status_code == 400
+    r = c.post(f"/agenda/sessions/{s.id}/move", data=dict(saturday, outside_hours_ok="y"))
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(TherapySession, s.id).starts_at == ny(8, 10)
+    inside = {"csrf_token": c.csrf, "date": "2030-06-05", "time": "09:00", "duration_minutes": 50}
+    assert c.post(f"/agenda/sessions/{s.id}/move", data=inside).status_code == 302  # open hours: no tick asked

@@ -128,7 +128,7 @@ ROWS: list[Row] = [
     # Nothing ticked on the discharge checklist: refused.
     Row("POST", "/agenda/sessions/<int:session_id>/dosing/discharge", "ketamine_dosed", "302 404 404 422 404 404 404 302", {}),
     Row("POST", "/agenda/sessions/<int:session_id>/move", "session", "302 404 404 302 404 404 404 302", {"date": TOMORROW, "time": "11:00",
-                                                                         "duration_minutes": 50}, allow="clinician_a"),
+                                                                         "duration_minutes": 50, "outside_hours_ok": "y"}, allow="clinician_a"),
     Row("POST", "/agenda/sessions/<int:session_id>/status", "session", "302 404 404 302 404 404 404 302", {"status": "cancelled"}, allow="clinician_a"),
     Row("POST", "/agenda/sessions/<int:session_id>/status", "session_removed", "302 404 404 404 404 404 404 302", {"status": "cancelled"}),
     Row("POST", "/api/v1/assessments", "-", "401 201 201 404 404 404 404 401", {"client_id": NEW_CLIENT + "1", "instrument": "phq9",
