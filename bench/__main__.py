@@ -14,12 +14,13 @@ recreated: never point it at real data). Bounded: about a minute per database on
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.measure import measure_page
 
 os.environ["RATELIMIT_ENABLED"] = "false"
 
@@ -87,7 +88,7 @@ def _signed_in(app, email: str):
 
 def measure_pages(url: str, patients: int) -> dict[str, tuple[float, int, int]]:
     """{page: (median ms, SQL statements, response bytes)} with `patients` in the clinic."""
-    from sqlalchemy import event, select
+    from sqlalchemy import select
 
     from katapp.extensions import db
     from katapp.models import User
@@ -99,23 +100,8 @@ def measure_pages(url: str, patients: int) -> dict[str, tuple[float, int, int]]:
     for name, (path, email) in PAGES.items():
         client, path = _signed_in(app, email), path.format(pid=pid)
         with app.app_context():
-            first = client.get(path)  # warm-up: templates compiled, caches filled
-            if first.status_code != 200:
-                raise SystemExit(f"GET {path} answered {first.status_code}")
-            statements: list[int] = []
-
-            def listener(*_args, seen=statements):
-                seen.append(1)
-
-            event.listen(db.engine, "before_cursor_execute", listener)
-            client.get(path)
-            event.remove(db.engine, "before_cursor_execute", listener)
-            times = []
-            for _ in range(RUNS):
-                start = time.perf_counter()
-                response = client.get(path)
-                times.append((time.perf_counter() - start) * 1000)
-            results[name] = (statistics.median(times), len(statements), len(response.data))
+            wall, _cpu, statements, size = measure_page(client, path, RUNS)
+            results[name] = (wall, statements, size)
             db.session.remove()
     with app.app_context():
         db.drop_all()

@@ -9,19 +9,18 @@ it), SQL statements and response size. Compare a run on a 10-patient clinic with
 from __future__ import annotations
 
 import os
-import statistics
-import time
 
 os.environ["RATELIMIT_ENABLED"] = "false"
 
 from bench.__main__ import PAGES, TARGET_MS, _signed_in  # noqa: E402 - after the environment is set
+from bench.measure import measure_page  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "9"))
 
 
 def measure(app) -> dict[str, tuple[float, float, int, int]]:
     """{page: (median ms, median CPU ms, SQL statements, bytes)}."""
-    from sqlalchemy import event, func, select
+    from sqlalchemy import func, select
 
     from katapp.extensions import db
     from katapp.models import User, care_team
@@ -36,24 +35,7 @@ def measure(app) -> dict[str, tuple[float, float, int, int]]:
     for name, (path, email) in PAGES.items():
         client, path = _signed_in(app, email), path.format(pid=pid)
         with app.app_context():
-            first = client.get(path)
-            if first.status_code != 200:
-                raise SystemExit(f"GET {path} answered {first.status_code}")
-            statements: list[int] = []
-
-            def listener(*_args, seen=statements):
-                seen.append(1)
-
-            event.listen(db.engine, "before_cursor_execute", listener)
-            client.get(path)
-            event.remove(db.engine, "before_cursor_execute", listener)
-            wall, cpu = [], []
-            for _ in range(RUNS):
-                w, c = time.perf_counter(), time.process_time()
-                response = client.get(path)
-                cpu.append((time.process_time() - c) * 1000)
-                wall.append((time.perf_counter() - w) * 1000)
-            results[name] = (statistics.median(wall), statistics.median(cpu), len(statements), len(response.data))
+            results[name] = measure_page(client, path, RUNS)
             db.session.remove()
     return results
 

@@ -9,11 +9,12 @@ too when BENCH_DATABASE_URL (or TEST_DATABASE_URL) is set (its tables are droppe
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.measure import measure_page
 
 os.environ["RATELIMIT_ENABLED"] = "false"
 
@@ -41,31 +42,6 @@ def _client(app, user_id: str):
     return client
 
 
-def _median_ms(client, path: str) -> tuple[float, float, int, int]:
-    """(median wall ms, median CPU ms of this process, SQL statements, bytes) of GET `path` after a
-    warm-up request. CPU time is the steadier number on a shared machine: it leaves out the time
-    other processes had the CPU (the database's own work is in it for SQLite, not for PostgreSQL)."""
-    from sqlalchemy import event
-
-    from katapp.extensions import db
-
-    first = client.get(path)
-    if first.status_code != 200:
-        raise SystemExit(f"GET {path} answered {first.status_code}")
-    statements = []
-    listener = lambda *args: statements.append(1)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    client.get(path)
-    event.remove(db.engine, "before_cursor_execute", listener)
-    times, cpu = [], []
-    for _ in range(RUNS):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        response = client.get(path)
-        times.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-    return statistics.median(times), statistics.median(cpu), len(statements), len(response.data)
-
-
 def measure(url: str) -> list[tuple[str, float, float, int, int]]:
     """Rows of (page, median ms, median CPU ms, SQL statements, bytes) for one patient with DAYS days of data."""
     from sqlalchemy import select
@@ -91,7 +67,7 @@ def measure(url: str) -> list[tuple[str, float, float, int, int]]:
         # One app context per signed-in user: flask-login keeps the user on `g`, which an outer
         # app context would share between the two clients.
         with app.app_context():
-            rows.append((name, *_median_ms(_client(app, user_id), path)))
+            rows.append((name, *measure_page(_client(app, user_id), path, RUNS)))
             db.session.remove()
     with app.app_context():
         db.drop_all()
