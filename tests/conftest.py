@@ -107,12 +107,32 @@ def _schema(database_url):
 def _wipe() -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+        db.session.execute(text(_pg_wipe_sql(tables)))
     else:
         clear_log(db.session)  # lifts the append-only triggers for the wipe
         for name in tables:
             db.session.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - table names from metadata
     db.session.commit()
+
+
+_PG_WIPE: dict[str, str] = {}
+
+
+def _pg_wipe_sql(tables: list[str]) -> str:
+    """One round trip that empties every table and restarts every id sequence (ids start at 1 again).
+    DELETE with triggers off (the audit log's append-only triggers, foreign keys) takes ~5 ms where
+    TRUNCATE of 28 tables took ~45 ms; a role that may not switch triggers off gets the TRUNCATE."""
+    url = str(db.engine.url)
+    if url not in _PG_WIPE:
+        superuser = db.session.scalar(text("SELECT current_setting('is_superuser')")) == "on"
+        if not superuser:
+            _PG_WIPE[url] = "TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"
+        else:
+            sequences = db.session.scalars(text("SELECT schemaname || '.' || sequencename FROM pg_sequences")).all()
+            _PG_WIPE[url] = "; ".join(["SET LOCAL session_replication_role = replica",
+                                       *(f"DELETE FROM {name}" for name in tables),  # noqa: S608 - names from metadata
+                                       *(f"ALTER SEQUENCE {name} RESTART" for name in sequences)])
+    return _PG_WIPE[url]
 
 
 class KatappClient(FlaskClient):
@@ -129,9 +149,19 @@ class KatappClient(FlaskClient):
         return response
 
 
+def _test_engine(database_url: str) -> dict:
+    """On PostgreSQL, commits in tests do not wait for the disk (the server, not the app, may lose the
+    last commits if *it* crashes: nothing a test checks) and connections are not pinged before use."""
+    if not database_url.startswith("postgresql"):
+        return {}
+    return {"SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False,
+                                          "connect_args": {"options": "-c synchronous_commit=off"}}}
+
+
 @pytest.fixture
 def app(database_url, _schema):
-    app = create_app({"KATAPP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "SERVER_NAME": "localhost"})
+    app = create_app({"KATAPP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "SERVER_NAME": "localhost",
+                      **_test_engine(database_url)})
     app.test_client_class = KatappClient
     with app.app_context():
         _wipe()
@@ -141,7 +171,6 @@ def app(database_url, _schema):
         _set_clinic(require_staff_2fa=False)
         yield app
         db.session.remove()
-        _wipe()
         db.engine.dispose()
 
 
