@@ -165,11 +165,14 @@ def _items_for_total(rng: random.Random, total: int, count: int, max_item: int, 
     answers = [0] * count
     slots = [i for i in range(count) if i not in keep_zero]
     total = max(0, min(total, len(slots) * max_item))
-    while total > 0:  # draw the remaining units in one batch; a draw on a full item is drawn again
-        for i in rng.choices(slots, k=total):
-            if answers[i] < max_item:
-                answers[i] += 1
-                total -= 1
+    # One unit at a time on an item drawn at random; a draw on a full item is drawn again. (The
+    # draws of `rng.choices(slots, k=total)` in batches, one random() each, without its overhead.)
+    draw, n = rng.random, len(slots)
+    while total > 0:
+        i = slots[int(draw() * n)]
+        if answers[i] < max_item:
+            answers[i] += 1
+            total -= 1
     return answers
 
 
@@ -550,32 +553,33 @@ def _patient(rng, rows: _Rows, book: _SlotBook, *, k, pid, cid, home: _Home, pro
     pcl_base = rng.uniform(40, 56)
     index_event = INDEX_EVENTS[k % len(INDEX_EVENTS)]
     early_bird = rng.random() < 0.6  # most check in in the morning, some in the evening
+    draw, gauss, checkins = rng.random, rng.gauss, rows.checkins
     for i in range(days):
         day = start_day + dt.timedelta(days=i)
+        midnight = _midnight_utc(day, tz)  # every time below is after 03:00 local (`_local`)
         t = (day - day0).days
         phq = _trajectory(profile, baseline, t, series_days, 0) if ketamine_times else baseline + rng.uniform(-1, 1)
         # Daily check-in on most days (about 85 %), at the patient's usual morning or evening hour.
-        if rng.random() < 0.85 and (day < today or rng.random() < 0.5):
+        if draw() < 0.85 and (day < today or draw() < 0.5):
             weekend = day.weekday() >= 5
-            morning = early_bird if rng.random() < 0.85 else not early_bird
+            morning = early_bird if draw() < 0.85 else not early_bird
             hour = (rng.uniform(8.0, 11.0) if weekend else rng.uniform(6.5, 9.5)) if morning else rng.uniform(19.0, 22.75)
-            at = _local(day, hour, tz)
+            at = midnight + dt.timedelta(minutes=int(hour * 60))
             if at < now:
-                mood = round(max(0, min(10, 10 - phq * 10 / 27 + rng.gauss(0, 1.0))))
-                rows.checkins.append(dict(
+                mood = _to_10(10 - phq * 10 / 27 + gauss(0, 1.0))
+                checkins.append(dict(
                     patient_id=pid, client_id=_uuid(rng), recorded_at=at, local_date=day, mood=mood,
-                    anxiety=round(max(0, min(10, phq * 8 / 27 + rng.gauss(0, 1.2)))),
-                    energy=round(max(0, min(10, mood + rng.gauss(-0.5, 1.2)))),
-                    pain=round(max(0, min(10, rng.gauss(2.5, 1.5)))),
-                    sleep_hours=round(max(3, min(11, rng.gauss(6.2 + mood * 0.12, 0.9))) * 2) / 2,
-                    self_harm_thoughts=None if rng.random() < 0.1 else False, note=None, received_at=at))
+                    anxiety=_to_10(phq * 8 / 27 + gauss(0, 1.2)), energy=_to_10(mood + gauss(-0.5, 1.2)),
+                    pain=_to_10(gauss(2.5, 1.5)),
+                    sleep_hours=round(max(3, min(11, gauss(6.2 + mood * 0.12, 0.9))) * 2) / 2,
+                    self_harm_thoughts=None if draw() < 0.1 else False, note=None, received_at=at))
         # Weekly PHQ-9 and GAD-7 (and the PCL-5 every four weeks for PTSD), and a PHQ-9 the evening
         # before each ketamine session: answered in the evening, at varied times.
         weekly = i % 7 == 0
         if weekly or day in eve_before:
-            at = _local(day, 21.5 if i == flag_day else rng.uniform(18.0, 22.0), tz)
+            at = midnight + dt.timedelta(minutes=int((21.5 if i == flag_day else rng.uniform(18.0, 22.0)) * 60))
             if at < now:
-                total = round(max(0, min(27, phq + rng.gauss(0, 1.0))))
+                total = round(max(0, min(27, phq + gauss(0, 1.0))))
                 risky = i == flag_day
                 answers = _items_for_total(rng, total if not risky else max(total - 1, 0), 9, 3, keep_zero={8})
                 if risky:
@@ -585,14 +589,20 @@ def _patient(rng, rows: _Rows, book: _SlotBook, *, k, pid, cid, home: _Home, pro
                 if risky:
                     flagged.append((pid, client_id))
                 if weekly:
-                    gad_total = round(max(0, min(21, phq * 0.72 + rng.gauss(0, 1.3))))
+                    gad_total = round(max(0, min(21, phq * 0.72 + gauss(0, 1.3))))
                     _assessment(rows, pid, _uuid(rng), "gad7", _items_for_total(rng, gad_total, 7, 3, set()), at, day)
                 if weekly and indication == "ptsd" and i % PCL5_EVERY_DAYS == 0:
-                    pcl = round(max(0, min(80, pcl_base * phq / baseline + rng.gauss(0, 2.5))))
+                    pcl = round(max(0, min(80, pcl_base * phq / baseline + gauss(0, 2.5))))
                     _assessment(rows, pid, _uuid(rng), "pcl5", _items_for_total(rng, pcl, 20, 4, set()),
                                 at + dt.timedelta(minutes=4), day, index_event=index_event)
     _journal(rng, rows, pid=pid, tz=tz, profile=profile, ketamine_times=ketamine_times,
              series_end=series_start + dt.timedelta(days=offsets[-1]), today=today, now=now, turn=journal_turn)
+
+
+def _to_10(value: float) -> int:
+    """round(max(0, min(10, value))), without the two calls (a whole number from 0 to 10)."""
+    n = round(value)
+    return 0 if n < 0 else 10 if n > 10 else n
 
 
 def _journal(rng, rows: _Rows, *, pid, tz, profile, ketamine_times, series_end, today, now, turn) -> None:
@@ -691,8 +701,14 @@ def _vitals(rng, session_id: int, session: dict) -> list[dict]:
 
 def _assessment(rows: _Rows, pid: int, client_id: str, instrument: str, answers: list[int], at: dt.datetime, day: dt.date,
                 index_event: str | None = None) -> None:
-    result = score(instrument, answers)
+    result = _score(instrument, tuple(answers))
     rows.assessments.append(dict(patient_id=pid, client_id=client_id, instrument=instrument, answers=answers,
                                  total=result.total, severity=result.severity, flags=list(result.flags),
                                  recorded_at=at, local_date=day, received_at=at, difficulty=None,
                                  index_event=index_event))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _score(instrument: str, answers: tuple[int, ...]):
+    """instruments.score, remembered: a big demo draws the same answers many times over."""
+    return score(instrument, answers)
