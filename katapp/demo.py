@@ -98,10 +98,17 @@ class DemoError(RuntimeError):
     pass
 
 
+# The columns of the tuples in _Rows.checkins and _Rows.assessments, in order.
+CHECKIN_COLUMNS = ("patient_id", "client_id", "recorded_at", "local_date", "mood", "anxiety", "energy", "pain",
+                   "sleep_hours", "self_harm_thoughts", "note", "received_at")
+ASSESSMENT_COLUMNS = ("patient_id", "client_id", "instrument", "answers", "total", "severity", "flags", "recorded_at",
+                      "local_date", "received_at", "difficulty", "index_event")
+
+
 @dataclass
 class _Rows:
-    checkins: list[dict] = field(default_factory=list)
-    assessments: list[dict] = field(default_factory=list)
+    checkins: list[tuple] = field(default_factory=list)
+    assessments: list[tuple] = field(default_factory=list)
     sessions: list[dict] = field(default_factory=list)
     journals: list[dict] = field(default_factory=list)
     screenings: list[dict] = field(default_factory=list)
@@ -220,27 +227,41 @@ class _Writer:
         self.conn = db.session.connection()
         self.pg = self.conn.dialect.name == "postgresql"
 
-    def write(self, table, rows: list[dict]) -> None:
+    def write(self, table, rows: list, columns: tuple[str, ...] | None = None) -> None:
+        """Insert `rows`: dicts by column name, or tuples of the `columns` (the big tables: no dict
+        per row to build, and a chunk turns into columns with one zip)."""
         table = getattr(table, "__table__", table)
         if not rows:
             return
         fill = {c.name: (c.default.arg(None) if c.default.is_callable else c.default.arg)
                 for c in table.c if c.default is not None and (c.default.is_scalar or c.default.is_callable)}
-        names = [n for n in dict.fromkeys([*fill, *(k for r in rows for k in r)]) if n in table.c]
-        if self.pg:
-            self._copy(table, names, fill, rows)
-            return
-        for i in range(0, len(rows), self.CHUNK):
-            self.conn.execute(table.insert(), [{n: r.get(n, fill.get(n)) for n in names} for r in rows[i:i + self.CHUNK]])
+        if columns is None:
+            names = [n for n in dict.fromkeys([*fill, *(k for r in rows for k in r)]) if n in table.c]
+        else:
+            names = [*columns, *(n for n in fill if n not in columns)]
 
-    def _copy(self, table, names: list[str], fill: dict, rows: list[dict]) -> None:
+        def chunks():
+            """Each chunk of rows as one list of values per name."""
+            for i in range(0, len(rows), self.CHUNK):
+                chunk = rows[i:i + self.CHUNK]
+                if columns is None:
+                    yield [_values(chunk, n, fill.get(n)) for n in names]
+                else:
+                    yield [*zip(*chunk, strict=True), *([fill[n]] * len(chunk) for n in names[len(columns):])]
+
+        if self.pg:
+            self._copy(table, names, chunks())
+            return
+        for values in chunks():
+            self.conn.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)])
+
+    def _copy(self, table, names: list[str], chunks) -> None:
         cols = ", ".join(f'"{n}"' for n in names)
         raw = self.conn.connection.driver_connection
         with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:  # nosec B608 - model names
-            for i in range(0, len(rows), self.CHUNK):
-                chunk = rows[i:i + self.CHUNK]
+            for values in chunks:
                 # Column by column: one C-level map per column instead of a Python call per value.
-                columns = [_copy_column(table.c[n].type, _values(chunk, n, fill.get(n))) for n in names]
+                columns = [_copy_column(table.c[n].type, v) for n, v in zip(names, values, strict=True)]
                 copy.write("".join([line + "\n" for line in map("\t".join, zip(*columns, strict=True))]))
 
     def deferred_indexes(self, tables) -> contextlib.AbstractContextManager:
@@ -408,8 +429,8 @@ def build_demo(*, patients: int = 12, days: int = 120, password: str = DEFAULT_P
     bulk = (CheckIn, Assessment, TherapySession, JournalEntry, VitalReading)
     with write.deferred_indexes(bulk):  # the tables are empty: index and check once, after the load
         write.write(InstrumentPlan, rows.plans)
-        write.write(CheckIn, rows.checkins)
-        write.write(Assessment, rows.assessments)
+        write.write(CheckIn, rows.checkins, CHECKIN_COLUMNS)
+        write.write(Assessment, rows.assessments, ASSESSMENT_COLUMNS)
         write.write(Screening, rows.screenings)
         keys = [r.pop("_key") for r in rows.sessions]
         write.write(TherapySession, rows.sessions)
@@ -567,12 +588,11 @@ def _patient(rng, rows: _Rows, book: _SlotBook, *, k, pid, cid, home: _Home, pro
             at = midnight + dt.timedelta(minutes=int(hour * 60))
             if at < now:
                 mood = _to_10(10 - phq * 10 / 27 + gauss(0, 1.0))
-                checkins.append(dict(
-                    patient_id=pid, client_id=_uuid(rng), recorded_at=at, local_date=day, mood=mood,
-                    anxiety=_to_10(phq * 8 / 27 + gauss(0, 1.2)), energy=_to_10(mood + gauss(-0.5, 1.2)),
-                    pain=_to_10(gauss(2.5, 1.5)),
-                    sleep_hours=round(max(3, min(11, gauss(6.2 + mood * 0.12, 0.9))) * 2) / 2,
-                    self_harm_thoughts=None if draw() < 0.1 else False, note=None, received_at=at))
+                checkins.append((  # CHECKIN_COLUMNS
+                    pid, _uuid(rng), at, day, mood, _to_10(phq * 8 / 27 + gauss(0, 1.2)),
+                    _to_10(mood + gauss(-0.5, 1.2)), _to_10(gauss(2.5, 1.5)),
+                    round(max(3, min(11, gauss(6.2 + mood * 0.12, 0.9))) * 2) / 2,
+                    None if draw() < 0.1 else False, None, at))
         # Weekly PHQ-9 and GAD-7 (and the PCL-5 every four weeks for PTSD), and a PHQ-9 the evening
         # before each ketamine session: answered in the evening, at varied times.
         weekly = i % 7 == 0
@@ -702,10 +722,8 @@ def _vitals(rng, session_id: int, session: dict) -> list[dict]:
 def _assessment(rows: _Rows, pid: int, client_id: str, instrument: str, answers: list[int], at: dt.datetime, day: dt.date,
                 index_event: str | None = None) -> None:
     result = _score(instrument, tuple(answers))
-    rows.assessments.append(dict(patient_id=pid, client_id=client_id, instrument=instrument, answers=answers,
-                                 total=result.total, severity=result.severity, flags=list(result.flags),
-                                 recorded_at=at, local_date=day, received_at=at, difficulty=None,
-                                 index_event=index_event))
+    rows.assessments.append((pid, client_id, instrument, answers, result.total, result.severity, list(result.flags),
+                             at, day, at, None, index_event))  # ASSESSMENT_COLUMNS
 
 
 @functools.lru_cache(maxsize=1 << 16)
