@@ -230,17 +230,25 @@ class _Writer:
     def write(self, table, rows: list, columns: tuple[str, ...] | None = None) -> None:
         """Insert `rows`: dicts by column name, or tuples of the `columns` (the big tables: no dict
         per row to build, and a chunk turns into columns with one zip)."""
-        table = getattr(table, "__table__", table)
         if not rows:
             return
+        with self.stream(table, columns, rows) as send:
+            send(rows)
+
+    @contextlib.contextmanager
+    def stream(self, table, columns: tuple[str, ...] | None = None, sample: list | None = None):
+        """A function that inserts its rows (as `write`) for as long as this lasts: on PostgreSQL one
+        COPY the server takes in while this process makes the next rows. Nothing else may use the
+        connection meanwhile. Rows as dicts need `sample` (their keys name the columns)."""
+        table = getattr(table, "__table__", table)
         fill = {c.name: (c.default.arg(None) if c.default.is_callable else c.default.arg)
                 for c in table.c if c.default is not None and (c.default.is_scalar or c.default.is_callable)}
         if columns is None:
-            names = [n for n in dict.fromkeys([*fill, *(k for r in rows for k in r)]) if n in table.c]
+            names = [n for n in dict.fromkeys([*fill, *(k for r in sample or () for k in r)]) if n in table.c]
         else:
             names = [*columns, *(n for n in fill if n not in columns)]
 
-        def chunks():
+        def chunks(rows: list):
             """Each chunk of rows as one list of values per name."""
             for i in range(0, len(rows), self.CHUNK):
                 chunk = rows[i:i + self.CHUNK]
@@ -249,20 +257,20 @@ class _Writer:
                 else:
                     yield [*zip(*chunk, strict=True), *([fill[n]] * len(chunk) for n in names[len(columns):])]
 
-        if self.pg:
-            self._copy(table, names, chunks())
+        if not self.pg:
+            def insert(rows: list) -> None:
+                for values in chunks(rows):
+                    self.conn.execute(table.insert(), [dict(zip(names, row, strict=True))
+                                                       for row in zip(*values, strict=True)])
+            yield insert
             return
-        for values in chunks():
-            self.conn.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)])
-
-    def _copy(self, table, names: list[str], chunks) -> None:
         cols = ", ".join(f'"{n}"' for n in names)
         raw = self.conn.connection.driver_connection
         with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:  # nosec B608 - model names
-            for values in chunks:
-                # Column by column: one C-level map per column instead of a Python call per value.
-                columns = [_copy_column(table.c[n].type, v) for n, v in zip(names, values, strict=True)]
-                copy.write("".join([line + "\n" for line in map("\t".join, zip(*columns, strict=True))]))
+            def send(rows: list) -> None:
+                for values in chunks(rows):
+                    copy.write(_copy_lines(table, names, values))
+            yield send
 
     def deferred_indexes(self, tables) -> contextlib.AbstractContextManager:
         """On PostgreSQL, the tables' secondary indexes, unique and foreign-key constraints are
@@ -278,6 +286,21 @@ _NULL = "\\N"
 _COPY_SPECIAL = "\\\t\n\r"
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _COPY_BOOL = {True: "t", False: "f"}
+
+
+def _copy_lines(table, names: list[str], values: list) -> str:
+    """COPY text lines of these columns' values, column by column: one C-level map per column
+    instead of a Python call per value (and a column equal to one before it is written once)."""
+    written: list[tuple[list, list[str], type]] = []
+    columns = []
+    for name, column in zip(names, values, strict=True):
+        kind = type(table.c[name].type)
+        text_ = next((t for v, t, k in written if k is kind and v == column), None)
+        if text_ is None:
+            text_ = _copy_column(table.c[name].type, column)
+            written.append((column, text_, kind))
+        columns.append(text_)
+    return "".join([line + "\n" for line in map("\t".join, zip(*columns, strict=True))])
 
 
 def _values(rows: list[dict], name: str, default) -> list:
@@ -417,19 +440,24 @@ def build_demo(*, patients: int = 12, days: int = 120, password: str = DEFAULT_P
     spread = 14 if patients <= 50 else max(14, days - 60)
     journal_turn = dict.fromkeys(("FIRST", "EARLY", "BETTER", "FLAT", "AFTER", "SETBACK"), 0)
     flagged: list[tuple[int, str]] = []  # (patient id, assessment client id) for patient3's flag
-    for k in range(1, patients + 1):
-        pid = ids[f"patient{k}@demo.katapp.org"]
-        profile = "non_responder" if k == 2 else PROFILES[(k - 1) % len(PROFILES)]
-        # Each patient has their own random stream: the same seed gives the same clinic.
-        rng = random.Random(seed * 1_000_003 + k)  # seeded, reproducible demo data (not security)  # nosec B311
-        _patient(rng, rows, book, k=k, pid=pid, cid=clinician_of(k), home=HOMES[k % len(HOMES)], profile=profile,
-                 indication=INDICATIONS[(k - 1) % len(INDICATIONS)], start_day=start_day, today=today, days=days,
-                 spread=spread, now=now, flagged=flagged, journal_turn=journal_turn)
-
+    checkins = 0
     bulk = (CheckIn, Assessment, TherapySession, JournalEntry, VitalReading)
     with write.deferred_indexes(bulk):  # the tables are empty: index and check once, after the load
+        # Check-ins, the biggest table, stream into the database while the patients are made.
+        with write.stream(CheckIn, CHECKIN_COLUMNS) as send_checkins:
+            for k in range(1, patients + 1):
+                pid = ids[f"patient{k}@demo.katapp.org"]
+                profile = "non_responder" if k == 2 else PROFILES[(k - 1) % len(PROFILES)]
+                # Each patient has their own random stream: the same seed gives the same clinic.
+                rng = random.Random(seed * 1_000_003 + k)  # seeded, reproducible demo data (not security)  # nosec B311
+                _patient(rng, rows, book, k=k, pid=pid, cid=clinician_of(k), home=HOMES[k % len(HOMES)],
+                         profile=profile, indication=INDICATIONS[(k - 1) % len(INDICATIONS)], start_day=start_day,
+                         today=today, days=days, spread=spread, now=now, flagged=flagged, journal_turn=journal_turn)
+                if len(rows.checkins) >= _Writer.CHUNK or k == patients:
+                    send_checkins(rows.checkins)
+                    checkins += len(rows.checkins)
+                    rows.checkins.clear()
         write.write(InstrumentPlan, rows.plans)
-        write.write(CheckIn, rows.checkins, CHECKIN_COLUMNS)
         write.write(Assessment, rows.assessments, ASSESSMENT_COLUMNS)
         write.write(Screening, rows.screenings)
         keys = [r.pop("_key") for r in rows.sessions]
@@ -470,7 +498,7 @@ def build_demo(*, patients: int = 12, days: int = 120, password: str = DEFAULT_P
     rebuild_all()
     db.session.commit()
     return {
-        "clinicians": n_clin, "users": len(users), "checkins": len(rows.checkins), "assessments": len(rows.assessments),
+        "clinicians": n_clin, "users": len(users), "checkins": checkins, "assessments": len(rows.assessments),
         "sessions": len(rows.sessions), "journal_entries": len(rows.journals),
     }
 
