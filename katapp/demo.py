@@ -8,13 +8,16 @@ ketamine sessions); patient3 has an open safety flag (PHQ-9 item 9 above 0).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import json
+import operator
 import random
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, select
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, select, text
 
 from katapp.demo_texts import PREP_NOTES
 from katapp.domain.instruments import score
@@ -30,6 +33,7 @@ from katapp.models import (
     Screening,
     TherapySession,
     User,
+    UTCDateTime,
     VitalReading,
     care_team,
     utcnow,
@@ -94,10 +98,17 @@ class DemoError(RuntimeError):
     pass
 
 
+# The columns of the tuples in _Rows.checkins and _Rows.assessments, in order.
+CHECKIN_COLUMNS = ("patient_id", "client_id", "recorded_at", "local_date", "mood", "anxiety", "energy", "pain",
+                   "sleep_hours", "self_harm_thoughts", "note", "received_at")
+ASSESSMENT_COLUMNS = ("patient_id", "client_id", "instrument", "answers", "total", "severity", "flags", "recorded_at",
+                      "local_date", "received_at", "difficulty", "index_event")
+
+
 @dataclass
 class _Rows:
-    checkins: list[dict] = field(default_factory=list)
-    assessments: list[dict] = field(default_factory=list)
+    checkins: list[tuple] = field(default_factory=list)
+    assessments: list[tuple] = field(default_factory=list)
     sessions: list[dict] = field(default_factory=list)
     journals: list[dict] = field(default_factory=list)
     screenings: list[dict] = field(default_factory=list)
@@ -161,11 +172,14 @@ def _items_for_total(rng: random.Random, total: int, count: int, max_item: int, 
     answers = [0] * count
     slots = [i for i in range(count) if i not in keep_zero]
     total = max(0, min(total, len(slots) * max_item))
-    while total > 0:  # draw the remaining units in one batch; a draw on a full item is drawn again
-        for i in rng.choices(slots, k=total):
-            if answers[i] < max_item:
-                answers[i] += 1
-                total -= 1
+    # One unit at a time on an item drawn at random; a draw on a full item is drawn again. (The
+    # draws of `rng.choices(slots, k=total)` in batches, one random() each, without its overhead.)
+    draw, n = rng.random, len(slots)
+    while total > 0:
+        i = slots[int(draw() * n)]
+        if answers[i] < max_item:
+            answers[i] += 1
+            total -= 1
     return answers
 
 
@@ -204,7 +218,8 @@ class _Writer:
     """Bulk inserts of plain rows: PostgreSQL's COPY (psycopg 3) or Core executemany elsewhere.
 
     Every row of a table gets every column with a Python-side default (COPY applies none), so
-    the rows stored are those the ORM would store."""
+    the rows stored are those the ORM would store. On PostgreSQL the rows go as COPY text lines
+    formatted here (`_copy_column`), far cheaper than psycopg adapting value by value."""
 
     CHUNK = 5000
 
@@ -212,34 +227,159 @@ class _Writer:
         self.conn = db.session.connection()
         self.pg = self.conn.dialect.name == "postgresql"
 
-    def write(self, table, rows: list[dict]) -> None:
-        table = getattr(table, "__table__", table)
+    def write(self, table, rows: list, columns: tuple[str, ...] | None = None) -> None:
+        """Insert `rows`: dicts by column name, or tuples of the `columns` (the big tables: no dict
+        per row to build, and a chunk turns into columns with one zip)."""
         if not rows:
             return
+        with self.stream(table, columns, rows) as send:
+            send(rows)
+
+    @contextlib.contextmanager
+    def stream(self, table, columns: tuple[str, ...] | None = None, sample: list | None = None):
+        """A function that inserts its rows (as `write`) for as long as this lasts: on PostgreSQL one
+        COPY the server takes in while this process makes the next rows. Nothing else may use the
+        connection meanwhile. Rows as dicts need `sample` (their keys name the columns)."""
+        table = getattr(table, "__table__", table)
         fill = {c.name: (c.default.arg(None) if c.default.is_callable else c.default.arg)
                 for c in table.c if c.default is not None and (c.default.is_scalar or c.default.is_callable)}
-        names = [n for n in dict.fromkeys([*fill, *(k for r in rows for k in r)]) if n in table.c]
-        if self.pg:
-            self._copy(table, names, fill, rows)
+        if columns is None:
+            names = [n for n in dict.fromkeys([*fill, *(k for r in sample or () for k in r)]) if n in table.c]
+        else:
+            names = [*columns, *(n for n in fill if n not in columns)]
+
+        def chunks(rows: list):
+            """Each chunk of rows as one list of values per name."""
+            for i in range(0, len(rows), self.CHUNK):
+                chunk = rows[i:i + self.CHUNK]
+                if columns is None:
+                    yield [_values(chunk, n, fill.get(n)) for n in names]
+                else:
+                    yield [*zip(*chunk, strict=True), *([fill[n]] * len(chunk) for n in names[len(columns):])]
+
+        if not self.pg:
+            def insert(rows: list) -> None:
+                for values in chunks(rows):
+                    self.conn.execute(table.insert(), [dict(zip(names, row, strict=True))
+                                                       for row in zip(*values, strict=True)])
+            yield insert
             return
-        for i in range(0, len(rows), self.CHUNK):
-            self.conn.execute(table.insert(), [{n: r.get(n, fill.get(n)) for n in names} for r in rows[i:i + self.CHUNK]])
-
-    def _copy(self, table, names: list[str], fill: dict, rows: list[dict]) -> None:
-        from psycopg.types.json import Json
-
-        defaults = [(n, fill.get(n)) for n in names]
-        jsons = [i for i, n in enumerate(names) if isinstance(table.c[n].type, JSON)]
         cols = ", ".join(f'"{n}"' for n in names)
         raw = self.conn.connection.driver_connection
         with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:  # nosec B608 - model names
-            write_row = copy.write_row
-            for r in rows:
-                values = [r.get(n, d) for n, d in defaults]
-                for i in jsons:
-                    if values[i] is not None:
-                        values[i] = Json(values[i])
-                write_row(values)
+            def send(rows: list) -> None:
+                for values in chunks(rows):
+                    copy.write(_copy_lines(table, names, values))
+            yield send
+
+    def deferred_indexes(self, tables) -> contextlib.AbstractContextManager:
+        """On PostgreSQL, the tables' secondary indexes, unique and foreign-key constraints are
+        dropped for the load and made again from their own definitions after it, in the same
+        transaction: one index build and one check per constraint instead of one per row. Every
+        constraint is checked again when it is made, so nothing is stored that it would refuse."""
+        if not self.pg:
+            return contextlib.nullcontext()
+        return _deferred(self.conn, [getattr(t, "__table__", t).name for t in tables])
+
+
+_NULL = "\\N"
+_COPY_SPECIAL = "\\\t\n\r"
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_BOOL = {True: "t", False: "f"}
+
+
+def _copy_lines(table, names: list[str], values: list) -> str:
+    """COPY text lines of these columns' values, column by column: one C-level map per column
+    instead of a Python call per value (and a column equal to one before it is written once)."""
+    written: list[tuple[list, list[str], type]] = []
+    columns = []
+    for name, column in zip(names, values, strict=True):
+        kind = type(table.c[name].type)
+        text_ = next((t for v, t, k in written if k is kind and v == column), None)
+        if text_ is None:
+            text_ = _copy_column(table.c[name].type, column)
+            written.append((column, text_, kind))
+        columns.append(text_)
+    return "".join([line + "\n" for line in map("\t".join, zip(*columns, strict=True))])
+
+
+def _values(rows: list[dict], name: str, default) -> list:
+    """Each row's `name`, or `default` where a row has none."""
+    try:
+        return list(map(operator.itemgetter(name), rows))
+    except KeyError:
+        return [r.get(name, default) for r in rows]
+
+
+def _copy_column(column_type, values: list) -> list[str]:
+    """One column's values as COPY text, NULL for None. Whole-column C-level steps (map, join)
+    where they can serve: this runs for every value of a year of a clinic."""
+    if None in values:
+        present = [v for v in values if v is not None]
+        written = iter(_copy_column(column_type, present) if present else ())
+        return [_NULL if v is None else next(written) for v in values]
+    if isinstance(column_type, JSON):
+        return _copy_strings([_json_text(v) for v in values])
+    if isinstance(column_type, Boolean):
+        return list(map(_COPY_BOOL.__getitem__, map(bool, values)))
+    if isinstance(column_type, Integer | Float):
+        return list(map(str, values))
+    if isinstance(column_type, DateTime | UTCDateTime):
+        if None in map(dt.datetime.utcoffset, values):
+            raise ValueError("naive datetime given to a UTC column")  # as UTCDateTime refuses it
+        return list(map(dt.datetime.isoformat, values))
+    if isinstance(column_type, Date):
+        return list(map(dt.date.isoformat, values))
+    if isinstance(column_type, String):
+        return _copy_strings(values)
+    raise TypeError(f"no COPY text format for {column_type!r}")
+
+
+def _copy_strings(values: list[str]) -> list[str]:
+    """Strings with COPY's backslash escapes (looked for once in the whole column)."""
+    joined = "".join(values)
+    if any(c in joined for c in _COPY_SPECIAL):
+        return [v.translate(_COPY_ESCAPES) for v in values]
+    return values
+
+
+_JSON_SEEN: dict = {}
+
+
+def _json_text(value) -> str:
+    """json.dumps(value) (the text psycopg's Json would send), remembered for small lists (answers, flags)."""
+    if type(value) is not list or len(value) > 32:
+        return json.dumps(value)
+    key = repr(value)  # tells True from 1 and 1.0 from 1, as the JSON text does
+    found = _JSON_SEEN.get(key)
+    if found is None:
+        if len(_JSON_SEEN) > 200_000:
+            _JSON_SEEN.clear()
+        found = _JSON_SEEN[key] = json.dumps(value)
+    return found
+
+
+@contextlib.contextmanager
+def _deferred(conn, tables: list[str]):
+    found = conn.execute(text(
+        "SELECT c.conname, c.conrelid::regclass::text, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+        "WHERE c.conrelid = ANY(CAST(:t AS regclass[])) AND c.contype IN ('f', 'u') ORDER BY c.contype, c.conname"),
+        {"t": tables}).all()
+    indexes = conn.execute(text(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = ANY(CAST(:t AS regclass[])) AND NOT i.indisprimary "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"), {"t": tables}).all()
+    conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))  # the index builds after the load
+    conn.execute(text("SET LOCAL max_parallel_maintenance_workers = 0"))  # one process: the machine is shared
+    for name, table, _ in found:
+        conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))  # nosec B608 - catalog names
+    for name, _ in indexes:
+        conn.execute(text(f"DROP INDEX {name}"))  # nosec B608 - catalog names
+    yield
+    for _, definition in indexes:
+        conn.execute(text(definition))
+    for name, table, definition in reversed(found):  # unique constraints before the foreign keys
+        conn.execute(text(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))  # nosec B608 - catalog
 
 
 def build_demo(*, patients: int = 12, days: int = 120, password: str = DEFAULT_PASSWORD, seed: int = 1,
@@ -300,46 +440,53 @@ def build_demo(*, patients: int = 12, days: int = 120, password: str = DEFAULT_P
     spread = 14 if patients <= 50 else max(14, days - 60)
     journal_turn = dict.fromkeys(("FIRST", "EARLY", "BETTER", "FLAT", "AFTER", "SETBACK"), 0)
     flagged: list[tuple[int, str]] = []  # (patient id, assessment client id) for patient3's flag
-    for k in range(1, patients + 1):
-        pid = ids[f"patient{k}@demo.katapp.org"]
-        profile = "non_responder" if k == 2 else PROFILES[(k - 1) % len(PROFILES)]
-        # Each patient has their own random stream: the same seed gives the same clinic.
-        rng = random.Random(seed * 1_000_003 + k)  # seeded, reproducible demo data (not security)  # nosec B311
-        _patient(rng, rows, book, k=k, pid=pid, cid=clinician_of(k), home=HOMES[k % len(HOMES)], profile=profile,
-                 indication=INDICATIONS[(k - 1) % len(INDICATIONS)], start_day=start_day, today=today, days=days,
-                 spread=spread, now=now, flagged=flagged, journal_turn=journal_turn)
+    checkins = 0
+    bulk = (CheckIn, Assessment, TherapySession, JournalEntry, VitalReading)
+    with write.deferred_indexes(bulk):  # the tables are empty: index and check once, after the load
+        # Check-ins, the biggest table, stream into the database while the patients are made.
+        with write.stream(CheckIn, CHECKIN_COLUMNS) as send_checkins:
+            for k in range(1, patients + 1):
+                pid = ids[f"patient{k}@demo.katapp.org"]
+                profile = "non_responder" if k == 2 else PROFILES[(k - 1) % len(PROFILES)]
+                # Each patient has their own random stream: the same seed gives the same clinic.
+                rng = random.Random(seed * 1_000_003 + k)  # seeded, reproducible demo data (not security)  # nosec B311
+                _patient(rng, rows, book, k=k, pid=pid, cid=clinician_of(k), home=HOMES[k % len(HOMES)],
+                         profile=profile, indication=INDICATIONS[(k - 1) % len(INDICATIONS)], start_day=start_day,
+                         today=today, days=days, spread=spread, now=now, flagged=flagged, journal_turn=journal_turn)
+                if len(rows.checkins) >= _Writer.CHUNK or k == patients:
+                    send_checkins(rows.checkins)
+                    checkins += len(rows.checkins)
+                    rows.checkins.clear()
+        write.write(InstrumentPlan, rows.plans)
+        write.write(Assessment, rows.assessments, ASSESSMENT_COLUMNS)
+        write.write(Screening, rows.screenings)
+        keys = [r.pop("_key") for r in rows.sessions]
+        write.write(TherapySession, rows.sessions)
+        session_ids = {(p, s): i for i, p, s in db.session.execute(
+            select(TherapySession.id, TherapySession.patient_id, TherapySession.starts_at))}
+        for entry in rows.journals:
+            key = entry.pop("_session_key")
+            entry["session_id"] = session_ids.get(key) if key else None
+        write.write(JournalEntry, rows.journals)
 
-    write.write(InstrumentPlan, rows.plans)
-    write.write(CheckIn, rows.checkins)
-    write.write(Assessment, rows.assessments)
-    write.write(Screening, rows.screenings)
-    keys = [r.pop("_key") for r in rows.sessions]
-    write.write(TherapySession, rows.sessions)
-    session_ids = {(p, s): i for i, p, s in db.session.execute(
-        select(TherapySession.id, TherapySession.patient_id, TherapySession.starts_at))}
-    for entry in rows.journals:
-        key = entry.pop("_session_key")
-        entry["session_id"] = session_ids.get(key) if key else None
-    write.write(JournalEntry, rows.journals)
-
-    dosed = [(session_ids[key], r) for key, r in zip(keys, rows.sessions, strict=True) if r.get("dosed_at")]
-    vitals = [v for sid, r in dosed for v in _vitals(random.Random(seed + sid), sid, r)]  # nosec B311
-    table = TherapySession.__table__
-    if len(dosed) > 3:
-        override, upset = dosed[1][0], dosed[3][0]
-        # A pre-dose BP a little above the limit, dosed with a clinician's reason.
-        db.session.execute(table.update().where(table.c.id == override).values(
-            bp_before_systolic=146, bp_before_diastolic=92, bp_warning_confirmed=True,
-            bp_override_reason=("Anxious on arrival; 142/90 after 10 minutes seated, home readings about "
-                                "128/82. Benefit and risk discussed with the patient; dosed with closer BP checks.")))
-        # Nausea with vomiting 15 minutes after the dose, treated and settled.
-        next(v for v in vitals if v["session_id"] == upset).update(nausea=True, vomiting=True)
-        upset_row = dosed[3][1]
-        write.write(AdverseEvent, [dict(session_id=upset, recorded_by_id=upset_row["clinician_id"], severity="mild",
-                                        at=upset_row["dosed_at"] + dt.timedelta(minutes=15),
-                                        description="Nausea and one episode of vomiting 15 minutes after the dose; "
-                                                    "ondansetron 4 mg IV, settled within 20 minutes.")])
-    write.write(VitalReading, vitals)
+        dosed = [(session_ids[key], r) for key, r in zip(keys, rows.sessions, strict=True) if r.get("dosed_at")]
+        vitals = [v for sid, r in dosed for v in _vitals(random.Random(seed + sid), sid, r)]  # nosec B311
+        table = TherapySession.__table__
+        if len(dosed) > 3:
+            override, upset = dosed[1][0], dosed[3][0]
+            # A pre-dose BP a little above the limit, dosed with a clinician's reason.
+            db.session.execute(table.update().where(table.c.id == override).values(
+                bp_before_systolic=146, bp_before_diastolic=92, bp_warning_confirmed=True,
+                bp_override_reason=("Anxious on arrival; 142/90 after 10 minutes seated, home readings about "
+                                    "128/82. Benefit and risk discussed with the patient; dosed with closer BP checks.")))
+            # Nausea with vomiting 15 minutes after the dose, treated and settled.
+            next(v for v in vitals if v["session_id"] == upset).update(nausea=True, vomiting=True)
+            upset_row = dosed[3][1]
+            write.write(AdverseEvent, [dict(session_id=upset, recorded_by_id=upset_row["clinician_id"], severity="mild",
+                                            at=upset_row["dosed_at"] + dt.timedelta(minutes=15),
+                                            description="Nausea and one episode of vomiting 15 minutes after the dose; "
+                                                        "ondansetron 4 mg IV, settled within 20 minutes.")])
+        write.write(VitalReading, vitals)
     for pid, client_id in flagged:
         assessment = db.session.execute(select(Assessment.id, Assessment.recorded_at).where(
             Assessment.patient_id == pid, Assessment.client_id == client_id)).one()
@@ -351,7 +498,7 @@ def build_demo(*, patients: int = 12, days: int = 120, password: str = DEFAULT_P
     rebuild_all()
     db.session.commit()
     return {
-        "clinicians": n_clin, "users": len(users), "checkins": len(rows.checkins), "assessments": len(rows.assessments),
+        "clinicians": n_clin, "users": len(users), "checkins": checkins, "assessments": len(rows.assessments),
         "sessions": len(rows.sessions), "journal_entries": len(rows.journals),
     }
 
@@ -455,32 +602,32 @@ def _patient(rng, rows: _Rows, book: _SlotBook, *, k, pid, cid, home: _Home, pro
     pcl_base = rng.uniform(40, 56)
     index_event = INDEX_EVENTS[k % len(INDEX_EVENTS)]
     early_bird = rng.random() < 0.6  # most check in in the morning, some in the evening
+    draw, gauss, checkins = rng.random, rng.gauss, rows.checkins
     for i in range(days):
         day = start_day + dt.timedelta(days=i)
+        midnight = _midnight_utc(day, tz)  # every time below is after 03:00 local (`_local`)
         t = (day - day0).days
         phq = _trajectory(profile, baseline, t, series_days, 0) if ketamine_times else baseline + rng.uniform(-1, 1)
         # Daily check-in on most days (about 85 %), at the patient's usual morning or evening hour.
-        if rng.random() < 0.85 and (day < today or rng.random() < 0.5):
+        if draw() < 0.85 and (day < today or draw() < 0.5):
             weekend = day.weekday() >= 5
-            morning = early_bird if rng.random() < 0.85 else not early_bird
+            morning = early_bird if draw() < 0.85 else not early_bird
             hour = (rng.uniform(8.0, 11.0) if weekend else rng.uniform(6.5, 9.5)) if morning else rng.uniform(19.0, 22.75)
-            at = _local(day, hour, tz)
+            at = midnight + dt.timedelta(minutes=int(hour * 60))
             if at < now:
-                mood = round(max(0, min(10, 10 - phq * 10 / 27 + rng.gauss(0, 1.0))))
-                rows.checkins.append(dict(
-                    patient_id=pid, client_id=_uuid(rng), recorded_at=at, local_date=day, mood=mood,
-                    anxiety=round(max(0, min(10, phq * 8 / 27 + rng.gauss(0, 1.2)))),
-                    energy=round(max(0, min(10, mood + rng.gauss(-0.5, 1.2)))),
-                    pain=round(max(0, min(10, rng.gauss(2.5, 1.5)))),
-                    sleep_hours=round(max(3, min(11, rng.gauss(6.2 + mood * 0.12, 0.9))) * 2) / 2,
-                    self_harm_thoughts=None if rng.random() < 0.1 else False, note=None, received_at=at))
+                mood = _to_10(10 - phq * 10 / 27 + gauss(0, 1.0))
+                checkins.append((  # CHECKIN_COLUMNS
+                    pid, _uuid(rng), at, day, mood, _to_10(phq * 8 / 27 + gauss(0, 1.2)),
+                    _to_10(mood + gauss(-0.5, 1.2)), _to_10(gauss(2.5, 1.5)),
+                    round(max(3, min(11, gauss(6.2 + mood * 0.12, 0.9))) * 2) / 2,
+                    None if draw() < 0.1 else False, None, at))
         # Weekly PHQ-9 and GAD-7 (and the PCL-5 every four weeks for PTSD), and a PHQ-9 the evening
         # before each ketamine session: answered in the evening, at varied times.
         weekly = i % 7 == 0
         if weekly or day in eve_before:
-            at = _local(day, 21.5 if i == flag_day else rng.uniform(18.0, 22.0), tz)
+            at = midnight + dt.timedelta(minutes=int((21.5 if i == flag_day else rng.uniform(18.0, 22.0)) * 60))
             if at < now:
-                total = round(max(0, min(27, phq + rng.gauss(0, 1.0))))
+                total = round(max(0, min(27, phq + gauss(0, 1.0))))
                 risky = i == flag_day
                 answers = _items_for_total(rng, total if not risky else max(total - 1, 0), 9, 3, keep_zero={8})
                 if risky:
@@ -490,14 +637,20 @@ def _patient(rng, rows: _Rows, book: _SlotBook, *, k, pid, cid, home: _Home, pro
                 if risky:
                     flagged.append((pid, client_id))
                 if weekly:
-                    gad_total = round(max(0, min(21, phq * 0.72 + rng.gauss(0, 1.3))))
+                    gad_total = round(max(0, min(21, phq * 0.72 + gauss(0, 1.3))))
                     _assessment(rows, pid, _uuid(rng), "gad7", _items_for_total(rng, gad_total, 7, 3, set()), at, day)
                 if weekly and indication == "ptsd" and i % PCL5_EVERY_DAYS == 0:
-                    pcl = round(max(0, min(80, pcl_base * phq / baseline + rng.gauss(0, 2.5))))
+                    pcl = round(max(0, min(80, pcl_base * phq / baseline + gauss(0, 2.5))))
                     _assessment(rows, pid, _uuid(rng), "pcl5", _items_for_total(rng, pcl, 20, 4, set()),
                                 at + dt.timedelta(minutes=4), day, index_event=index_event)
     _journal(rng, rows, pid=pid, tz=tz, profile=profile, ketamine_times=ketamine_times,
              series_end=series_start + dt.timedelta(days=offsets[-1]), today=today, now=now, turn=journal_turn)
+
+
+def _to_10(value: float) -> int:
+    """round(max(0, min(10, value))), without the two calls (a whole number from 0 to 10)."""
+    n = round(value)
+    return 0 if n < 0 else 10 if n > 10 else n
 
 
 def _journal(rng, rows: _Rows, *, pid, tz, profile, ketamine_times, series_end, today, now, turn) -> None:
@@ -596,8 +749,12 @@ def _vitals(rng, session_id: int, session: dict) -> list[dict]:
 
 def _assessment(rows: _Rows, pid: int, client_id: str, instrument: str, answers: list[int], at: dt.datetime, day: dt.date,
                 index_event: str | None = None) -> None:
-    result = score(instrument, answers)
-    rows.assessments.append(dict(patient_id=pid, client_id=client_id, instrument=instrument, answers=answers,
-                                 total=result.total, severity=result.severity, flags=list(result.flags),
-                                 recorded_at=at, local_date=day, received_at=at, difficulty=None,
-                                 index_event=index_event))
+    result = _score(instrument, tuple(answers))
+    rows.assessments.append((pid, client_id, instrument, answers, result.total, result.severity, list(result.flags),
+                             at, day, at, None, index_event))  # ASSESSMENT_COLUMNS
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _score(instrument: str, answers: tuple[int, ...]):
+    """instruments.score, remembered: a big demo draws the same answers many times over."""
+    return score(instrument, answers)

@@ -10,12 +10,22 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import func, select
+from sqlalchemy import JSON, Boolean, Date, Float, Integer, String, Text, func, inspect, select
+from sqlalchemy.exc import IntegrityError
 
 from katapp import demo_texts
-from katapp.demo import build_demo
+from katapp.demo import ASSESSMENT_COLUMNS, CHECKIN_COLUMNS, _copy_column, _Writer, build_demo
 from katapp.extensions import db
-from katapp.models import Assessment, CheckIn, InstrumentPlan, JournalEntry, PatientSummaryRow, TherapySession, User
+from katapp.models import (
+    Assessment,
+    CheckIn,
+    InstrumentPlan,
+    JournalEntry,
+    PatientSummaryRow,
+    TherapySession,
+    User,
+    UTCDateTime,
+)
 from tests.dashboard.test_summary_store import assert_every_row_fresh
 
 NY = ZoneInfo("America/New_York")
@@ -199,3 +209,79 @@ def test_every_session_page_shows_the_demo_clinics_preparation_notes(demo, login
         assert escape(notes[s.kind].splitlines()[0]) in html, s.kind
         seen.add(s.kind)
     assert seen == set(KIND_KEYS)
+
+
+# --- The bulk writer (issue #16 item 7): COPY text on PostgreSQL, executemany elsewhere ------------
+@pytest.mark.parametrize(("column_type", "values", "expected"), [
+    (Integer(), [0, -3, 12], ["0", "-3", "12"]),
+    (Float(), [6.5, 7.0], ["6.5", "7.0"]),
+    (Boolean(), [True, False, None], ["t", "f", "\\N"]),
+    (String(), ["plain", "tab\there", "new\nline", "back\\slash", "cr\rx", None],
+     ["plain", "tab\\there", "new\\nline", "back\\\\slash", "cr\\rx", "\\N"]),
+    (Text(), ["café ✓", ""], ["café ✓", ""]),
+    (Date(), [dt.date(2026, 3, 8)], ["2026-03-08"]),
+    (UTCDateTime(), [dt.datetime(2026, 3, 8, 6, 30, tzinfo=dt.UTC),
+                     dt.datetime(2026, 3, 8, 1, 30, 0, 5, tzinfo=ZoneInfo("America/New_York"))],
+     ["2026-03-08T06:30:00+00:00", "2026-03-08T01:30:00.000005-05:00"]),
+    (JSON(), [[1, 2, 3], [True, 1], ["a\tb"], {"k": "v"}, None],
+     ["[1, 2, 3]", "[true, 1]", '["a\\\\tb"]', '{"k": "v"}', "\\N"]),
+])
+def test_copy_text_of_each_column_type(column_type, values, expected):
+    assert _copy_column(column_type, values) == expected
+
+
+def test_copy_text_refuses_a_naive_time_as_the_column_type_does():
+    with pytest.raises(ValueError, match="naive"):
+        _copy_column(UTCDateTime(), [dt.datetime(2026, 3, 8, 6, 30)])
+
+
+def test_bulk_writer_stores_awkward_values_as_the_orm_would(app, patient):
+    """Tabs, newlines, backslashes, NULLs and JSON through the writer (COPY on PostgreSQL), as
+    dicts and as column tuples; read back through the ORM."""
+    at = dt.datetime(2026, 3, 8, 12, 0, tzinfo=dt.UTC)
+    write = _Writer()
+    write.write(JournalEntry, [dict(author_id=patient.id, client_id="j1", body="one\ttwo\nthree \\ four\r",
+                                    shared=False, created_at=at, prompt=None)])
+    write.write(CheckIn, [(patient.id, "c1", at, at.date(), 5, None, 3, 0, 7.5, None, "a\\tb\tc", at)], CHECKIN_COLUMNS)
+    write.write(Assessment, [(patient.id, "a1", "phq9", [0, 1, 2, 3, 0, 1, 2, 3, 0], 12, "moderate", [], at, at.date(),
+                              at, None, None)], ASSESSMENT_COLUMNS)
+    db.session.commit()
+    db.session.expire_all()
+    entry = db.session.scalars(select(JournalEntry)).one()
+    assert entry.body == "one\ttwo\nthree \\ four\r" and entry.prompt is None and entry.created_at == at
+    checkin = db.session.scalars(select(CheckIn)).one()
+    assert (checkin.note, checkin.anxiety, checkin.sleep_hours, checkin.self_harm_thoughts) == ("a\\tb\tc", None, 7.5, None)
+    assert checkin.recorded_at == at and checkin.local_date == at.date()
+    assessment = db.session.scalars(select(Assessment)).one()
+    assert assessment.answers == [0, 1, 2, 3, 0, 1, 2, 3, 0] and assessment.flags == [] and assessment.index_event is None
+
+
+def _constraints(tables) -> dict:
+    found = inspect(db.engine)
+    return {t: (sorted(map(repr, found.get_indexes(t))), sorted(map(repr, found.get_unique_constraints(t))),
+                sorted(map(repr, found.get_foreign_keys(t)))) for t in tables}
+
+
+def test_the_load_leaves_every_index_and_constraint_as_the_migrations_made_them(app):
+    """The bulk tables' indexes and constraints, dropped for the load on PostgreSQL, are back after it."""
+    tables = ["checkins", "assessments", "therapy_sessions", "journal_entries", "vital_readings"]
+    before = _constraints(tables)
+    assert all(indexes or uniques or keys for indexes, uniques, keys in before.values())
+    build_demo(patients=4, days=14, password="demo-password-long-enough")  # noqa: S106
+    db.session.remove()
+    assert _constraints(tables) == before
+
+
+def test_a_row_the_constraints_refuse_fails_the_load(app, patient):
+    """Constraints dropped for the load are checked when made again: a duplicate client_id fails."""
+    at = dt.datetime(2026, 3, 8, 12, 0, tzinfo=dt.UTC)
+    row = (patient.id, "same", at, at.date(), 5, 5, 5, 5, 7.0, False, None, at)
+    write = _Writer()
+    with pytest.raises(IntegrityError), write.deferred_indexes([CheckIn]):
+        write.write(CheckIn, [row, row], CHECKIN_COLUMNS)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0
+    write = _Writer()  # on the new transaction's connection
+    with pytest.raises(IntegrityError), write.deferred_indexes([CheckIn]):  # a patient who does not exist
+        write.write(CheckIn, [(patient.id + 1000, *row[1:])], CHECKIN_COLUMNS)
+    db.session.rollback()
