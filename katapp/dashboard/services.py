@@ -397,12 +397,12 @@ def history(patient: User) -> History:
 
 
 def record_version(patient_id: int) -> tuple | None:
-    """(summary computed_at, summary refresh_at, newest check-in id) of a patient, or None without a
-    stored summary: what the patient page's record rests on changes exactly when this does (every
-    write but a new check-in recomputes the summary; a new check-in has a new id). One query."""
+    """(summary computed_at, summary refresh_at, newest check-in id, open flags) of a patient, or None
+    without a stored summary: what the patient page's record rests on changes exactly when this does
+    (every write but a new check-in recomputes the summary; a new check-in has a new id). One query."""
     newest = select(func.max(CheckIn.id)).where(CheckIn.patient_id == patient_id).scalar_subquery()
     row = db.session.execute(
-        select(PatientSummaryRow.computed_at, PatientSummaryRow.refresh_at, newest)
+        select(PatientSummaryRow.computed_at, PatientSummaryRow.refresh_at, newest, PatientSummaryRow.open_flags)
         .where(PatientSummaryRow.patient_id == patient_id)
     ).first()
     return tuple(row) if row else None
