@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Date, Integer, Select, and_, case, func, literal, or_, select, true, type_coerce
+from sqlalchemy import Date, Integer, Select, and_, case, func, literal_column, or_, select, true, type_coerce
 
 from katapp import clock
 from katapp.clinic import clinic_settings
@@ -527,6 +527,12 @@ def by_indication(groups: dict[str | None, outcomes.OutcomeCounts]) -> list[Outc
     return result
 
 
+# How many rows have each bit of recent_checkins set: plain SQL text (the same on SQLite and PostgreSQL),
+# since 31 expression trees cost more to key for SQLAlchemy's statement cache than the query takes.
+_BIT_SUMS = [literal_column(f"coalesce(sum((patient_summaries.recent_checkins >> {i}) & 1), 0)", Integer)
+             for i in range(store.RECENT_BITS)]
+
+
 def _adherence(ids: Select, today: dt.date) -> tuple[int, int]:
     """(days with a check-in, patient-days) over the last ADHERENCE_DAYS days. Two queries over the
     stored summaries, never the check-ins (issue #16 item 2).
@@ -540,9 +546,7 @@ def _adherence(ids: Select, today: dt.date) -> tuple[int, int]:
     since = today - dt.timedelta(days=ADHERENCE_DAYS - 1)
     checkin_days = 0
     for last, *bits in db.session.execute(
-        select(_R.last_checkin, *[func.coalesce(func.sum(_R.recent_checkins.op(">>")(literal(i, Integer)).op("&")(1)), 0)
-                                  for i in range(store.RECENT_BITS)])
-        .where(_R.patient_id.in_(ids), _R.last_checkin >= since).group_by(_R.last_checkin)
+        select(_R.last_checkin, *_BIT_SUMS).where(_R.patient_id.in_(ids), _R.last_checkin >= since).group_by(_R.last_checkin)
     ):
         last = last if isinstance(last, dt.date) else dt.date.fromisoformat(last)
         checkin_days += sum(n for i, n in enumerate(bits) if since <= last - dt.timedelta(days=i) <= today)
