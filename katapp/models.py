@@ -938,6 +938,9 @@ class PatientSummaryRow(db.Model):
     remission: Mapped[bool | None] = mapped_column(Boolean)
     days_to_relapse: Mapped[int | None] = mapped_column(Integer)
     joined_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The overview's check-in days (issue #16 item 2): bit i set when the patient checked in on
+    # last_checkin - i days (i < store.RECENT_BITS), moved along by each check-in's UPDATE.
+    recent_checkins: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class AuditLogIsAppendOnly(RuntimeError):

@@ -35,9 +35,9 @@ def caseload_download():
 def patient(patient_id: int):
     person = get_patient_or_404(current_user, patient_id)
     audit_view(person.id, "dashboard")  # commits: before loading, so nothing loaded is expired after
-    record_html = record.patient_record(person, current_user, care_team=current_user.is_clinician)
+    record_html, flagged = record.patient_record(person, current_user, care_team=current_user.is_clinician)
     return render_template("dashboard/patient.html", person=person, record=record_html, plotly_url=plotly_asset.url(),
-                           flag_groups=review.open_flag_groups(current_user, person.id))
+                           flag_groups=review.open_flag_groups(current_user, person.id) if flagged else [])
 
 
 @bp.route("/patients/<int:patient_id>/report")

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Date, Select, and_, case, func, or_, select, true, type_coerce
+from sqlalchemy import Date, Integer, Select, and_, case, func, literal_column, or_, select, true, type_coerce
 
 from katapp import clock
 from katapp.clinic import clinic_settings
@@ -69,8 +69,9 @@ class PatientSummary:
     open_flags: int
     contraindication: bool
     spark: list[float] = field(default_factory=list)
-    # Stored only inside patient_summaries.joined_on (the overview's adherence); not read back.
+    # Stored only inside patient_summaries.joined_on and .recent_checkins (the overview's adherence); not read back.
     first_checkin: dt.date | None = field(default=None, compare=False)
+    recent_checkins: int = field(default=0, compare=False)
 
     @property
     def state(self) -> str:
@@ -145,6 +146,7 @@ class _Facts:
     next_session: dt.datetime | None = None  # any kind
     last_checkin: dt.date | None = None
     first_checkin: dt.date | None = None
+    recent_checkins: int = 0  # bit i: a check-in day last_checkin - i days (store.RECENT_BITS)
     open_flags: int = 0
     contraindication: bool = False
 
@@ -192,13 +194,31 @@ def _load_scores(facts: dict[int, _Facts], ids: Select) -> None:
             facts[pid].latest[instrument] = point
 
 
-def _load_care(facts: dict[int, _Facts], ids: Select) -> None:
-    """Last and first check-in day, open safety flags, uncleared contraindications. Three GROUP BY queries."""
+def recent_mask(last: dt.date | None, days) -> int:
+    """The bits of `store.RECENT_BITS` check-in days up to `last`: bit i for a check-in on last - i days."""
+    if last is None:
+        return 0
+    return sum({1 << (last - day).days for day in days if 0 <= (last - day).days < store.RECENT_BITS})
+
+
+def _load_care(facts: dict[int, _Facts], ids: Select, now: dt.datetime) -> None:
+    """Last and first check-in day, the recent check-in days, open safety flags, uncleared contraindications.
+    Four queries (three GROUP BY)."""
     for pid, last, first in db.session.execute(
         select(CheckIn.patient_id, func.max(CheckIn.local_date), func.min(CheckIn.local_date))
         .where(CheckIn.patient_id.in_(ids)).group_by(CheckIn.patient_id)
     ):
         facts[pid].last_checkin, facts[pid].first_checkin = last, first
+    # Days older than this can never be in a future overview window: the mask leaves them out.
+    since = now.date() - dt.timedelta(days=store.RECENT_BITS + ADHERENCE_DAYS)
+    recent: dict[int, set[dt.date]] = {}
+    for pid, day in db.session.execute(
+        select(CheckIn.patient_id, CheckIn.local_date).distinct()
+        .where(CheckIn.patient_id.in_(ids), CheckIn.local_date >= since)
+    ):
+        recent.setdefault(pid, set()).add(day)
+    for pid, days in recent.items():
+        facts[pid].recent_checkins = recent_mask(facts[pid].last_checkin, days)
     for pid, count in db.session.execute(
         select(SafetyFlag.patient_id, func.count())
         .where(SafetyFlag.patient_id.in_(ids), SafetyFlag.acknowledged_at.is_(None))
@@ -220,7 +240,7 @@ def _uncleared_yes():
 def summaries(patients_stmt: Select) -> list[PatientSummary]:
     """Summaries of every patient `patients_stmt` (a SELECT of Users) returns, in its order.
 
-    Seven queries in all (patients, settings, sessions, scores, check-ins, flags, screenings).
+    Eight queries in all (patients, settings, sessions, scores, check-ins twice, flags, screenings).
     """
     patients = db.session.scalars(patients_stmt).all()
     if not patients:
@@ -231,7 +251,7 @@ def summaries(patients_stmt: Select) -> list[PatientSummary]:
     facts = {p.id: _Facts() for p in patients}
     _load_sessions(facts, ids, now)
     _load_scores(facts, ids)
-    _load_care(facts, ids)
+    _load_care(facts, ids, now)
     return [summarise(p, facts[p.id], settings, now) for p in patients]
 
 
@@ -257,6 +277,7 @@ def summarise(patient: User, f: _Facts, settings: ClinicSettings, now: dt.dateti
         contraindication=f.contraindication,
         spark=[p.value for p in f.phq9[-SPARK_POINTS:]],
         first_checkin=f.first_checkin,
+        recent_checkins=f.recent_checkins,
     )
 
 
@@ -388,6 +409,7 @@ def history(patient: User) -> History:
         next_session=next((s.starts_at for s in sessions if s.status == "scheduled" and s.starts_at > now), None),
         last_checkin=mood[-1][0] if mood else None,
         first_checkin=mood[0][0] if mood else None,
+        recent_checkins=recent_mask(mood[-1][0], [day for day, _ in mood[-store.RECENT_BITS:]]) if mood else 0,
         open_flags=sum(1 for f in flags if f.is_open),
     )
     _load_care_of_one(facts, patient.id)
@@ -397,12 +419,12 @@ def history(patient: User) -> History:
 
 
 def record_version(patient_id: int) -> tuple | None:
-    """(summary computed_at, summary refresh_at, newest check-in id) of a patient, or None without a
-    stored summary: what the patient page's record rests on changes exactly when this does (every
-    write but a new check-in recomputes the summary; a new check-in has a new id). One query."""
+    """(summary computed_at, summary refresh_at, newest check-in id, open flags) of a patient, or None
+    without a stored summary: what the patient page's record rests on changes exactly when this does
+    (every write but a new check-in recomputes the summary; a new check-in has a new id). One query."""
     newest = select(func.max(CheckIn.id)).where(CheckIn.patient_id == patient_id).scalar_subquery()
     row = db.session.execute(
-        select(PatientSummaryRow.computed_at, PatientSummaryRow.refresh_at, newest)
+        select(PatientSummaryRow.computed_at, PatientSummaryRow.refresh_at, newest, PatientSummaryRow.open_flags)
         .where(PatientSummaryRow.patient_id == patient_id)
     ).first()
     return tuple(row) if row else None
@@ -505,22 +527,29 @@ def by_indication(groups: dict[str | None, outcomes.OutcomeCounts]) -> list[Outc
     return result
 
 
-def _adherence(ids: Select, today: dt.date) -> tuple[int, int]:
-    """(days with a check-in, patient-days) over the last ADHERENCE_DAYS days. Two queries.
+# How many rows have each bit of recent_checkins set: plain SQL text (the same on SQLite and PostgreSQL),
+# since 31 expression trees cost more to key for SQLAlchemy's statement cache than the query takes.
+_BIT_SUMS = [literal_column(f"coalesce(sum((patient_summaries.recent_checkins >> {i}) & 1), 0)", Integer)
+             for i in range(store.RECENT_BITS)]
 
+
+def _adherence(ids: Select, today: dt.date) -> tuple[int, int]:
+    """(days with a check-in, patient-days) over the last ADHERENCE_DAYS days. Two queries over the
+    stored summaries, never the check-ins (issue #16 item 2).
+
+    Days with a check-in: each row's `recent_checkins` bits, summed bit by bit per last check-in day
+    (so at most ~31 rows answer), then the bits inside the window counted here.
     Patient-days: each patient counts from the day they joined (account made, or first check-in
     if that is earlier, e.g. imported history; stored as patient_summaries.joined_on), at most
     ADHERENCE_DAYS days. Counted by join day, so the second query answers at most 31 rows.
     """
     since = today - dt.timedelta(days=ADHERENCE_DAYS - 1)
-    checkin_days = db.session.scalar(
-        select(func.count()).select_from(
-            select(CheckIn.patient_id, CheckIn.local_date)
-            .where(CheckIn.patient_id.in_(ids), CheckIn.local_date >= since, CheckIn.local_date <= today)
-            .distinct()
-            .subquery()
-        )
-    )
+    checkin_days = 0
+    for last, *bits in db.session.execute(
+        select(_R.last_checkin, *_BIT_SUMS).where(_R.patient_id.in_(ids), _R.last_checkin >= since).group_by(_R.last_checkin)
+    ):
+        last = last if isinstance(last, dt.date) else dt.date.fromisoformat(last)
+        checkin_days += sum(n for i, n in enumerate(bits) if since <= last - dt.timedelta(days=i) <= today)
     counted = select(type_coerce(case((_R.joined_on < since, since), else_=_R.joined_on), Date).label("day")).where(
         _R.patient_id.in_(ids), _R.joined_on <= today).subquery()
     patient_days = 0

@@ -14,7 +14,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from flask import has_app_context
-from sqlalchemy import Date, bindparam, case, delete, event, inspect, or_, select, update
+from sqlalchemy import BigInteger, Date, Integer, bindparam, case, cast, delete, event, func, inspect, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -32,6 +32,7 @@ SCORED = "katapp.summaries.scored"  # patients with a new questionnaire score
 WATCHED = (CheckIn, Assessment, TherapySession, SafetyFlag, Screening)
 BATCH = 500
 INACTIVE_AFTER_DAYS = 3  # No check-in for this many days (or never): the caseload's "inactive" filter.
+RECENT_BITS = 31  # check-in days kept in patient_summaries.recent_checkins: the overview's 30-day window, +1 for zones
 
 
 # --- Noticing writes ------------------------------------------------------------------------------
@@ -70,29 +71,49 @@ def _inactive_from(day: dt.date, timezone: str) -> dt.datetime:
                                tzinfo=ZoneInfo(timezone)).astimezone(dt.UTC)
 
 
-def _checkin_update():
+def _days_between(earlier, later, dialect: str):
+    """SQL: whole days from the date `earlier` to the date `later`."""
+    if dialect == "sqlite":
+        return cast(func.julianday(later) - func.julianday(earlier), Integer)
+    return cast(later - earlier, Integer)
+
+
+def _checkin_update(dialect: str):
     """UPDATE of one patient's last check-in day and `inactive_from`, moved forward only (and the
-    day they joined, moved back for an older check-in, e.g. imported history). Built once
-    per process (bound parameters) and run on the session's connection (no ORM bulk-update step), so
-    each check-in reuses its cached SQL (issue #16 item 1). No summary row is loaded in a check-in's
-    session, so there is none to keep in step."""
+    day they joined, moved back for an older check-in, e.g. imported history), and the recent
+    check-in days (`recent_checkins`: shifted along when the day is later, the day's bit set when
+    not). Built once per process and dialect (bound parameters) and run on the session's connection
+    (no ORM bulk-update step), so each check-in reuses its cached SQL (issue #16 item 1). No summary
+    row is loaded in a check-in's session, so there is none to keep in step."""
     r = PatientSummaryRow.__table__.c
     day, since = bindparam("day", type_=Date()), bindparam("since", type_=r.inactive_from.type)
     later = or_(r.last_checkin.is_(None), r.last_checkin < day)
+    one, mask, full = literal(1, BigInteger), func.coalesce(r.recent_checkins, 0), (1 << RECENT_BITS) - 1
+    ahead, behind = _days_between(r.last_checkin, day, dialect), _days_between(day, r.last_checkin, dialect)
+    recent = case(
+        (r.last_checkin.is_(None), one),
+        (r.last_checkin < day, case((ahead < RECENT_BITS, (mask.op("<<")(ahead)).op("&")(full).op("|")(one)), else_=one)),
+        (behind < RECENT_BITS, mask.op("|")(one.op("<<")(behind))),
+        else_=mask)
     return (update(PatientSummaryRow.__table__).where(r.patient_id == bindparam("pid"))
             .values(last_checkin=case((later, day), else_=r.last_checkin),
                     inactive_from=case((later, since), else_=r.inactive_from),
-                    joined_on=case((r.joined_on > day, day), else_=r.joined_on)))
+                    joined_on=case((r.joined_on > day, day), else_=r.joined_on),
+                    recent_checkins=recent))
 
 
-_CHECKIN_UPDATE = _checkin_update()
+_CHECKIN_UPDATES: dict[str, object] = {}
 
 
 def _record_checkins(days: dict[int, dt.date]) -> None:
     """Move each patient's stored last check-in day forward to `days` (never back). One UPDATE each."""
+    connection = db.session.connection()
+    dialect = connection.dialect.name
+    if dialect not in _CHECKIN_UPDATES:
+        _CHECKIN_UPDATES[dialect] = _checkin_update(dialect)
     for pid, day in days.items():
         zone = db.session.get(User, pid).timezone  # the writer's own row: already loaded
-        db.session.connection().execute(_CHECKIN_UPDATE, {"pid": pid, "day": day, "since": _inactive_from(day, zone)})
+        connection.execute(_CHECKIN_UPDATES[dialect], {"pid": pid, "day": day, "since": _inactive_from(day, zone)})
 
 
 @event.listens_for(Session, "after_flush")
@@ -161,7 +182,7 @@ def _report(s) -> dict:
     joined = clock.local_day(s.patient, s.patient.created_at)
     return {"report_exclusion": outcomes.exclusion_index(o), "post_assessed": o.post_series is not None,
             "response": o.response, "remission": o.remission, "days_to_relapse": o.days_to_relapse,
-            "joined_on": min(joined, s.first_checkin or joined)}
+            "joined_on": min(joined, s.first_checkin or joined), "recent_checkins": s.recent_checkins}
 
 
 def _row(s, now: dt.datetime) -> dict:
@@ -212,7 +233,8 @@ def _rescore(patient_ids: set[int]) -> None:
     ids = sorted(patient_ids)
     stored = {r.patient_id: r for r in db.session.scalars(
         select(PatientSummaryRow).where(PatientSummaryRow.patient_id.in_(ids)).with_for_update())}
-    missing = [pid for pid in ids if pid not in stored or stored[pid].joined_on is None]  # none, or from before 0019
+    missing = [pid for pid in ids if pid not in stored or stored[pid].joined_on is None  # none, or from before 0019
+               or stored[pid].recent_checkins is None]  # from before 0020
     for pid in missing:
         stored.pop(pid, None)
     if missing:
@@ -221,7 +243,8 @@ def _rescore(patient_ids: set[int]) -> None:
         return
     now, settings = clock.utcnow(), clinic_settings()
     facts = {pid: services._Facts(last_checkin=r.last_checkin, first_checkin=r.joined_on, open_flags=r.open_flags,
-                                  contraindication=r.detail["contraindication"]) for pid, r in stored.items()}
+                                  recent_checkins=r.recent_checkins, contraindication=r.detail["contraindication"])
+             for pid, r in stored.items()}
     services._load_sessions(facts, list(stored), now)
     services._load_scores(facts, list(stored))
     rows = [_row(services.summarise(db.session.get(User, pid), f, settings, now), now) for pid, f in facts.items()]

@@ -63,3 +63,47 @@ def test_clinician_and_admin_each_see_their_own_record(login_as, clinician, admi
     assert "Download for an EHR (FHIR)" in view(login_as(clinician), patient)
     assert "Download for an EHR (FHIR)" not in view(login_as(admin), patient)  # not the clinician's cached markup
     assert "Download for an EHR (FHIR)" in view(login_as(clinician), patient)
+
+
+def test_a_session_completed_since_the_last_view_is_on_the_dosing_record(login_as, clinician, patient, make_session):
+    session = make_session(patient, clinician, starts_at=(utcnow() - dt.timedelta(hours=3)).replace(microsecond=0),
+                           status="dosed", dose_mg=42.0, route="iv", dosed_at=utcnow() - dt.timedelta(hours=2))
+    client = login_as(clinician)
+    assert "No completed ketamine session yet." in view(client, patient)
+    assert "No completed ketamine session yet." in view(client, patient)  # from the cache
+    session.status, session.completed_at = "completed", utcnow()
+    db.session.commit()
+    html = view(client, patient)
+    assert "No completed ketamine session yet." not in html and "42 mg" in html
+
+
+def test_the_flag_query_runs_only_while_the_summary_counts_open_flags(login_as, clinician, patient, seed_history,
+                                                                      make_flag, count_queries):
+    from katapp import flag_review
+
+    seed_history(patient, clinician, days=10, phq=[20, 14], sessions=1)
+    client = login_as(clinician)
+    view(client, patient)
+
+    def flag_reads(counter) -> int:
+        return sum(1 for s in counter.statements if "safety_flags.acknowledged_at IS NULL" in s)
+
+    with count_queries() as none_open:
+        assert "patient-flags-title" not in view(client, patient)
+    assert flag_reads(none_open) == 0
+    flag = make_flag(patient, reason="Answered yes to the safety question")
+    with count_queries() as one_open:
+        assert "patient-flags-title" in view(client, patient)
+    assert flag_reads(one_open) == 1
+    assert flag_review.acknowledge(clinician, patient.id, [flag.id], "Called; safe at home.") == 1
+    assert "patient-flags-title" not in view(client, patient)
+
+
+def test_a_second_view_reads_neither_the_dosing_record_nor_the_history(login_as, clinician, patient, seed_history,
+                                                                        count_queries):
+    seed_history(patient, clinician, days=20, phq=[20, 14, 10], sessions=2)
+    client = login_as(clinician)
+    view(client, patient)
+    with count_queries() as again:
+        assert "35 mg" in view(client, patient)  # the seeded sessions' dose, in the dosing record
+    assert not [s for s in again.statements if "FROM vital_readings" in s or "FROM assessments" in s]

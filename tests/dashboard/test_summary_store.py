@@ -6,9 +6,9 @@ import datetime as dt
 import random
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from katapp import flag_review
+from katapp import clock, flag_review
 from katapp.admin import services as admin_services
 from katapp.checkins import services as checkin_services
 from katapp.clinic import clinic_settings
@@ -244,3 +244,24 @@ def test_demo_data_leaves_every_patients_summary_stored_and_fresh(runner):
     patients = db.session.scalars(select(User).where(User.role == "patient")).all()
     assert len(patients) == 4
     assert_every_row_fresh(patients)
+
+
+def _checkin_days_counted_from_the_checkins(today: dt.date) -> int:
+    """The overview's check-in days the direct way: distinct (patient, day) pairs in the 30-day window."""
+    since = today - dt.timedelta(days=services.ADHERENCE_DAYS - 1)
+    return db.session.scalar(select(func.count()).select_from(
+        select(CheckIn.patient_id, CheckIn.local_date).where(CheckIn.local_date >= since, CheckIn.local_date <= today)
+        .distinct().subquery()))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_overview_counts_the_checkin_days_the_checkins_hold(writer, admin, seed):
+    """Check-ins on any of the last 40 days in any order (a later day shifts the stored bits, an earlier
+    one sets its bit, one 32+ days on starts them again), deletions and time-zone moves: after each,
+    the overview's count from the stored bits is the count from the check-ins themselves."""
+    w = writer(seed)
+    for _ in range(30):
+        p = w.rng.choice(w.patients)
+        w.rng.choice([w.checkin, w.checkin, w.checkin, w.checkin, w.delete_checkin, w.time_zone])(p)
+        today = clock.local_today(clinic_settings())
+        assert services.overview(admin).checkin_days == _checkin_days_counted_from_the_checkins(today)
