@@ -53,7 +53,8 @@ def _diagnostics(reports: list[dict]) -> str:
     parts = []
     for label, audit, unit in METRICS:
         value = statistics.median(r["audits"][audit]["numericValue"] for r in reports)
-        parts.append(f"{label} {value / 1000:.1f} s" if unit == "s" else f"{label} {value:.0f} ms" if unit else f"{label} {value:.2f}")
+        text = f"{value / 1000:.1f} s" if unit == "s" else f"{value:.0f} ms" if unit else f"{value:.2f}"
+        parts.append(f"{label} {text}")
     parts.append(f"longest task {statistics.median(_longest_task(r) for r in reports):.0f} ms")
     kib = statistics.median(r["audits"]["total-byte-weight"]["numericValue"] for r in reports) / 1024
     parts.append(f"{kib:.0f} KiB")
