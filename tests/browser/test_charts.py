@@ -107,6 +107,7 @@ def _geometry(page: Page, chart_id: str) -> dict:
 
 
 def test_on_a_phone_the_interactive_chart_takes_the_static_charts_place_without_a_shift(page: Page, sign_in):
+    page.set_viewport_size({"width": 360, "height": 800})  # bench.phone_charts' phone, the narrowest common one
     sign_in(page, ACCOUNTS["patient"])
     page.add_init_script(SHIFTS)
     page.goto("/progress")
@@ -137,3 +138,4 @@ def test_on_a_wide_screen_the_idle_upgrade_shifts_nothing(browser: Browser, live
         assert sum(page.evaluate("window.__shifts")) < 0.01
     finally:
         context.close()
+

@@ -116,8 +116,15 @@
     });
   }
 
-  function status(chart, text) {
-    if (chart.status) { chart.status.textContent = text; }
+  // The status line under the chart. While plotly.js loads, the button itself reads "Loading
+  // chart…" and the status says it only to screen readers: beside the button it would wrap the
+  // row onto a second line on a narrow phone, moving everything below the chart.
+  function status(chart, text, loading) {
+    if (chart.status) {
+      chart.status.textContent = text;
+      chart.status.classList.toggle("visually-hidden", !!(loading && chart.button));
+    }
+    if (chart.button) { chart.button.textContent = loading ? text : "Interactive chart"; }
   }
 
   // Replace the static SVG by the Plotly chart (same box, same id). Returns a promise.
@@ -126,7 +133,7 @@
     chart.state = "loading";
     chart.el.classList.add("is-loading");
     chart.el.setAttribute("aria-busy", "true");
-    status(chart, "Loading chart…");
+    status(chart, "Loading chart…", true);
     chart.promise = loadPlotly().then(function () {
       chart.figure = JSON.parse(chart.block.textContent);
       var picture = chart.el.innerHTML;
