@@ -53,7 +53,9 @@ audit() { # name path cookie run
     --only-categories=performance,accessibility,best-practices,seo \
     --extra-headers="$headers" --disable-storage-reset \
     --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync" \
-    --output=json --output=html --output-path="$OUT/$name.$run" >/dev/null
+    --output=json --output=html --output-path="$OUT/$name.$run" >/dev/null || {
+    # On a very busy machine Chromium's trace sometimes comes back broken (NO_NAVSTART): that run is left out.
+    echo "  $name run $run failed: left out of the median" >&2; rm -f "$OUT/$name.$run".report.*; return 0; }
   mv "$OUT/$name.$run.report.json" "$OUT/$name.$run.json"; mv "$OUT/$name.$run.report.html" "$OUT/$name.$run.html"
 }
 rm -f "$OUT"/*.json "$OUT"/*.html
