@@ -139,3 +139,23 @@ def test_on_a_wide_screen_the_idle_upgrade_shifts_nothing(browser: Browser, live
     finally:
         context.close()
 
+
+
+def test_the_chart_button_row_is_in_its_place_before_charts_js_runs(browser: Browser, live_server, sign_in):
+    """On a slow phone charts.js may run after the first paint: showing the row then must move nothing.
+    (No service worker here: requests it served would bypass the route that holds charts.js back.)"""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 360, "height": 800}, is_mobile=True,
+                                  has_touch=True, service_workers="block")
+    page = context.new_page()
+    try:
+        sign_in(page, ACCOUNTS["patient"])
+        page.route("**/js/charts.js*", lambda route: route.abort())
+        page.goto("/progress")
+        without = _geometry(page, "chart-mood")
+        expect(page.locator('[data-chart-upgrade="chart-mood"]')).to_be_hidden()  # invisible, not usable
+        page.unroute("**/js/charts.js*")
+        page.goto("/progress")
+        expect(page.locator('[data-chart-upgrade="chart-mood"]')).to_be_visible()
+        assert _geometry(page, "chart-mood")["next"] == without["next"]
+    finally:
+        context.close()

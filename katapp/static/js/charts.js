@@ -180,7 +180,7 @@
       };
       charts[id] = chart;
       list.push(chart);
-      if (chart.actions) { chart.actions.hidden = false; }
+      if (chart.actions) { chart.actions.classList.remove("is-waiting"); }
       // A tap on the static chart upgrades it (Plotly's own taps show values after that).
       el.addEventListener("click", function () { if (chart.state !== "done") { upgrade(chart); } });
     });
