@@ -60,7 +60,8 @@ bench: $(VENV)/.dev assets
 	  && apt-get install -y -q wrk; } || { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
 	$(PY) -m bench
 
-# Mobile Lighthouse scores of four pages (needs npm: installs lighthouse 12.2.3 into bench/lighthouse).
+# Mobile Lighthouse scores of the sign-in, check-in and every chart page, median of RUNS (default 3) runs
+# with FCP, LCP, TBT, CLS (needs npm: installs lighthouse 12.2.3 into bench/lighthouse; PAGES, DAYS: see run.sh).
 lighthouse: $(VENV)/.runtime assets
 	bash bench/lighthouse/run.sh
 

@@ -32,10 +32,23 @@ TARGET_VISIBLE_MS, TARGET_TASK_MS = 2500, 200
 
 # Records long tasks and the first frame where a chart (static SVG or Plotly's) is on screen.
 PROBE = """
-window.__bench = {longtasks: [], chartAt: null};
+window.__bench = {longtasks: [], chartAt: null, lcp: null, lcpElement: null, cls: 0, shifts: 0, moved: []};
+const describe = el => !el || !el.tagName ? "?" : el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+  (el.getAttribute("class") ? "." + el.getAttribute("class").split(" ")[0] : "");
 try {
   new PerformanceObserver(list => list.getEntries().forEach(e =>
     window.__bench.longtasks.push([e.startTime, e.duration]))).observe({type: "longtask", buffered: true});
+  // Largest contentful paint and its element; layout shifts (CLS counts those not after an input;
+  // `shifts` counts every one, so a chart swapped in seconds after a tap shows here too).
+  new PerformanceObserver(list => list.getEntries().forEach(e => {
+    window.__bench.lcp = e.startTime;
+    window.__bench.lcpElement = e.element ? describe(e.element) : e.url;
+  })).observe({type: "largest-contentful-paint", buffered: true});
+  new PerformanceObserver(list => list.getEntries().forEach(e => {
+    window.__bench.shifts += e.value;
+    if (!e.hadRecentInput) { window.__bench.cls += e.value; }
+    (e.sources || []).forEach(source => window.__bench.moved.push(describe(source.node)));
+  })).observe({type: "layout-shift", buffered: true});
 } catch (e) {}
 (function frame() {
   // Any chart that is laid out: the report draws each chart twice (A4 and phone width) and its
@@ -116,17 +129,21 @@ def _measure(browser, base: str, email: str, path: str) -> dict:
         raise SystemExit(f"{path}: no chart was laid out within 60 s (chart widths: {sizes})")
     before = [d for start, d in probe["longtasks"] if start < chart_at]
     result = {"chart_ms": chart_at, "first_screen": probe.get("firstScreen"), "longest_before_ms": max(before, default=0.0),
-              "fcp_ms": fcp, "load_ms": load,
+              "fcp_ms": fcp, "load_ms": load, "lcp_ms": probe["lcp"], "lcp_element": probe["lcpElement"], "cls": probe["cls"],
+              "moved": sorted(set(probe["moved"]))[:4],
               "longest_until_idle_ms": max((d for _, d in probe["longtasks"]), default=0.0), "html_kb": html / 1024}
     first = page.locator("[data-chart-upgrade]").first
     if first.count():
         chart_id = first.get_attribute("data-chart-upgrade")
-        page.evaluate("window.__bench.longtasks = []")
+        page.evaluate("window.__bench.longtasks = []; window.__bench.shifts = 0; window.__bench.moved = []")
         started = time.perf_counter()
         first.tap()
         page.locator(f"#{chart_id} .main-svg").first.wait_for(timeout=120000)
         result["tap_ms"] = (time.perf_counter() - started) * 1000
+        page.wait_for_timeout(500)  # Plotly's own relayout, if any
         result["tap_longest_ms"] = max((d for _, d in page.evaluate("window.__bench.longtasks")), default=0.0)
+        result["tap_shift"] = page.evaluate("window.__bench.shifts")
+        result["tap_moved"] = sorted(set(page.evaluate("window.__bench.moved")))[:4]
     context.close()
     return result
 
@@ -150,11 +167,15 @@ def main() -> int:
                     print(f"  {name:<26} chart on screen {r['chart_ms']:6.0f} ms (target {TARGET_VISIBLE_MS}), longest task "
                           f"before it {r['longest_before_ms']:4.0f} ms (target {TARGET_TASK_MS}): {'ok' if ok else 'MISSED'}"
                           f"{'' if r['first_screen'] else ' (below the first screen, ready when scrolled to)'}; "
-                          f"FCP {r['fcp_ms'] or 0:.0f} ms, load {r['load_ms']:.0f} ms, HTML {r['html_kb']:.0f} kB, "
+                          f"FCP {r['fcp_ms'] or 0:.0f} ms, LCP {r['lcp_ms'] or 0:.0f} ms ({r['lcp_element']}), "
+                          f"CLS {r['cls']:.3f}{' ' + ', '.join(r['moved']) if r['cls'] else ''}, "
+                          f"load {r['load_ms']:.0f} ms, HTML {r['html_kb']:.0f} kB, "
                           f"longest task to idle {r['longest_until_idle_ms']:.0f} ms", flush=True)
                     if "tap_ms" in r:
                         print(f"  {'':<26} tap for the interactive chart: drawn after {r['tap_ms']:.0f} ms, longest task "
-                              f"{r['tap_longest_ms']:.0f} ms (the static chart stays on screen meanwhile)", flush=True)
+                              f"{r['tap_longest_ms']:.0f} ms, layout shift {r['tap_shift']:.3f}"
+                              f"{' ' + ', '.join(r['tap_moved']) if r['tap_shift'] else ''} "
+                              f"(the static chart stays on screen meanwhile)", flush=True)
                 browser.close()
         finally:
             server.terminate()

@@ -45,8 +45,8 @@ def test_phone_sees_static_charts_at_first_paint_and_upgrades_one_on_tap(page: P
     expect(mood.locator("svg.chart-svg")).to_have_count(0)  # the static chart made way for Plotly's
     assert mood.evaluate("el => el._fullData.length") == mood.evaluate(
         "el => JSON.parse(document.querySelector('[data-chart=\"chart-mood\"]').textContent).data.length")
-    expect(status).to_have_text("")
-    expect(page.locator('[data-chart-actions="chart-mood"]')).to_be_hidden()
+    expect(status).to_have_text("Touch or point at the chart for its values.")
+    expect(page.locator('[data-chart-upgrade="chart-mood"]')).to_be_hidden()
     # The other chart stays static until it is tapped too; plotly.js was fetched once.
     expect(page.locator("#chart-scores svg.chart-svg")).to_have_count(1)
     page.locator('[data-chart-upgrade="chart-scores"]').tap()
@@ -86,3 +86,76 @@ def test_without_plotly_the_static_chart_stays_and_says_why(page: Page, sign_in)
     page.locator('[data-chart-upgrade="chart-mood"]').tap()
     expect(page.locator('[data-chart-status="chart-mood"]')).to_contain_text("could not be loaded", timeout=10000)
     expect(page.locator("#chart-mood svg.chart-svg")).to_be_visible()
+
+
+# Records every layout shift from navigation on (PerformanceObserver "layout-shift"), whether or not
+# it followed an input: a shift 5 s after a tap (plotly.js arriving on a slow phone) is not "recent".
+SHIFTS = """
+window.__shifts = [];
+new PerformanceObserver(list => list.getEntries().forEach(e => window.__shifts.push(e.value)))
+  .observe({type: "layout-shift", buffered: true});
+"""
+
+
+def _geometry(page: Page, chart_id: str) -> dict:
+    return page.evaluate("""id => {
+        const box = document.getElementById(id);
+        const after = box.closest("figure").nextElementSibling;
+        const row = document.querySelector(`[data-chart-actions="${id}"]`).getBoundingClientRect().height;
+        return {height: box.getBoundingClientRect().height, next: after.getBoundingClientRect().top + scrollY, row};
+    }""", chart_id)
+
+
+def test_on_a_phone_the_interactive_chart_takes_the_static_charts_place_without_a_shift(page: Page, sign_in):
+    page.set_viewport_size({"width": 360, "height": 800})  # bench.phone_charts' phone, the narrowest common one
+    sign_in(page, ACCOUNTS["patient"])
+    page.add_init_script(SHIFTS)
+    page.goto("/progress")
+    before = _geometry(page, "chart-mood")
+    page.evaluate("window.__shifts = []")
+    page.locator('[data-chart-upgrade="chart-mood"]').tap()
+    expect(page.locator("#chart-mood .main-svg").first).to_be_attached(timeout=20000)
+    expect(page.locator('[data-chart-upgrade="chart-mood"]')).to_be_hidden()
+    page.wait_for_timeout(300)  # Plotly's responsive relayout, if any
+    after = _geometry(page, "chart-mood")
+    # The same height, and what follows the chart (the button's row gave way to a hint) stays put.
+    assert abs(after["height"] - before["height"]) <= 1, (before, after)
+    assert abs(after["next"] - before["next"]) <= 1, (before, after)
+    assert sum(page.evaluate("window.__shifts")) < 0.01
+
+
+def test_on_a_wide_screen_the_idle_upgrade_shifts_nothing(browser: Browser, live_server, sign_in):
+    context = browser.new_context(base_url=live_server.url, **WIDE)
+    page = context.new_page()
+    try:
+        sign_in(page, ACCOUNTS["patient"])
+        page.add_init_script(SHIFTS)
+        page.goto("/progress", wait_until="domcontentloaded")
+        height = page.evaluate("document.getElementById('chart-mood').getBoundingClientRect().height")
+        expect(page.locator("#chart-mood .main-svg").first).to_be_attached(timeout=20000)
+        page.wait_for_timeout(300)
+        assert abs(page.evaluate("document.getElementById('chart-mood').getBoundingClientRect().height") - height) <= 1
+        assert sum(page.evaluate("window.__shifts")) < 0.01
+    finally:
+        context.close()
+
+
+
+def test_the_chart_button_row_is_in_its_place_before_charts_js_runs(browser: Browser, live_server, sign_in):
+    """On a slow phone charts.js may run after the first paint: showing the row then must move nothing.
+    (No service worker here: requests it served would bypass the route that holds charts.js back.)"""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 360, "height": 800}, is_mobile=True,
+                                  has_touch=True, service_workers="block")
+    page = context.new_page()
+    try:
+        sign_in(page, ACCOUNTS["patient"])
+        page.route("**/js/charts.js*", lambda route: route.abort())
+        page.goto("/progress")
+        without = _geometry(page, "chart-mood")
+        expect(page.locator('[data-chart-upgrade="chart-mood"]')).to_be_hidden()  # invisible, not usable
+        page.unroute("**/js/charts.js*")
+        page.goto("/progress")
+        expect(page.locator('[data-chart-upgrade="chart-mood"]')).to_be_visible()
+        assert _geometry(page, "chart-mood")["next"] == without["next"]
+    finally:
+        context.close()

@@ -32,6 +32,28 @@ def test_the_service_worker_controls_every_page_and_precaches_the_shell(patient_
     assert not [url for url in everything if "/api/" in url]
 
 
+# Records when the page asks for its service worker: the document's state and whether load had fired.
+WHEN_REGISTERED = """
+window.__registered = [];
+addEventListener("load", () => { window.__loaded = true; });
+const register = ServiceWorkerContainer.prototype.register;
+ServiceWorkerContainer.prototype.register = function (...args) {
+  window.__registered.push({state: document.readyState, loaded: !!window.__loaded});
+  return register.apply(this, args);
+};
+"""
+
+
+def test_the_service_worker_is_registered_only_after_the_page_has_loaded(page: Page, sign_in):
+    """Its install fetches the whole app shell and the offline pages: on a slow phone that must not
+    compete with the first page's own requests (issue #16 item 4)."""
+    page.add_init_script(WHEN_REGISTERED)
+    sign_in(page, "patient1@demo.katapp.org")
+    page.goto("/progress")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    assert page.evaluate("window.__registered") == [{"state": "complete", "loaded": True}]
+
+
 def test_chromium_reports_no_installability_errors(playwright, browser_type_launch_args, browser_context_args,
                                                    sign_in, wait_for_worker, tmp_path):
     context = playwright.chromium.launch_persistent_context(

@@ -46,3 +46,19 @@ def test_pages_render_tables_without_plotly(login_as, clinician, patient, seed_h
     assert html.count("Interactive charts are not available on this server right now") == 4
     assert html.count('class="chart-svg"') == 4
     assert "<table>" in html and "Numbers by session" in html
+
+PLOTLY_IN_HEAD = re.compile(r'<(?:script|link)\b[^>]*(?:src|href)="[^"]*plotly[^"]*"[^>]*>', re.I)
+
+
+def test_no_chart_page_fetches_plotly_before_its_first_paint(login_as, clinician, patient, admin, seed_history):
+    """Every page with charts (issue #16 item 4): the static SVG is in the HTML, and the only mention of
+    plotly.js is charts.js's data attribute (fetched on tap or when idle): no script tag, stylesheet,
+    preload or prefetch of it that a phone would fetch or parse before the chart shows."""
+    seed_history(patient, clinician, days=20, phq=[20, 12, 9], sessions=2)
+    pages = [(patient, "/progress"), (clinician, f"/patients/{patient.id}"), (clinician, f"/patients/{patient.id}/report"),
+             (clinician, "/caseload"), (admin, "/clinic")]
+    for user, url in pages:
+        html = login_as(user).get(url).get_data(as_text=True)
+        assert 'class="chart-svg"' in html or 'class="spark"' in html, url
+        assert PLOTLY_IN_HEAD.findall(html) == [], url
+        assert 'rel="preload"' not in html and 'rel="modulepreload"' not in html and 'rel="prefetch"' not in html, url

@@ -40,20 +40,27 @@
   }
 
   // The service worker (/sw.js): app shell offline, offline form pages, Background Sync.
-  if (!("serviceWorker" in navigator)) { return; }
-  navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function () {
-    return navigator.serviceWorker.ready;
-  }).then(function (registration) {
-    // A signed-in patient: keep the offline form pages on this phone (once per tab and user).
-    var body = document.body;
-    if (!body || body.getAttribute("data-role") !== "patient" || !registration.active) { return; }
-    var key = "katapp-warmed-" + body.getAttribute("data-user-id");
-    try {
-      if (sessionStorage.getItem(key)) { return; }
-      sessionStorage.setItem(key, "1");
-    } catch (err) { /* storage blocked: warm anyway */ }
-    registration.active.postMessage({ type: "warm" });
-  }).catch(function () { /* no worker (private mode, old browser): the app works online */ });
+  // Registered once the page has loaded: installing it fetches the whole app shell (and, for a
+  // patient, the offline form pages), which on a slow phone must not compete with this page's
+  // own requests and scripts before its first paint and charts.
+  function registerWorker() {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      // A signed-in patient: keep the offline form pages on this phone (once per tab and user).
+      var body = document.body;
+      if (!body || body.getAttribute("data-role") !== "patient" || !registration.active) { return; }
+      var key = "katapp-warmed-" + body.getAttribute("data-user-id");
+      try {
+        if (sessionStorage.getItem(key)) { return; }
+        sessionStorage.setItem(key, "1");
+      } catch (err) { /* storage blocked: warm anyway */ }
+      registration.active.postMessage({ type: "warm" });
+    }).catch(function () { /* no worker (private mode, old browser): the app works online */ });
+  }
+  if ("serviceWorker" in navigator) {
+    if (document.readyState === "complete") { registerWorker(); } else { window.addEventListener("load", registerWorker); }
+  }
 
   // The top bar's menu (<details data-menu>, a phone's "Account" or "Menu"): works without this; with it, a tap
   // outside closes it and Escape closes it and puts the focus back on its summary.

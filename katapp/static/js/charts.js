@@ -10,6 +10,8 @@
 // and the numbers are in the table under it. plotly.js and its stylesheet (URLs in this script
 // tag's data-plotly and data-plotly-css) are fetched the first time a chart is upgraded.
 // Light or dark colours follow prefers-color-scheme; legends go below the plot on narrow screens.
+// No layout shift: the Plotly chart is drawn at the height the static chart (with its legend) had,
+// and the row under it keeps its height (the button gives way to a one-line hint).
 (function () {
   "use strict";
   var self = document.currentScript;
@@ -57,7 +59,8 @@
     };
   }
 
-  function styled(layout, narrow) {
+  // `height`: the static chart's height in CSS pixels, which the Plotly chart takes over.
+  function styled(layout, narrow, height) {
     var t = theme();
     var out = JSON.parse(JSON.stringify(layout || {}));
     out.paper_bgcolor = "rgba(0,0,0,0)";
@@ -85,6 +88,7 @@
         out.height = (out.height || 360) + 60;
       }
     }
+    if (height) { out.height = height; }
     return out;
   }
 
@@ -107,13 +111,20 @@
 
   function draw(chart) {
     var narrow = chart.el.clientWidth < 520;
-    return window.Plotly.react(chart.el, traces(chart.figure.data), styled(chart.figure.layout, narrow), {
+    return window.Plotly.react(chart.el, traces(chart.figure.data), styled(chart.figure.layout, narrow, chart.height), {
       responsive: true, displayModeBar: false, scrollZoom: false, doubleClick: false
     });
   }
 
-  function status(chart, text) {
-    if (chart.status) { chart.status.textContent = text; }
+  // The status line under the chart. While plotly.js loads, the button itself reads "Loading
+  // chart…" and the status says it only to screen readers: beside the button it would wrap the
+  // row onto a second line on a narrow phone, moving everything below the chart.
+  function status(chart, text, loading) {
+    if (chart.status) {
+      chart.status.textContent = text;
+      chart.status.classList.toggle("visually-hidden", !!(loading && chart.button));
+    }
+    if (chart.button) { chart.button.textContent = loading ? text : "Interactive chart"; }
   }
 
   // Replace the static SVG by the Plotly chart (same box, same id). Returns a promise.
@@ -122,10 +133,11 @@
     chart.state = "loading";
     chart.el.classList.add("is-loading");
     chart.el.setAttribute("aria-busy", "true");
-    status(chart, "Loading chart…");
+    status(chart, "Loading chart…", true);
     chart.promise = loadPlotly().then(function () {
       chart.figure = JSON.parse(chart.block.textContent);
       var picture = chart.el.innerHTML;
+      chart.height = chart.el.getBoundingClientRect().height || null;
       chart.el.textContent = "";  // the static chart goes in the same task Plotly draws: no blank frame
       chart.el.classList.remove("is-static");
       return Promise.resolve(draw(chart)).then(function () {
@@ -133,8 +145,8 @@
         drawn.push(chart);
         chart.el.classList.remove("is-loading");
         chart.el.removeAttribute("aria-busy");
-        if (chart.actions) { chart.actions.hidden = true; }
-        status(chart, "");
+        if (chart.button) { chart.button.hidden = true; }
+        status(chart, "Touch or point at the chart for its values.");
       }, function (error) {
         chart.el.innerHTML = picture;
         throw error;
@@ -163,11 +175,12 @@
       var chart = {
         id: id, el: el, block: block, state: "static",
         actions: document.querySelector('[data-chart-actions="' + id + '"]'),
-        status: document.querySelector('[data-chart-status="' + id + '"]')
+        status: document.querySelector('[data-chart-status="' + id + '"]'),
+        button: document.querySelector('[data-chart-upgrade="' + id + '"]')
       };
       charts[id] = chart;
       list.push(chart);
-      if (chart.actions) { chart.actions.hidden = false; }
+      if (chart.actions) { chart.actions.classList.remove("is-waiting"); }
       // A tap on the static chart upgrades it (Plotly's own taps show values after that).
       el.addEventListener("click", function () { if (chart.state !== "done") { upgrade(chart); } });
     });
