@@ -24,10 +24,9 @@ from katapp.domain import outcomes
 from katapp.domain.outcomes import Outcome, Point
 from katapp.extensions import db
 from katapp.models import Assessment, CheckIn, ClinicSettings, PatientSummaryRow, SafetyFlag, Screening, TherapySession, User
-from katapp.summary_marks import KEY
+from katapp.summary_marks import CHECKINS, KEY
 
 EVERYONE = "katapp.summaries.everyone"  # a clinic setting the summaries rest on changed
-CHECKINS = "katapp.summaries.checkins"  # patient id -> latest new check-in day
 SCORED = "katapp.summaries.scored"  # patients with a new questionnaire score
 WATCHED = (CheckIn, Assessment, TherapySession, SafetyFlag, Screening)
 BATCH = 500
