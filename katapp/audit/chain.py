@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import DDL, event, select, text, update
+from sqlalchemy import DDL, bindparam, event, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -86,15 +86,20 @@ def _create_head_once(conn) -> None:
                  .on_conflict_do_nothing(index_elements=["id"]))
 
 
+# The head's two statements, built once (each write that audits runs both; issue #16 item 1).
+_HEAD = AuditChainHead.__table__.c
+_CLAIM = (update(AuditChainHead.__table__).where(_HEAD.id == 1).values(last_seq=_HEAD.last_seq + bindparam("count"))
+          .returning(_HEAD.last_seq, _HEAD.last_hash))
+_SET_HASH = update(AuditChainHead.__table__).where(_HEAD.id == 1).values(last_hash=bindparam("hash"))
+
+
 def _claim_seqs(session: Session, count: int) -> tuple[int, str]:
     """Lock the head row and move it `count` on; returns (the last seq before, its hash)."""
     conn = session.connection()
-    claim = (update(AuditChainHead).where(AuditChainHead.id == 1).values(last_seq=AuditChainHead.last_seq + count)
-             .returning(AuditChainHead.last_seq, AuditChainHead.last_hash))
-    head = conn.execute(claim).first()
+    head = conn.execute(_CLAIM, {"count": count}).first()
     if head is None:  # an empty log (a fresh schema, a wipe): create the head, then claim as usual
         _create_head_once(conn)
-        head = conn.execute(claim).one()
+        head = conn.execute(_CLAIM, {"count": count}).one()
     return head.last_seq - count, head.last_hash
 
 
@@ -111,7 +116,7 @@ def _chain_new_events(session: Session, _flush_context, _instances) -> None:
         seq += 1
         e.seq, e.prev_hash = seq, prev
         e.hash = prev = _hash_of(e)
-    session.connection().execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(last_hash=prev))
+    session.connection().execute(_SET_HASH, {"hash": prev})
 
 
 # --- Verifying ----------------------------------------------------------------------------------------

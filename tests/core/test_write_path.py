@@ -17,11 +17,11 @@ from katapp.models import Assessment, AuditEvent, CheckIn, JournalEntry
 PHQ9 = {"instrument": "phq9", "answers": [1, 1, 1, 1, 1, 1, 1, 1, 0]}
 # A new score recomputes what rests on the scores in the same transaction (issue #16 item 2,
 # katapp/dashboard/store.py `_rescore`): the stored row read and locked (its check-in days, flags and
-# contraindication stay), the clinic settings, the sessions and the scores read, the row upserted. No
+# contraindication stay), the clinic settings, the sessions and the scores read, the row updated. No
 # users, check-ins, flags or screenings read again. A new check-in only moves the stored last check-in
 # day forward: one UPDATE.
 SUMMARY = ["SELECT patient_summaries", "SELECT clinic_settings", "SELECT therapy_sessions", "SELECT (SELECT",
-           "INSERT patient_summaries"]
+           "UPDATE patient_summaries"]
 
 
 def _verbs(statements: list[str]) -> list[str]:
@@ -93,3 +93,29 @@ def test_a_write_after_a_sign_out_elsewhere_is_refused(app, signed_in, api, pati
     response = api(signed_in, "POST", "/api/v1/checkins", {"mood": 5, "client_id": str(uuid.uuid4())})
     assert response.status_code == 401
     assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1  # the warm-up only
+
+
+def test_the_user_read_each_request_is_the_stored_row_with_nothing_pending(app, patient, clinician):
+    """`load_user` reads the row with one narrow SELECT (no ORM load): the User it makes must be the
+    session's persistent object, equal to the stored row, with nothing to write back, relationships
+    loading lazily, and an inactive account or an old session version refused."""
+    from sqlalchemy import inspect
+
+    from katapp.security import load_user
+
+    expected = {c.key: getattr(patient, c.key) for c in inspect(patient).mapper.column_attrs}
+    uid, version, clinician_id = patient.id, patient.session_version, clinician.id
+    db.session.expunge_all()
+    with app.test_request_context():
+        user = load_user(f"{uid}:{version}")
+        state = inspect(user)
+        assert state.persistent and user in db.session and not db.session.dirty and not db.session.new
+        assert {c.key: getattr(user, c.key) for c in state.mapper.column_attrs} == expected
+        assert load_user(f"{uid}:{version}") is user  # the identity map's object, not a second copy
+        assert [c.id for c in user.clinicians] == [clinician_id]
+        assert load_user(f"{uid}:{version + 1}") is None
+        user.active = False
+        db.session.commit()
+        db.session.expunge_all()
+        assert load_user(f"{uid}:{version}") is None
+        assert load_user("999999:1") is None

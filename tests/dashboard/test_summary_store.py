@@ -51,7 +51,9 @@ class Writer:
         return (utcnow() - dt.timedelta(days=self.rng.uniform(0, days))).replace(microsecond=0)
 
     def checkin(self, p):
-        self.f["checkin"](p, recorded_at=self.when(), mood=self.rng.randint(0, 10))
+        """As the app stores one (a Core INSERT that tells the summary itself); now and then a "yes"."""
+        checkin_services.record_checkin(p, {"recorded_at": self.when().isoformat(), "mood": self.rng.randint(0, 10),
+                                            "self_harm_thoughts": self.rng.random() < 0.1})
 
     def delete_checkin(self, p):
         row = db.session.scalars(select(CheckIn).where(CheckIn.patient_id == p.id)).first()

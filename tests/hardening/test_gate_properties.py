@@ -21,6 +21,19 @@ def test_any_text_with_a_forbidden_character_is_refused(before, bad, after):
     assert gate.text_problem(before + bad + after) is not None
 
 
+def test_the_fast_scan_refuses_what_the_per_character_rule_refuses():
+    """text_problem skips its per-character loop when `_SUSPECT` finds nothing (issue #16 item 1): every
+    code point the loop refuses must be one `_SUSPECT` finds, and the message must stay the loop's."""
+    for code in range(0x110000):
+        ch = chr(code)
+        refused = gate._char_problem(ch) is not None
+        assert refused <= bool(gate._SUSPECT.search(ch)), f"U+{code:04X}"
+        if refused:
+            assert gate.text_problem("ok " + ch) == gate._char_problem(ch), f"U+{code:04X}"
+        else:
+            assert gate.text_problem("ok " + ch) is None, f"U+{code:04X}"
+
+
 @given(SAFE.filter(lambda s: s.strip()))
 def test_ordinary_text_passes(text):
     assert gate.text_problem(text) is None
