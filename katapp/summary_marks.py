@@ -10,7 +10,7 @@ from __future__ import annotations
 from katapp.extensions import db
 
 KEY = "katapp.summaries.touched"
-CHECKINS = "katapp.summaries.checkins"  # patient id -> latest new check-in day
+CHECKINS = "katapp.summaries.checkins"  # patient id -> its new check-in days
 
 
 def mark(*patient_ids: int) -> None:
@@ -21,5 +21,4 @@ def mark(*patient_ids: int) -> None:
 def checked_in(patient_id: int, day) -> None:
     """A new check-in on local `day`: move the patient's stored last check-in day forward when the
     current transaction commits (one UPDATE, katapp/dashboard/store.py), as a flushed CheckIn does."""
-    days = db.session.info.setdefault(CHECKINS, {})
-    days[patient_id] = max(day, days.get(patient_id, day))
+    db.session.info.setdefault(CHECKINS, {}).setdefault(patient_id, set()).add(day)

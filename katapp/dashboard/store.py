@@ -59,7 +59,7 @@ def _new_checkins(session: Session) -> None:
     days = session.info.setdefault(CHECKINS, {})
     for obj in session.new:
         if isinstance(obj, CheckIn):
-            days[obj.patient_id] = max(obj.local_date, days.get(obj.patient_id, obj.local_date))
+            days.setdefault(obj.patient_id, set()).add(obj.local_date)
         elif isinstance(obj, Assessment):
             session.info.setdefault(SCORED, set()).add(obj.patient_id)
 
@@ -104,15 +104,17 @@ def _checkin_update(dialect: str):
 _CHECKIN_UPDATES: dict[str, object] = {}
 
 
-def _record_checkins(days: dict[int, dt.date]) -> None:
-    """Move each patient's stored last check-in day forward to `days` (never back). One UPDATE each."""
+def _record_checkins(days: dict[int, set[dt.date]]) -> None:
+    """Move each patient's stored last check-in day forward to the latest of `days` (never back) and
+    set each day's recent bit. One UPDATE per new check-in day, oldest first."""
     connection = db.session.connection()
     dialect = connection.dialect.name
     if dialect not in _CHECKIN_UPDATES:
         _CHECKIN_UPDATES[dialect] = _checkin_update(dialect)
-    for pid, day in days.items():
+    for pid, new_days in days.items():
         zone = db.session.get(User, pid).timezone  # the writer's own row: already loaded
-        connection.execute(_CHECKIN_UPDATES[dialect], {"pid": pid, "day": day, "since": _inactive_from(day, zone)})
+        for day in sorted(new_days):
+            connection.execute(_CHECKIN_UPDATES[dialect], {"pid": pid, "day": day, "since": _inactive_from(day, zone)})
 
 
 @event.listens_for(Session, "after_flush")

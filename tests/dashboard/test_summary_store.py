@@ -267,3 +267,19 @@ def test_the_overview_counts_the_checkin_days_the_checkins_hold(writer, admin, s
         w.rng.choice([w.checkin, w.checkin, w.checkin, w.checkin, w.delete_checkin, w.time_zone])(p)
         today = clock.local_today(clinic_settings())
         assert services.overview(admin).checkin_days == _checkin_days_counted_from_the_checkins(today)
+
+
+
+def test_several_checkin_days_in_one_transaction_each_count(make_user, clinician, admin):
+    """A transaction that stores check-ins of several days (an import, a batch) sets each day's bit,
+    not only the latest's: the row equals a fresh computation and the overview counts every day."""
+    p = make_user("patient", clinician=clinician)
+    now = utcnow().replace(microsecond=0)
+    for i, days_ago in enumerate((1, 3, 2)):
+        at = now - dt.timedelta(days=days_ago)
+        db.session.add(CheckIn(patient_id=p.id, client_id=f"{i}" * 36, recorded_at=at,
+                               local_date=clock.local_day(p, at), mood=5))
+    db.session.commit()
+    assert_every_row_fresh([p])
+    today = clock.local_today(clinic_settings())
+    assert services.overview(admin).checkin_days == _checkin_days_counted_from_the_checkins(today) == 3
